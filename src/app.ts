@@ -1,0 +1,60 @@
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { randomUUID } from 'node:crypto'
+import database from './plugins/database.ts'
+import openapi from './plugins/openapi.ts'
+import errors from './http/errors.ts'
+import auth from './http/auth.ts'
+import healthRoutes from './modules/health/routes.ts'
+import docsRoutes from './modules/docs/routes.ts'
+import actorRoutes from './modules/actors/routes.ts'
+import sourceRoutes from './modules/sources/routes.ts'
+
+export interface AppOptions {
+  databaseUrl: string
+  readRequiresKey?: boolean
+  logLevel?: string
+  /** pino destination for tests; defaults to stdout. */
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp (opts: AppOptions) {
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: opts.logLevel ?? 'info',
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' }
+    },
+    bodyLimit: 1024 * 1024,
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+  })
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  // A JSON API: plain text bodies are a 415, not a string handed to validation.
+  app.removeContentTypeParser('text/plain')
+  // RFC 7386 merge patches arrive as application/merge-patch+json; parse them as JSON.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'))
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(errors)
+  await app.register(database, { databaseUrl: opts.databaseUrl })
+  await app.register(openapi)
+  await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
+
+  await app.register(healthRoutes)
+  await app.register(docsRoutes)
+  await app.register(actorRoutes)
+  await app.register(sourceRoutes)
+
+  return app
+}

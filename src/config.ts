@@ -1,0 +1,53 @@
+import { z } from 'zod'
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+// Every setting the service reads, with its meaning; nothing else reads process.env (CLIs pass it here).
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port the API listens on'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0 in a container)'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
+    .describe('PostgreSQL URL; unset starts an embedded PostgreSQL'),
+  SITREP_DATA_DIR: z.string().min(1).default('.data').describe('embedded PostgreSQL data directory'),
+  DEMO_DATA: bool.optional().describe('load the demo story into an empty database (default: on when embedded)'),
+  MIGRATE_ON_START: bool.default(true).describe('apply pending migrations before listening'),
+  READ_REQUIRES_KEY: bool.default(false).describe('require an API key with scope read for reads'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('requests per minute per key or IP'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level')
+})
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  dataDir: string
+  demoData: boolean
+  migrateOnStart: boolean
+  readRequiresKey: boolean
+  rateLimitPerMinute: number
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(present)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const name = String(issue.path[0])
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(env[name])}: ${issue.message}`)
+  }
+  const e = parsed.data
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.SITREP_DATA_DIR,
+    demoData: e.DEMO_DATA ?? e.DATABASE_URL === undefined,
+    migrateOnStart: e.MIGRATE_ON_START,
+    readRequiresKey: e.READ_REQUIRES_KEY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    logLevel: e.LOG_LEVEL
+  }
+}

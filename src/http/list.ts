@@ -1,0 +1,148 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { validationProblem } from './problems.ts'
+
+// Cursors are opaque to clients but must not be forgeable into odd SQL values: the payload is
+// signed, and a cursor minted for one sort order is refused under another.
+const cursorKey = 'sitrep-keyset-cursor-v1'
+
+export const pageSchema = z.object({
+  limit: z.number().int(),
+  nextCursor: z.string().nullable().describe('pass as `cursor` to get the next page; null on the last page'),
+  total: z.number().int().optional().describe('exact count of all matches, with includeTotal=true')
+}).meta({ id: 'Page' })
+
+export function pageOf<T extends z.ZodType> (item: T) {
+  return z.object({ data: z.array(item), page: pageSchema })
+}
+
+export const uuidSchema = z.uuid()
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+// Comma lists are validated by a pattern, so the spec documents the allowed values machine-readably.
+function commaPattern (item: string) {
+  return new RegExp(`^(?:${item})(?:,(?:${item}))*$`)
+}
+
+export function commaList<const T extends readonly [string, ...string[]]> (values: T, what: string) {
+  return z.string()
+    .regex(commaPattern(values.map(escapeRe).join('|')), `must be a comma-separated list of: ${values.join(', ')}`)
+    .transform((s) => s.split(',') as Array<T[number]>)
+    .describe(`${what}; comma-separated, any of: ${values.join(', ')}`)
+}
+
+const uuidPattern = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+
+export function commaUuids (what: string) {
+  return z.string()
+    .regex(commaPattern(uuidPattern), 'must be a comma-separated list of ids')
+    .transform((s) => s.split(','))
+    .pipe(z.array(z.string()).max(100, 'at most 100 ids'))
+    .describe(`${what}; comma-separated ids, any of`)
+}
+
+export const countryCodeSchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case')
+
+export function commaCountries (what: string) {
+  return z.string()
+    .regex(commaPattern('[A-Z]{2}'), 'must be a comma-separated list of ISO 3166-1 alpha-2 codes in upper case')
+    .transform((s) => s.split(','))
+    .describe(`${what}; comma-separated ISO 3166-1 alpha-2 codes, any of`)
+}
+
+// A date (2025-10-09, midnight UTC) or a full RFC 3339 timestamp.
+export const instantSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s))
+  .describe('a date (YYYY-MM-DD, UTC midnight) or an RFC 3339 timestamp')
+
+export function listQueryShape<const S extends readonly [string, ...string[]]> (sortFields: S, defaultSort: `${'' | '-'}${S[number]}`) {
+  const sorts = sortFields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]]
+  return {
+    limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
+    cursor: z.string().max(2000).optional().describe('opaque cursor from page.nextCursor'),
+    includeTotal: z.stringbool().default(false).describe('add page.total, the exact count of all matches'),
+    sort: z.enum(sorts).default(defaultSort).describe(`sort field, prefix - for descending; one of ${sortFields.join(', ')}`)
+  }
+}
+
+export interface SortSpec { field: string, desc: boolean, nullable: boolean, kind: 'date' | 'string' | 'number' }
+
+export type SortFields = Record<string, { nullable?: boolean, kind: SortSpec['kind'] }>
+
+export function sortSpec (sort: string, fields: SortFields): SortSpec {
+  const desc = sort.startsWith('-')
+  const field = desc ? sort.slice(1) : sort
+  const def = fields[field]
+  return { field, desc, nullable: def.nullable ?? false, kind: def.kind }
+}
+
+type CursorValue = string | number | null
+
+function sign (payload: string) {
+  return createHmac('sha256', cursorKey).update(payload).digest('base64url').slice(0, 22)
+}
+
+export function encodeCursor (sort: string, value: CursorValue, id: string): string {
+  const payload = Buffer.from(JSON.stringify([sort, value, id])).toString('base64url')
+  return `${payload}.${sign(payload)}`
+}
+
+const badCursor = () => validationProblem([{ in: 'query', path: 'cursor', message: 'malformed or tampered cursor' }])
+
+export function decodeCursor (cursor: string, sort: string, spec: SortSpec): { value: Date | string | number | null, id: string } {
+  const [payload, mac] = cursor.split('.')
+  if (!payload || !mac) throw badCursor()
+  const expected = Buffer.from(sign(payload))
+  const given = Buffer.from(mac)
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw badCursor()
+  let parsed: unknown
+  try { parsed = JSON.parse(Buffer.from(payload, 'base64url').toString()) } catch { throw badCursor() }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== 'string') throw badCursor()
+  if (parsed[0] !== sort) {
+    throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${String(parsed[0])}; repeat that sort or start without a cursor` }])
+  }
+  const raw = parsed[1] as CursorValue
+  if (raw === null) return { value: null, id: parsed[2] }
+  if (spec.kind === 'date') return { value: new Date(String(raw)), id: parsed[2] }
+  return { value: raw, id: parsed[2] }
+}
+
+/** Prisma orderBy for a keyset: the sort field (nulls last either way), then id as tie-breaker. */
+export function keysetOrder (spec: SortSpec) {
+  const dir = spec.desc ? 'desc' : 'asc'
+  return [{ [spec.field]: spec.nullable ? { sort: dir, nulls: 'last' } : dir }, { id: dir }]
+}
+
+/** Prisma where for "rows after the cursor" in keysetOrder. */
+export function keysetAfter (spec: SortSpec, cursor: { value: unknown, id: string }) {
+  const op = spec.desc ? 'lt' : 'gt'
+  if (cursor.value === null) return { [spec.field]: null, id: { [op]: cursor.id } }
+  const after: object[] = [
+    { [spec.field]: { [op]: cursor.value } },
+    { [spec.field]: cursor.value, id: { [op]: cursor.id } }
+  ]
+  if (spec.nullable) after.push({ [spec.field]: null })
+  return { OR: after }
+}
+
+export function cursorFor (spec: SortSpec, sort: string, row: Record<string, unknown>): string {
+  const v = row[spec.field]
+  const value = v instanceof Date ? v.toISOString() : (v as CursorValue) ?? null
+  return encodeCursor(sort, value, String(row.id))
+}
+
+/** Sets the Link header and returns the page envelope; `rows` holds up to limit + 1 rows. */
+export function sendPage<T> (request: FastifyRequest, reply: FastifyReply, rows: T[], limit: number,
+  nextCursorOf: (last: T) => string, total?: number) {
+  const hasMore = rows.length > limit
+  const data = hasMore ? rows.slice(0, limit) : rows
+  const nextCursor = hasMore ? nextCursorOf(data[data.length - 1]) : null
+  if (nextCursor) {
+    const url = new URL(request.url, 'http://local')
+    url.searchParams.set('cursor', nextCursor)
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  }
+  return { data, page: { limit, nextCursor, ...(total === undefined ? {} : { total }) } }
+}

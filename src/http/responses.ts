@@ -1,0 +1,19 @@
+import { problemCatalogue, problemSchema } from './problems.ts'
+
+type Status = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503
+
+const typeByStatus = Object.fromEntries(
+  Object.entries(problemCatalogue).map(([type, p]) => [p.status, type])
+) as Record<number, string>
+
+/** OpenAPI response entries for the problems an operation can answer with. */
+export function problems (...statuses: Status[]) {
+  const all: Status[] = [...new Set<Status>([...statuses, 429, 503])]
+  return Object.fromEntries(all.map((status) => [status, {
+    description: `${problemCatalogue[typeByStatus[status] as keyof typeof problemCatalogue].title} (/problems/${typeByStatus[status]})`,
+    content: { 'application/problem+json': { schema: problemSchema } }
+  }])) as Record<Status, { description: string, content: { 'application/problem+json': { schema: typeof problemSchema } } }>
+}
+
+export const readProblems = [400, 401, 403] as const
+export const writeProblems = [400, 401, 403, 413, 415] as const

@@ -1,0 +1,18 @@
+import { z } from 'zod'
+
+// Shapes shared by every resource.
+export const idParams = z.object({ id: z.uuid().describe('the record id') })
+
+export const timestamps = {
+  createdAt: z.iso.datetime().describe('when the record was created (UTC)'),
+  updatedAt: z.iso.datetime().describe('when the record last changed (UTC)'),
+  version: z.number().int().min(1).describe('starts at 1, +1 on every change')
+}
+
+export const languageSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as en or ps-AF')
+
+/** Text fields: trimmed, non-empty, bounded. */
+export const text = (max: number) => z.string().trim().min(1).max(max)
+
+export const iso = (d: Date) => d.toISOString()
+export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null)

@@ -1,0 +1,189 @@
+import { uuidv7 } from 'uuidv7'
+import type { Actor, Prisma } from '../../generated/prisma/client.ts'
+import type { Db, Tx } from '../../plugins/database.ts'
+import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { iso } from '../../http/schemas.ts'
+import { isUniqueViolation } from '../../db/errors.ts'
+import { recordChange } from '../changes/repository.ts'
+import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
+
+const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
+
+export function toActor (a: Actor): ActorView {
+  const externalIds: ActorView['externalIds'] = {}
+  if (a.wikidataId) externalIds.wikidata = a.wikidataId
+  if (a.acledName) externalIds.acled = a.acledName
+  if (a.ucdpId) externalIds.ucdp = a.ucdpId
+  if (a.gdeltCode) externalIds.gdelt = a.gdeltCode
+  return {
+    id: a.id,
+    name: a.name,
+    kind: a.kind,
+    aliases: a.aliases,
+    countryCode: a.countryCode,
+    parentId: a.parentId,
+    title: a.title,
+    description: a.description,
+    externalIds,
+    mergedIntoId: a.mergedIntoId,
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+    version: a.version
+  }
+}
+
+const externalColumns = { wikidata: 'wikidataId', acled: 'acledName', ucdp: 'ucdpId', gdelt: 'gdeltCode' } as const
+
+export function createActorRepository (db: Db) {
+  /** Who already holds one of these names or aliases (compared as the database compares them). */
+  async function nameConflict (names: string[], exceptId: string | null) {
+    const rows = await db.$queryRaw<Array<{ id: string, name: string, held: string }>>`
+      SELECT a.id, a.name, n.name AS held FROM actor_names n JOIN actors a ON a.id = n.actor_id
+      WHERE n.key IN (SELECT sitrep_name_key(x) FROM unnest(${names}::text[]) AS x)
+        AND (${exceptId}::uuid IS NULL OR n.actor_id <> ${exceptId}::uuid)
+      LIMIT 1`
+    return rows[0]
+  }
+
+  async function withNameCheck<T> (names: string[], exceptId: string | null, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write()
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err
+      const clash = await nameConflict(names, exceptId)
+      if (!clash) throw err
+      throw new Problem('conflict', `An actor named "${clash.name}" already uses the name "${clash.held}" (id ${clash.id})`,
+        { existing: { id: clash.id, name: clash.name } })
+    }
+  }
+
+  async function assertParent (tx: Tx, parentId: string | null, selfId: string | null) {
+    if (!parentId) return
+    if (parentId === selfId) throw validationProblem([{ in: 'body', path: 'parentId', message: 'an actor cannot be its own parent' }])
+    const chain = await tx.$queryRaw<Array<{ id: string, deleted: boolean }>>`
+      WITH RECURSIVE up(id, parent_id, deleted, depth) AS (
+        SELECT id, parent_id, deleted_at IS NOT NULL, 0 FROM actors WHERE id = ${parentId}::uuid
+        UNION ALL
+        SELECT a.id, a.parent_id, a.deleted_at IS NOT NULL, up.depth + 1 FROM actors a JOIN up ON a.id = up.parent_id WHERE up.depth < 50)
+      SELECT id, deleted FROM up`
+    if (chain.length === 0 || chain[0].deleted) {
+      throw validationProblem([{ in: 'body', path: 'parentId', message: `actor ${parentId} does not exist` }])
+    }
+    if (selfId && chain.some((r) => r.id === selfId)) {
+      throw validationProblem([{ in: 'body', path: 'parentId', message: 'the parent chain would form a cycle' }])
+    }
+  }
+
+  function listWhere (q: ActorListQuery, nameKey: string | null): Prisma.ActorWhereInput {
+    const where: Prisma.ActorWhereInput = { deletedAt: null }
+    if (nameKey !== null) where.names = { some: { key: { startsWith: nameKey } } }
+    if (q.kind) where.kind = { in: q.kind }
+    if (q.country) where.countryCode = { in: q.country }
+    if (q.parent) where.parentId = { in: q.parent }
+    if (q.externalId) {
+      const [dataset, ...rest] = q.externalId.split(':')
+      where[externalColumns[dataset as keyof typeof externalColumns]] = rest.join(':')
+    }
+    return where
+  }
+
+  return {
+    async get (id: string) {
+      const row = await db.actor.findFirst({ where: { id, deletedAt: null } })
+      if (!row) throw notFound('Actor', id)
+      return row
+    },
+
+    async list (q: ActorListQuery) {
+      const spec = sortSpec(q.sort, sortFields)
+      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
+      let nameKey: string | null = null
+      if (q.q) {
+        const [{ key }] = await db.$queryRaw<Array<{ key: string }>>`SELECT sitrep_name_key(${q.q}) AS key`
+        nameKey = key
+      }
+      const where = listWhere(q, nameKey)
+      const [rows, total] = await Promise.all([
+        db.actor.findMany({
+          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
+          orderBy: keysetOrder(spec) as Prisma.ActorOrderByWithRelationInput[],
+          take: q.limit + 1
+        }),
+        q.includeTotal ? db.actor.count({ where }) : Promise.resolve(undefined)
+      ])
+      return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
+    },
+
+    async create (input: CreateActor, keyName: string | null) {
+      const names = [input.name, ...input.aliases]
+      return withNameCheck(names, null, () => db.$transaction(async (tx) => {
+        await assertParent(tx, input.parentId, null)
+        const row = await tx.actor.create({
+          data: {
+            id: uuidv7(),
+            name: input.name,
+            kind: input.kind,
+            aliases: input.aliases,
+            countryCode: input.countryCode,
+            parentId: input.parentId,
+            title: input.title,
+            description: input.description,
+            wikidataId: input.externalIds.wikidata ?? null,
+            acledName: input.externalIds.acled ?? null,
+            ucdpId: input.externalIds.ucdp ?? null,
+            gdeltCode: input.externalIds.gdelt ?? null
+          }
+        })
+        await recordChange(tx, { entity: 'actor', id: row.id, action: 'created', version: 1, before: null, after: toActor(row), keyName })
+        return row
+      }))
+    },
+
+    async patch (id: string, patch: PatchActor, keyName: string | null) {
+      const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
+      return withNameCheck(names, id, () => db.$transaction(async (tx) => {
+        const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
+        if (!current) throw notFound('Actor', id)
+        if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
+        const data: Prisma.ActorUpdateInput = { version: { increment: 1 }, updatedAt: new Date() }
+        if (patch.name !== undefined) data.name = patch.name
+        if (patch.kind !== undefined) data.kind = patch.kind
+        if (patch.aliases !== undefined) data.aliases = patch.aliases ?? []
+        if (patch.countryCode !== undefined) data.countryCode = patch.countryCode
+        if (patch.parentId !== undefined) data.parent = patch.parentId ? { connect: { id: patch.parentId } } : { disconnect: true }
+        if (patch.title !== undefined) data.title = patch.title
+        if (patch.description !== undefined) data.description = patch.description
+        if (patch.externalIds !== undefined) {
+          for (const [name, column] of Object.entries(externalColumns)) {
+            const value = patch.externalIds === null ? null : patch.externalIds[name as keyof typeof externalColumns]
+            if (value !== undefined) data[column] = value
+          }
+        }
+        const row = await tx.actor.update({ where: { id }, data })
+        await recordChange(tx, { entity: 'actor', id, action: 'updated', version: row.version, before: toActor(current), after: toActor(row), keyName })
+        return row
+      }))
+    },
+
+    async remove (id: string, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
+        if (!current) throw notFound('Actor', id)
+        const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
+          (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
+            WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_reports c WHERE c.reported_by_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'statement', s.id FROM statements s WHERE s.speaker_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'statement', s.id FROM statement_about_actors sa JOIN statements s ON s.id = sa.statement_id
+            WHERE sa.actor_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'actor', a.id FROM actors a WHERE a.parent_id = ${id}::uuid AND a.deleted_at IS NULL LIMIT 20)`
+        if (referrers.length > 0) {
+          throw new Problem('conflict', `Actor ${id} is still referenced by ${referrers.length} live record(s); unlink them first`, { referrers })
+        }
+        const row = await tx.actor.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await recordChange(tx, { entity: 'actor', id, action: 'deleted', version: row.version, before: toActor(current), after: null, keyName })
+      })
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { bearer } from '../../http/auth.ts'
+import { sendPage } from '../../http/list.ts'
+import { problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
+import { createActorRepository, toActor } from './repository.ts'
+import { actorListQuery, actorPage, actorSchema, createActorSchema, patchActorSchema } from './schemas.ts'
+
+const tags = ['Actors']
+
+export default async function actorRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const actors = createActorRepository(app.db)
+
+  r.get('/v1/actors', {
+    schema: {
+      operationId: 'listActors',
+      summary: 'List actors',
+      description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
+      tags,
+      querystring: actorListQuery,
+      response: { 200: actorPage, ...problems(...readProblems) }
+    }
+  }, async (request, reply) => {
+    const { rows, total, cursorOf } = await actors.list(request.query)
+    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
+    return { ...page, data: page.data.map(toActor) }
+  })
+
+  r.get('/v1/actors/:id', {
+    schema: {
+      operationId: 'getActor',
+      summary: 'Get an actor',
+      tags,
+      params: idParams,
+      response: { 200: actorSchema, ...problems(...readProblems, 404) }
+    }
+  }, async (request) => toActor(await actors.get(request.params.id)))
+
+  r.post('/v1/actors', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'createActor',
+      summary: 'Create an actor',
+      description: 'A name or alias equal to an existing actor\'s name or alias (ignoring case and accents) is a 409 naming that actor.',
+      tags,
+      security: bearer,
+      body: createActorSchema,
+      response: { 201: actorSchema, ...problems(...writeProblems, 409) }
+    }
+  }, async (request, reply) => {
+    const row = await actors.create(request.body, request.apiKey?.name ?? null)
+    return reply.code(201).header('location', `/v1/actors/${row.id}`).send(toActor(row))
+  })
+
+  r.patch('/v1/actors/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'updateActor',
+      summary: 'Update an actor (JSON merge patch)',
+      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field.',
+      tags,
+      security: bearer,
+      params: idParams,
+      body: patchActorSchema,
+      response: { 200: actorSchema, ...problems(...writeProblems, 404, 409) }
+    }
+  }, async (request) => toActor(await actors.patch(request.params.id, request.body, request.apiKey?.name ?? null)))
+
+  r.delete('/v1/actors/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'deleteActor',
+      summary: 'Delete an actor',
+      description: 'Soft delete. An actor still referenced by live incidents, casualty reports, statements or member actors is a 409 listing them.',
+      tags,
+      security: bearer,
+      params: idParams,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409) }
+    }
+  }, async (request, reply) => {
+    await actors.remove(request.params.id, request.apiKey?.name ?? null)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,126 @@
+import { uuidv7 } from 'uuidv7'
+import type { Prisma, Source } from '../../generated/prisma/client.ts'
+import type { Db } from '../../plugins/database.ts'
+import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { Problem, notFound } from '../../http/problems.ts'
+import { iso, isoOrNull } from '../../http/schemas.ts'
+import { isUniqueViolation } from '../../db/errors.ts'
+import { recordChange } from '../changes/repository.ts'
+import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
+import { normaliseUrl } from './url.ts'
+
+const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
+
+export function toSource (s: Source): SourceView {
+  return {
+    id: s.id,
+    url: s.url,
+    title: s.title,
+    publisher: s.publisher,
+    publishedAt: isoOrNull(s.publishedAt),
+    kind: s.kind,
+    language: s.language,
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+    version: s.version
+  }
+}
+
+export function createSourceRepository (db: Db) {
+  async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write()
+    } catch (err) {
+      if (!url || !isUniqueViolation(err)) throw err
+      const clash = await db.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
+      if (!clash) throw err
+      throw new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+    }
+  }
+
+  function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
+    const where: Prisma.SourceWhereInput = { deletedAt: null }
+    if (q.q) {
+      where.OR = ['title', 'publisher', 'url'].map((field) => ({ [field]: { contains: q.q, mode: 'insensitive' } }))
+    }
+    if (q.publisher) where.publisher = { equals: q.publisher, mode: 'insensitive' }
+    if (q.kind) where.kind = { in: q.kind }
+    if (q.language) where.language = { in: q.language }
+    if (q.from || q.to) where.publishedAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) }
+    return where
+  }
+
+  return {
+    async get (id: string) {
+      const row = await db.source.findFirst({ where: { id, deletedAt: null } })
+      if (!row) throw notFound('Source', id)
+      return row
+    },
+
+    async list (q: SourceListQuery) {
+      const spec = sortSpec(q.sort, sortFields)
+      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
+      const where = listWhere(q)
+      const [rows, total] = await Promise.all([
+        db.source.findMany({
+          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
+          orderBy: keysetOrder(spec) as Prisma.SourceOrderByWithRelationInput[],
+          take: q.limit + 1
+        }),
+        q.includeTotal ? db.source.count({ where }) : Promise.resolve(undefined)
+      ])
+      return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
+    },
+
+    async create (input: CreateSource, keyName: string | null) {
+      const url = normaliseUrl(input.url) as string
+      return withUrlCheck(url, null, () => db.$transaction(async (tx) => {
+        const row = await tx.source.create({
+          data: { ...input, id: uuidv7(), url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null }
+        })
+        await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
+        return row
+      }))
+    },
+
+    async patch (id: string, patch: PatchSource, keyName: string | null) {
+      const url = patch.url === undefined ? undefined : normaliseUrl(patch.url) as string
+      return withUrlCheck(url, id, () => db.$transaction(async (tx) => {
+        const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
+        if (!current) throw notFound('Source', id)
+        const { publishedAt, ...rest } = patch
+        const row = await tx.source.update({
+          where: { id },
+          data: {
+            ...rest,
+            ...(url === undefined ? {} : { url }),
+            ...(publishedAt === undefined ? {} : { publishedAt: publishedAt === null ? null : new Date(publishedAt) }),
+            version: { increment: 1 },
+            updatedAt: new Date()
+          }
+        })
+        await recordChange(tx, { entity: 'source', id, action: 'updated', version: row.version, before: toSource(current), after: toSource(row), keyName })
+        return row
+      }))
+    },
+
+    async remove (id: string, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
+        if (!current) throw notFound('Source', id)
+        const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
+          (SELECT 'incident' AS entity, i.id FROM incident_sources x JOIN incidents i ON i.id = x.incident_id
+            WHERE x.source_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_report_sources x JOIN casualty_reports c ON c.id = x.casualty_report_id
+            WHERE x.source_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
+          UNION ALL (SELECT 'statement', s.id FROM statement_sources x JOIN statements s ON s.id = x.statement_id
+            WHERE x.source_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)`
+        if (referrers.length > 0) {
+          throw new Problem('conflict', `Source ${id} is still cited by ${referrers.length} live record(s); unlink them first`, { referrers })
+        }
+        const row = await tx.source.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await recordChange(tx, { entity: 'source', id, action: 'deleted', version: row.version, before: toSource(current), after: null, keyName })
+      })
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { STATUS_CODES } from 'node:http'
+
+type Doc = Record<string, any>
+
+const refsIn = (node: unknown, found: Set<string>) => {
+  if (Array.isArray(node)) node.forEach((n) => refsIn(n, found))
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') found.add(v.replace('#/components/schemas/', ''))
+      else refsIn(v, found)
+    }
+  }
+}
+
+function renameRefs (node: unknown, from: string, to: string) {
+  if (Array.isArray(node)) node.forEach((n) => renameRefs(n, from, to))
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+      if (k === '$ref' && v === `#/components/schemas/${from}`) (node as Record<string, unknown>)[k] = `#/components/schemas/${to}`
+      else renameRefs(v, from, to)
+    }
+  }
+}
+
+/**
+ * Post-processes the generated document: the zod transform emits every registered schema twice
+ * (output and `…Input`); keep only those the operations use, under their plain names. It also gives
+ * responses real descriptions and states each operation's security the way the auth hook applies it.
+ */
+export function tidyOpenApi (doc: Doc): Doc {
+  const schemas: Record<string, unknown> = doc.components?.schemas ?? {}
+  const used = new Set<string>()
+  refsIn(doc.paths, used)
+  for (let grew = true; grew;) {
+    const before = used.size
+    for (const name of [...used]) refsIn(schemas[name], used)
+    grew = used.size > before
+  }
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name]
+  for (const name of Object.keys(schemas)) {
+    const plain = name.replace(/Input$/, '')
+    if (plain !== name && !(plain in schemas)) {
+      schemas[plain] = schemas[name]
+      delete schemas[name]
+      renameRefs(doc, name, plain)
+    }
+  }
+
+  for (const [path, ops] of Object.entries<Record<string, Doc>>(doc.paths ?? {})) {
+    for (const op of Object.values(ops)) {
+      for (const [status, response] of Object.entries<Doc>(op.responses ?? {})) {
+        if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? 'Response'
+      }
+      op.security ??= path.startsWith('/v1') ? [{}, { bearerAuth: [] }] : []
+    }
+  }
+  return doc
+}

@@ -1,0 +1,45 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { tidyOpenApi } from './openapi-tidy.ts'
+
+export const apiDescription = `sitrep records what happens in a conflict and who says what about it: incidents,
+the casualty figures each party reports, and statements by actors, each tied to its sources.
+
+Reads are public unless the server runs with READ_REQUIRES_KEY=true; writes need an API key with scope
+\`write\` (\`Authorization: Bearer <key>\`). Every error is an RFC 9457 problem+json document whose \`type\`
+is a page served by this API (see the Problems operations).`
+
+export default fp(async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'sitrep API',
+        version: '1.0.0',
+        description: apiDescription,
+        license: { name: 'MIT', identifier: 'MIT' }
+      },
+      servers: [{ url: 'http://127.0.0.1:3000', description: 'local development server' }],
+      tags: [
+        { name: 'Actors', description: 'Who acts or speaks: states, governments, armed groups, organisations, people' },
+        { name: 'Sources', description: 'Where a fact comes from' },
+        { name: 'Operations', description: 'Health, readiness and problem type pages' }
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`' }
+        }
+      }
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (input) => tidyOpenApi(jsonSchemaTransformObject(input) as Record<string, any>) as ReturnType<typeof jsonSchemaTransformObject>
+  })
+
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { deepLinking: true, displayOperationId: true }
+  })
+}, { name: 'openapi' })

@@ -1,0 +1,34 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { startEmbeddedPostgres } from './db/embedded.ts'
+import { migrate } from './db/migrate.ts'
+
+async function main (config: Config) {
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: config.dataDir })
+  const databaseUrl = config.databaseUrl ?? embedded!.url
+  if (config.migrateOnStart) await migrate(databaseUrl)
+
+  const app = await buildApp({ databaseUrl, readRequiresKey: config.readRequiresKey, logLevel: config.logLevel })
+
+  // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop the embedded server.
+  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+    await embedded?.stop()
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+  if (embedded) app.log.info({ dataDir: config.dataDir }, 'using embedded PostgreSQL')
+}
+
+let config: Config
+try {
+  config = loadConfig()
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  console.error(err.message)
+  process.exit(1)
+}
+await main(config)

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify'
+import supertest from 'supertest'
+import { afterAll } from 'vitest'
+import { buildApp, type AppOptions } from '../../src/app.ts'
+import { createKeyRepository } from '../../src/modules/keys/repository.ts'
+import { createTestDatabase } from './database.ts'
+
+export interface TestContext {
+  app: FastifyInstance
+  databaseUrl: string
+  /** supertest agent on the real server */
+  http: () => supertest.Agent
+  keys: { read: string, write: string, admin: string }
+  auth: (scope?: 'read' | 'write' | 'admin') => { authorization: string }
+}
+
+/** The production app on this test file's own freshly migrated database, with one key per scope. */
+export async function createTestApp (options: Partial<AppOptions> = {}): Promise<TestContext> {
+  const database = await createTestDatabase()
+  const app = await buildApp({ databaseUrl: database.url, logger: false, ...options })
+  await app.ready()
+  const repo = createKeyRepository(app.db)
+  const keys = {
+    read: (await repo.create('reader', ['read'])).secret,
+    write: (await repo.create('newsroom', ['write'])).secret,
+    admin: (await repo.create('admin', ['admin'])).secret
+  }
+  afterAll(async () => {
+    await app.close()
+    await database.drop()
+  })
+  return {
+    app,
+    databaseUrl: database.url,
+    http: () => supertest.agent(app.server),
+    keys,
+    auth: (scope = 'write') => ({ authorization: `Bearer ${keys[scope]}` })
+  }
+}
