@@ -9,6 +9,8 @@ import healthRoutes from './modules/health/routes.ts'
 import docsRoutes from './modules/docs/routes.ts'
 import actorRoutes from './modules/actors/routes.ts'
 import sourceRoutes from './modules/sources/routes.ts'
+import incidentRoutes from './modules/incidents/routes.ts'
+import casualtyRoutes from './modules/casualties/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
@@ -55,6 +57,8 @@ export async function buildApp (opts: AppOptions) {
   await app.register(docsRoutes)
   await app.register(actorRoutes)
   await app.register(sourceRoutes)
+  await app.register(incidentRoutes)
+  await app.register(casualtyRoutes)
 
   return app
 }

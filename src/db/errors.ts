@@ -9,3 +9,5 @@ function codeChain (err: unknown): string[] {
 }
 
 export const isUniqueViolation = (err: unknown) => codeChain(err).some((c) => c === '23505' || c === 'P2002')
+export const isForeignKeyViolation = (err: unknown) => codeChain(err).some((c) => c === '23503' || c === 'P2003')
+export const isCheckViolation = (err: unknown) => codeChain(err).some((c) => c === '23514')

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
 import { isDatabaseUnavailable } from './database-errors.ts'
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts'
 
 const partOf: Record<string, FieldError['in']> = { querystring: 'query', params: 'path', body: 'body', headers: 'header' }
 
@@ -27,6 +28,10 @@ export function toProblem (err: FastifyError): Problem {
     return validationProblem(fieldErrors(where, err.validation as unknown as ZodIssueLike[]))
   }
   if (isDatabaseUnavailable(err)) return new Problem('unavailable', 'The database is unavailable; retry shortly', {}, { 'retry-after': '5' })
+  // Backstops for races the repositories' own checks cannot see: the database has the last word.
+  if (isUniqueViolation(err)) return new Problem('conflict', 'The write conflicts with an existing record; read it and retry')
+  if (isForeignKeyViolation(err)) return new Problem('conflict', 'A referenced record changed during the write; retry')
+  if (isCheckViolation(err)) return validationProblem([{ in: 'body', path: '', message: 'the values break a data rule (see the field descriptions)' }])
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new Problem('payload-too-large', 'The request body is larger than this endpoint accepts')

@@ -25,6 +25,8 @@ export default fp(async (app) => {
       tags: [
         { name: 'Actors', description: 'Who acts or speaks: states, governments, armed groups, organisations, people' },
         { name: 'Sources', description: 'Where a fact comes from' },
+        { name: 'Incidents', description: 'What happened: type, time, place, actors and the derived fatality roll-up' },
+        { name: 'Casualty reports', description: 'The figures each party gave about an incident, side by side' },
         { name: 'Operations', description: 'Health, readiness and problem type pages' }
       ],
       components: {

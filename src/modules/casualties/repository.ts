@@ -1,0 +1,158 @@
+import { uuidv7 } from 'uuidv7'
+import type { CasualtyReport, CasualtyReportSource, Prisma } from '../../generated/prisma/client.ts'
+import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { iso, isoOrNull } from '../../http/schemas.ts'
+import { assertReferencesExist } from '../../db/references.ts'
+import { lockLive } from '../../db/locks.ts'
+import { recordChange } from '../changes/repository.ts'
+import { refreshIncidentDerived } from './derived.ts'
+import { figureProblem } from './rollup.ts'
+import type { CasualtyReportView, CreateCasualty, PatchCasualty } from './schemas.ts'
+
+type ReportRow = CasualtyReport & { sources: CasualtyReportSource[] }
+
+const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
+const sortFields: SortFields = { createdAt: { kind: 'date' } }
+
+export function toCasualtyReport (r: ReportRow): CasualtyReportView {
+  return {
+    id: r.id,
+    incidentId: r.incidentId,
+    reportedById: r.reportedById,
+    sourceIds: r.sources.map((s) => s.sourceId),
+    category: r.category,
+    min: r.min,
+    max: r.max,
+    qualifier: r.qualifier,
+    groups: r.groups as CasualtyReportView['groups'],
+    note: r.note,
+    reportedAt: isoOrNull(r.reportedAt),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+    version: r.version
+  }
+}
+
+/** Live reports of these incidents, oldest first, in one query. */
+export async function loadCasualtyReports (db: DbOrTx, incidentIds: string[]) {
+  const rows = await db.casualtyReport.findMany({
+    where: { incidentId: { in: incidentIds }, deletedAt: null },
+    include: withSources,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }]
+  })
+  return rows.map(toCasualtyReport)
+}
+
+type ReportInput = CreateCasualty
+
+async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {
+  const figure = figureProblem(input)
+  if (figure) throw validationProblem([{ in: 'body', ...figure }])
+  await assertReferencesExist(tx, [
+    ...(input.reportedById ? [{ kind: 'actor' as const, id: input.reportedById, path: 'reportedById' }] : []),
+    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+  ])
+  const twin = await tx.casualtyReport.findFirst({
+    where: { incidentId, reportedById: input.reportedById, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
+  })
+  if (twin) {
+    throw new Problem('conflict', `This reporter already has a ${input.category} report on the incident (id ${twin.id}); update it instead`,
+      { existing: { id: twin.id } })
+  }
+}
+
+export function createCasualtyRepository (db: Db) {
+  async function lockReport (tx: Tx, id: string) {
+    const current = await tx.casualtyReport.findFirst({ where: { id, deletedAt: null }, include: withSources })
+    if (!current) throw notFound('Casualty report', id)
+    // Lock order: the incident first, as create does, so writers on one incident never deadlock.
+    await lockLive(tx, 'incident', current.incidentId)
+    return current
+  }
+
+  return {
+    async get (id: string) {
+      const row = await db.casualtyReport.findFirst({ where: { id, deletedAt: null }, include: withSources })
+      if (!row) throw notFound('Casualty report', id)
+      return row
+    },
+
+    async list (incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
+      const live = await db.incident.count({ where: { id: incidentId, deletedAt: null } })
+      if (live === 0) throw notFound('Incident', incidentId)
+      const spec = sortSpec(q.sort, sortFields)
+      const where: Prisma.CasualtyReportWhereInput = { incidentId, deletedAt: null }
+      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
+      const [rows, total] = await Promise.all([
+        db.casualtyReport.findMany({
+          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
+          orderBy: keysetOrder(spec) as Prisma.CasualtyReportOrderByWithRelationInput[],
+          include: withSources,
+          take: q.limit + 1
+        }),
+        q.includeTotal ? db.casualtyReport.count({ where }) : Promise.resolve(undefined)
+      ])
+      return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
+    },
+
+    async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
+        await validateReport(tx, incidentId, input, null)
+        const id = uuidv7()
+        const { sourceIds, reportedAt, ...fields } = input
+        await tx.casualtyReport.create({
+          data: { ...fields, id, incidentId, reportedAt: reportedAt ? new Date(reportedAt) : null }
+        })
+        await tx.casualtyReportSource.createMany({ data: [...new Set(sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
+        const row = await tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
+        await recordChange(tx, { entity: 'casualtyReport', id, action: 'created', version: 1, before: null, after: toCasualtyReport(row), keyName })
+        await refreshIncidentDerived(tx, incidentId, keyName)
+        return row
+      })
+    },
+
+    async patch (id: string, patch: PatchCasualty, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        const current = await lockReport(tx, id)
+        const before = toCasualtyReport(current)
+        const merged: ReportInput = {
+          reportedById: patch.reportedById === undefined ? before.reportedById : patch.reportedById,
+          sourceIds: patch.sourceIds ?? before.sourceIds,
+          category: patch.category ?? before.category,
+          min: patch.min ?? before.min,
+          max: patch.max === undefined ? before.max : patch.max,
+          qualifier: patch.qualifier ?? before.qualifier,
+          groups: patch.groups ?? before.groups,
+          note: patch.note === undefined ? before.note : patch.note,
+          reportedAt: patch.reportedAt === undefined ? before.reportedAt : patch.reportedAt
+        }
+        await validateReport(tx, current.incidentId, merged, id)
+        const { sourceIds, reportedAt, ...fields } = merged
+        await tx.casualtyReport.update({
+          where: { id },
+          data: { ...fields, reportedAt: reportedAt ? new Date(reportedAt) : null, version: { increment: 1 }, updatedAt: new Date() }
+        })
+        if (patch.sourceIds) {
+          await tx.casualtyReportSource.deleteMany({ where: { casualtyReportId: id } })
+          await tx.casualtyReportSource.createMany({ data: [...new Set(sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
+        }
+        const row = await tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
+        await recordChange(tx, { entity: 'casualtyReport', id, action: 'updated', version: row.version, before, after: toCasualtyReport(row), keyName })
+        await refreshIncidentDerived(tx, current.incidentId, keyName)
+        return row
+      })
+    },
+
+    async remove (id: string, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        const current = await lockReport(tx, id)
+        const row = await tx.casualtyReport.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await recordChange(tx, { entity: 'casualtyReport', id, action: 'deleted', version: row.version, before: toCasualtyReport(current), after: null, keyName })
+        await refreshIncidentDerived(tx, current.incidentId, keyName)
+      })
+    }
+  }
+}

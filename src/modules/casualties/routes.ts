@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { bearer } from '../../http/auth.ts'
+import { sendPage } from '../../http/list.ts'
+import { problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
+import { createCasualtyRepository, toCasualtyReport } from './repository.ts'
+import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
+
+const tags = ['Casualty reports']
+const figureRules = 'Qualifier rules: `range` and `at_most` need `max` (≥ min); the others take no `max`. ' +
+  'One report per reporter, incident and category (a second is a 409 naming the first). ' +
+  'Every write recomputes the incident\'s fatalities and contested flag in the same transaction.'
+
+export default async function casualtyRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const reports = createCasualtyRepository(app.db)
+  const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
+
+  r.get('/v1/incidents/:id/casualties', {
+    schema: {
+      operationId: 'listIncidentCasualties',
+      summary: 'List an incident\'s casualty reports',
+      description: 'Every figure given about the incident, side by side, oldest first.',
+      tags,
+      params: idParams,
+      querystring: casualtyListQuery,
+      response: { 200: casualtyPage, ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    const { rows, total, cursorOf } = await reports.list(request.params.id, request.query)
+    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
+    return { ...page, data: page.data.map(toCasualtyReport) }
+  })
+
+  r.post('/v1/incidents/:id/casualties', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'createCasualtyReport',
+      summary: 'Add a casualty report to an incident',
+      description: figureRules,
+      tags,
+      security: bearer,
+      params: idParams,
+      body: createCasualtySchema,
+      response: { 201: casualtyReportSchema, ...problems(...writeProblems, 404, 409) }
+    }
+  }, async (request, reply) => {
+    const row = await reports.create(request.params.id, request.body, keyName(request))
+    return reply.code(201).header('location', `/v1/casualties/${row.id}`).send(toCasualtyReport(row))
+  })
+
+  r.get('/v1/casualties/:id', {
+    schema: {
+      operationId: 'getCasualtyReport',
+      summary: 'Get a casualty report',
+      tags,
+      params: idParams,
+      response: { 200: casualtyReportSchema, ...problems(...readProblems, 404) }
+    }
+  }, async (request) => toCasualtyReport(await reports.get(request.params.id)))
+
+  r.patch('/v1/casualties/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'updateCasualtyReport',
+      summary: 'Update a casualty report (JSON merge patch)',
+      description: figureRules,
+      tags,
+      security: bearer,
+      params: idParams,
+      body: patchCasualtySchema,
+      response: { 200: casualtyReportSchema, ...problems(...writeProblems, 404, 409) }
+    }
+  }, async (request) => toCasualtyReport(await reports.patch(request.params.id, request.body, keyName(request))))
+
+  r.delete('/v1/casualties/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'deleteCasualtyReport',
+      summary: 'Delete a casualty report',
+      description: 'Soft delete; the incident\'s fatalities and contested flag are recomputed.',
+      tags,
+      security: bearer,
+      params: idParams,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    await reports.remove(request.params.id, keyName(request))
+    return reply.code(204).send()
+  })
+}

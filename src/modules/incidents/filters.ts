@@ -1,0 +1,51 @@
+import { Prisma } from '../../generated/prisma/client.ts'
+import type { IncidentFilters } from './schemas.ts'
+
+const KM_PER_DEGREE = 111.2
+
+/** SQL conditions (on alias i) for every incident list filter of API.md §3; all are combined with AND. */
+export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
+  const c: Prisma.Sql[] = [Prisma.sql`i.deleted_at IS NULL`]
+  if (f.type) c.push(Prisma.sql`i.type = ANY(${f.type}::"IncidentType"[])`)
+  if (f.status) c.push(Prisma.sql`i.status = ANY(${f.status}::"IncidentStatus"[])`)
+  if (f.country) c.push(Prisma.sql`i.country_codes && ${f.country}::text[]`)
+  if (f.actor || f.actorRole) {
+    const byActor = f.actor ? Prisma.sql`AND ia.actor_id = ANY(${f.actor}::uuid[])` : Prisma.empty
+    const byRole = f.actorRole ? Prisma.sql`AND ia.role = ANY(${f.actorRole}::"ActorRole"[])` : Prisma.empty
+    c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_actors ia WHERE ia.incident_id = i.id ${byActor} ${byRole})`)
+  }
+  if (f.from) c.push(Prisma.sql`i.occurred_at >= ${f.from}`)
+  if (f.to) c.push(Prisma.sql`i.occurred_at < ${f.to}`)
+  if (f.updatedSince) c.push(Prisma.sql`i.updated_at >= ${f.updatedSince}`)
+  if (f.minFatalities !== undefined) c.push(Prisma.sql`i.fatalities_best >= ${f.minFatalities}::int`)
+  if (f.maxFatalities !== undefined) c.push(Prisma.sql`i.fatalities_best <= ${f.maxFatalities}::int`)
+  if (f.contested !== undefined) c.push(Prisma.sql`i.contested = ${f.contested}`)
+  if (f.tag) c.push(Prisma.sql`i.tags && ${f.tag}::text[]`)
+  if (f.source) c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_sources s WHERE s.incident_id = i.id AND s.source_id = ANY(${f.source}::uuid[]))`)
+  if (f.precision) c.push(Prisma.sql`i.location_precision = ANY(${f.precision}::"LocationPrecision"[])`)
+  if (f.q) c.push(Prisma.sql`i.search @@ websearch_to_tsquery('english', ${f.q})`)
+  if (f.bbox) {
+    const [minLon, minLat, maxLon, maxLat] = f.bbox
+    // A box whose west edge is east of its east edge crosses the antimeridian: two boxes.
+    c.push(minLon <= maxLon
+      ? Prisma.sql`point(i.lon, i.lat) <@ box(point(${minLon}::float8, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8))`
+      : Prisma.sql`(point(i.lon, i.lat) <@ box(point(${minLon}::float8, ${minLat}::float8), point(180, ${maxLat}::float8))
+          OR point(i.lon, i.lat) <@ box(point(-180, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8)))`)
+    c.push(Prisma.sql`i.lat IS NOT NULL`)
+  }
+  if (f.near) {
+    const [lat, lon] = f.near
+    const radius = f.radiusKm ?? 25
+    // The bounding box lets the GiST index on point(lon, lat) narrow the rows; the distance decides.
+    const dLat = radius / KM_PER_DEGREE
+    const cosLat = Math.cos((lat * Math.PI) / 180)
+    const dLon = cosLat < 1e-6 ? 180 : Math.min(180, radius / (KM_PER_DEGREE * cosLat))
+    const box = Prisma.sql`box(point(${Math.max(-180, lon - dLon)}::float8, ${Math.max(-90, lat - dLat)}::float8), point(${Math.min(180, lon + dLon)}::float8, ${Math.min(90, lat + dLat)}::float8))`
+    c.push(Prisma.sql`i.lat IS NOT NULL`)
+    if (lon - dLon >= -180 && lon + dLon <= 180) c.push(Prisma.sql`point(i.lon, i.lat) <@ ${box}`)
+    c.push(Prisma.sql`sitrep_distance_km(${lat}::float8, ${lon}::float8, i.lat, i.lon) <= ${radius}::float8`)
+  }
+  return c
+}
+
+export const whereClause = (conditions: Prisma.Sql[]) => Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`

@@ -1,0 +1,255 @@
+import { uuidv7 } from 'uuidv7'
+import { Prisma, type Incident, type IncidentActor, type IncidentSource } from '../../generated/prisma/client.ts'
+import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
+import { notFound, validationProblem } from '../../http/problems.ts'
+import { iso, isoOrNull } from '../../http/schemas.ts'
+import { assertReferencesExist, type Reference } from '../../db/references.ts'
+import { lockLive } from '../../db/locks.ts'
+import { recordChange } from '../changes/repository.ts'
+import { toActor } from '../actors/repository.ts'
+import { toSource } from '../sources/repository.ts'
+import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
+import { acledCrosswalk } from './acled.ts'
+import { incidentConditions, whereClause } from './filters.ts'
+import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, PatchIncident, incidentIncludes } from './schemas.ts'
+
+export type IncidentRow = Incident & { actors: IncidentActor[], sources: IncidentSource[] }
+export type Include = typeof incidentIncludes[number]
+
+const relations = {
+  actors: { orderBy: { position: 'asc' } },
+  sources: { orderBy: { position: 'asc' } }
+} as const satisfies Prisma.IncidentInclude
+
+const sortFields: SortFields = {
+  occurredAt: { kind: 'date' },
+  updatedAt: { kind: 'date' },
+  fatalities: { kind: 'number', nullable: true }
+}
+const sortColumns = { occurredAt: Prisma.sql`i.occurred_at`, updatedAt: Prisma.sql`i.updated_at`, fatalities: Prisma.sql`i.fatalities_best` }
+
+export function toIncident (i: IncidentRow): IncidentView {
+  return {
+    id: i.id,
+    type: i.type,
+    title: i.title,
+    summary: i.summary,
+    status: i.status,
+    occurredAt: iso(i.occurredAt),
+    endedAt: isoOrNull(i.endedAt),
+    datePrecision: i.datePrecision,
+    countryCodes: i.countryCodes,
+    location: i.lat === null || i.lon === null
+      ? null
+      : { name: i.locationName!, admin1: i.locationAdmin1, countryCode: i.locationCountry!, lat: i.lat, lon: i.lon, precision: i.locationPrecision! },
+    actors: i.actors.map((a) => ({ actorId: a.actorId, role: a.role })),
+    tags: i.tags,
+    sourceIds: i.sources.map((s) => s.sourceId),
+    fatalities: i.fatalitiesBest === null ? null : { low: i.fatalitiesLow!, best: i.fatalitiesBest, high: i.fatalitiesHigh! },
+    contested: i.contested,
+    acled: acledCrosswalk[i.type],
+    createdAt: iso(i.createdAt),
+    updatedAt: iso(i.updatedAt),
+    version: i.version
+  }
+}
+
+/** Expands the requested relations for a whole page at once: one query per relation, never per row. */
+export async function expandIncidents (db: DbOrTx, rows: IncidentRow[], include: Include[] = []): Promise<IncidentView[]> {
+  const views = rows.map(toIncident)
+  if (include.length === 0 || rows.length === 0) return views
+  if (include.includes('actors')) {
+    const ids = [...new Set(rows.flatMap((r) => r.actors.map((a) => a.actorId)))]
+    const actors = new Map((await db.actor.findMany({ where: { id: { in: ids } } })).map((a) => [a.id, toActor(a)]))
+    for (const v of views) v.actors = v.actors.map((a) => ({ ...a, actor: actors.get(a.actorId) }))
+  }
+  if (include.includes('sources')) {
+    const ids = [...new Set(rows.flatMap((r) => r.sources.map((s) => s.sourceId)))]
+    const sources = new Map((await db.source.findMany({ where: { id: { in: ids } } })).map((s) => [s.id, toSource(s)]))
+    for (const v of views) v.sources = v.sourceIds.map((id) => sources.get(id)!).filter(Boolean)
+  }
+  if (include.includes('casualties')) {
+    const reports = await loadCasualtyReports(db, views.map((v) => v.id))
+    for (const v of views) v.casualtyReports = reports.filter((r) => r.incidentId === v.id)
+  }
+  return views
+}
+
+function locationColumns (location: CreateIncident['location']) {
+  return {
+    locationName: location?.name ?? null,
+    locationAdmin1: location?.admin1 ?? null,
+    locationCountry: location?.countryCode ?? null,
+    lat: location?.lat ?? null,
+    lon: location?.lon ?? null,
+    locationPrecision: location?.precision ?? null
+  }
+}
+
+type IncidentInput = Omit<CreateIncident, 'countryCodes'> & { countryCodes: string[] }
+
+/** Checks that hold across fields and the references to other records. */
+async function validateIncident (tx: Tx, input: IncidentInput) {
+  if (input.endedAt !== null && new Date(input.endedAt) < new Date(input.occurredAt)) {
+    throw validationProblem([{ in: 'body', path: 'endedAt', message: 'endedAt must not be before occurredAt' }])
+  }
+  if (input.countryCodes.length === 0) {
+    throw validationProblem([{ in: 'body', path: 'countryCodes', message: 'give countryCodes or a location' }])
+  }
+  const refs: Reference[] = [
+    ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
+    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+  ]
+  await assertReferencesExist(tx, refs)
+}
+
+// The location's country always counts among the incident's countries.
+const countriesOf = (given: string[] | undefined, location: CreateIncident['location']) =>
+  [...new Set([...(given ?? []), ...(location ? [location.countryCode] : [])])]
+
+const uniqueLinks = (actors: CreateIncident['actors']) =>
+  [...new Map(actors.map((a) => [`${a.actorId}/${a.role}`, a])).values()]
+
+async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) {
+  await tx.incidentActor.createMany({ data: uniqueLinks(input.actors).map((a, position) => ({ incidentId: id, actorId: a.actorId, role: a.role, position })) })
+  await tx.incidentSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId: id, sourceId, position })) })
+}
+
+export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
+  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: relations })
+  if (!row) throw notFound('Incident', id)
+  return row
+}
+
+function keysetCondition (spec: SortSpec, cursor: { value: unknown, id: string }) {
+  const col = sortColumns[spec.field as keyof typeof sortColumns]
+  const cmp = spec.desc ? Prisma.sql`<` : Prisma.sql`>`
+  if (cursor.value === null) return Prisma.sql`(${col} IS NULL AND i.id ${cmp} ${cursor.id}::uuid)`
+  const value = spec.kind === 'date' ? Prisma.sql`${cursor.value}::timestamptz` : Prisma.sql`${cursor.value}::int`
+  const rest = spec.nullable ? Prisma.sql` OR ${col} IS NULL` : Prisma.empty
+  return Prisma.sql`((${col}, i.id) ${cmp} (${value}, ${cursor.id}::uuid)${rest})`
+}
+
+export function cursorOf (spec: SortSpec, sort: string, row: Incident) {
+  const value = spec.field === 'fatalities' ? row.fatalitiesBest : spec.field === 'updatedAt' ? iso(row.updatedAt) : iso(row.occurredAt)
+  return encodeCursor(sort, value, row.id)
+}
+
+export function createIncidentRepository (db: Db) {
+  return {
+    get: (id: string) => findIncident(db, id),
+
+    /** One page in the list's keyset order, plus the exact total when asked. */
+    async list (q: Omit<IncidentListQuery, 'include'>) {
+      const spec = sortSpec(q.sort, sortFields)
+      const conditions = incidentConditions(q as IncidentFilters)
+      const filtered = [...conditions]
+      if (q.cursor) filtered.push(keysetCondition(spec, decodeCursor(q.cursor, q.sort, spec)))
+      const col = sortColumns[spec.field as keyof typeof sortColumns]
+      const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
+      const nulls = spec.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty
+      const [ids, total] = await Promise.all([
+        db.$queryRaw<Array<{ id: string }>>`
+          SELECT i.id FROM incidents i ${whereClause(filtered)}
+          ORDER BY ${col} ${dir} ${nulls}, i.id ${dir} LIMIT ${q.limit + 1}`,
+        q.includeTotal
+          ? db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM incidents i ${whereClause(conditions)}`.then((r) => r[0].n)
+          : Promise.resolve(undefined)
+      ])
+      const found = await db.incident.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: relations })
+      const byId = new Map(found.map((r) => [r.id, r]))
+      const rows = ids.map((r) => byId.get(r.id)).filter((r): r is IncidentRow => r !== undefined)
+      return { rows, total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
+    },
+
+    async create (body: CreateIncident, keyName: string | null) {
+      const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
+      return db.$transaction(async (tx) => {
+        await validateIncident(tx, input)
+        const id = uuidv7()
+        await tx.incident.create({
+          data: {
+            id,
+            type: input.type,
+            title: input.title,
+            summary: input.summary,
+            status: input.status,
+            occurredAt: new Date(input.occurredAt),
+            endedAt: input.endedAt ? new Date(input.endedAt) : null,
+            datePrecision: input.datePrecision,
+            countryCodes: input.countryCodes,
+            tags: [...new Set(input.tags)],
+            ...locationColumns(input.location)
+          }
+        })
+        await writeLinks(tx, id, input)
+        const row = await findIncident(tx, id)
+        await recordChange(tx, { entity: 'incident', id, action: 'created', version: 1, before: null, after: toIncident(row), keyName })
+        return row
+      })
+    },
+
+    async patch (id: string, patch: PatchIncident, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        await lockLive(tx, 'incident', id)
+        const current = await findIncident(tx, id)
+        const before = toIncident(current)
+        const location = patch.location === undefined ? before.location : patch.location
+        const merged: IncidentInput = {
+          type: patch.type ?? before.type,
+          title: patch.title ?? before.title,
+          summary: patch.summary === undefined ? before.summary : patch.summary,
+          status: patch.status ?? before.status,
+          occurredAt: patch.occurredAt ?? before.occurredAt,
+          endedAt: patch.endedAt === undefined ? before.endedAt : patch.endedAt,
+          datePrecision: patch.datePrecision ?? before.datePrecision,
+          countryCodes: countriesOf(patch.countryCodes ?? before.countryCodes, location),
+          location,
+          actors: patch.actors ?? before.actors,
+          tags: patch.tags ?? before.tags,
+          sourceIds: patch.sourceIds ?? before.sourceIds
+        }
+        await validateIncident(tx, merged)
+        await tx.incident.update({
+          where: { id },
+          data: {
+            type: merged.type,
+            title: merged.title,
+            summary: merged.summary,
+            status: merged.status,
+            occurredAt: new Date(merged.occurredAt),
+            endedAt: merged.endedAt ? new Date(merged.endedAt) : null,
+            datePrecision: merged.datePrecision,
+            countryCodes: merged.countryCodes,
+            tags: [...new Set(merged.tags)],
+            ...locationColumns(merged.location),
+            version: { increment: 1 },
+            updatedAt: new Date()
+          }
+        })
+        if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
+        if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
+        await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [] })
+        const row = await findIncident(tx, id)
+        await recordChange(tx, { entity: 'incident', id, action: 'updated', version: row.version, before, after: toIncident(row), keyName })
+        return row
+      })
+    },
+
+    async remove (id: string, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        await lockLive(tx, 'incident', id)
+        const current = await findIncident(tx, id)
+        const row = await tx.incident.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await recordChange(tx, { entity: 'incident', id, action: 'deleted', version: row.version, before: toIncident(current), after: null, keyName })
+        // Its casualty reports have no meaning without it: they go too, each with its own change.
+        const reports = await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, include: { sources: { orderBy: { position: 'asc' } } } })
+        for (const report of reports) {
+          const gone = await tx.casualtyReport.update({ where: { id: report.id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+          await recordChange(tx, { entity: 'casualtyReport', id: report.id, action: 'deleted', version: gone.version, before: toCasualtyReport(report), after: null, keyName })
+        }
+      })
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { bearer } from '../../http/auth.ts'
+import { sendPage } from '../../http/list.ts'
+import { problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
+import { createActorRepository } from '../actors/repository.ts'
+import { createIncidentRepository, expandIncidents } from './repository.ts'
+import {
+  actorIncidentsQuery, createIncidentSchema, includeQuery, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema
+} from './schemas.ts'
+
+const tags = ['Incidents']
+
+export default async function incidentRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const incidents = createIncidentRepository(app.db)
+  const actors = createActorRepository(app.db)
+
+  r.get('/v1/incidents', {
+    schema: {
+      operationId: 'listIncidents',
+      summary: 'List incidents',
+      description: 'Every filter combines with AND; comma-separated values within one filter mean "any of". ' +
+        'Sorted by `-occurredAt` by default; `fatalities` sorts on fatalities.best with incidents without figures last.',
+      tags,
+      querystring: incidentListQuery,
+      response: { 200: incidentPage, ...problems(...readProblems) }
+    }
+  }, async (request, reply) => {
+    const { include, ...q } = request.query
+    const { rows, total, cursorOf } = await incidents.list(q)
+    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    return { ...page, data: await expandIncidents(app.db, page.data, include) }
+  })
+
+  r.get('/v1/actors/:id/incidents', {
+    schema: {
+      operationId: 'listActorIncidents',
+      summary: 'List an actor\'s incidents',
+      description: 'Incidents the actor is linked to in any role (restrict with actorRole); takes every other incident filter.',
+      tags: ['Actors'],
+      params: idParams,
+      querystring: actorIncidentsQuery,
+      response: { 200: incidentPage, ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    await actors.get(request.params.id)
+    const { include, ...q } = request.query
+    const { rows, total, cursorOf } = await incidents.list({ ...q, actor: [request.params.id] })
+    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    return { ...page, data: await expandIncidents(app.db, page.data, include) }
+  })
+
+  r.get('/v1/incidents/:id', {
+    schema: {
+      operationId: 'getIncident',
+      summary: 'Get an incident',
+      tags,
+      params: idParams,
+      querystring: includeQuery,
+      response: { 200: incidentSchema, ...problems(...readProblems, 404) }
+    }
+  }, async (request) => {
+    const [view] = await expandIncidents(app.db, [await incidents.get(request.params.id)], request.query.include)
+    return view
+  })
+
+  r.post('/v1/incidents', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'createIncident',
+      summary: 'Create an incident',
+      description: 'Actors and sources must exist (a 400 names each unknown id). countryCodes defaults to the location\'s country, which is always included.',
+      tags,
+      security: bearer,
+      body: createIncidentSchema,
+      response: { 201: incidentSchema, ...problems(...writeProblems) }
+    }
+  }, async (request, reply) => {
+    const row = await incidents.create(request.body, request.apiKey?.name ?? null)
+    const [view] = await expandIncidents(app.db, [row])
+    return reply.code(201).header('location', `/v1/incidents/${row.id}`).send(view)
+  })
+
+  r.patch('/v1/incidents/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'updateIncident',
+      summary: 'Update an incident (JSON merge patch)',
+      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; `actors`, `tags` and `sourceIds` replace the whole list. fatalities and contested are derived and cannot be set.',
+      tags,
+      security: bearer,
+      params: idParams,
+      body: patchIncidentSchema,
+      response: { 200: incidentSchema, ...problems(...writeProblems, 404) }
+    }
+  }, async (request) => {
+    const [view] = await expandIncidents(app.db, [await incidents.patch(request.params.id, request.body, request.apiKey?.name ?? null)])
+    return view
+  })
+
+  r.delete('/v1/incidents/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'deleteIncident',
+      summary: 'Delete an incident',
+      description: 'Soft delete: the incident and its casualty reports disappear from reads and feed `deleted` changes.',
+      tags,
+      security: bearer,
+      params: idParams,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    await incidents.remove(request.params.id, request.apiKey?.name ?? null)
+    return reply.code(204).send()
+  })
+}

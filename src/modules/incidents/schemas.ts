@@ -1,0 +1,193 @@
+import { z } from 'zod'
+import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
+import { text, timestamps } from '../../http/schemas.ts'
+import { actorSchema } from '../actors/schemas.ts'
+import { sourceSchema } from '../sources/schemas.ts'
+import { casualtyReportSchema } from '../casualties/schemas.ts'
+
+export const incidentTypes = ['airstrike', 'drone_strike', 'shelling', 'armed_clash', 'cross_border_fire', 'militant_attack',
+  'bombing', 'raid', 'ground_operation', 'arrest', 'protest', 'other'] as const
+export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 'retracted'] as const
+export const datePrecisions = ['exact', 'day', 'week', 'month', 'year'] as const
+export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
+export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
+export const incidentIncludes = ['actors', 'casualties', 'sources'] as const
+
+const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
+
+export const locationSchema = z.strictObject({
+  name: text(300).describe('place name as reported'),
+  admin1: text(200).nullable().default(null).describe('first-level administrative division (province, state)'),
+  countryCode: countryCodeSchema,
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  precision: z.enum(locationPrecisions).describe('exact: the spot; near: within a few km; admin1: the province; country: somewhere in the country')
+}).meta({ id: 'Location' })
+
+export const fatalitiesSchema = z.object({
+  low: z.number().int(),
+  best: z.number().int(),
+  high: z.number().int()
+}).meta({ id: 'Fatalities', description: 'Roll-up of the killed reports: smallest lower bound, median point estimate, largest upper bound' })
+
+const incidentActorLink = z.strictObject({ actorId: z.uuid(), role: z.enum(actorRoles) })
+
+export const incidentSchema = z.object({
+  id: z.uuid(),
+  type: z.enum(incidentTypes),
+  title: z.string(),
+  summary: z.string().nullable(),
+  status: z.enum(incidentStatuses),
+  occurredAt: z.iso.datetime(),
+  endedAt: z.iso.datetime().nullable(),
+  datePrecision: z.enum(datePrecisions),
+  countryCodes: z.array(z.string()),
+  location: locationSchema.nullable(),
+  actors: z.array(z.object({ actorId: z.uuid(), role: z.enum(actorRoles), actor: actorSchema.optional().describe('with include=actors') })),
+  tags: z.array(z.string()),
+  sourceIds: z.array(z.uuid()),
+  fatalities: fatalitiesSchema.nullable().describe('derived from the killed casualty reports; null when there are none'),
+  contested: z.boolean().describe('derived: a denial is linked, or the killed reports disagree'),
+  acled: z.object({ eventType: z.string(), subEventType: z.string() }).describe('the type in ACLED\'s taxonomy (read-only)'),
+  casualtyReports: z.array(casualtyReportSchema).optional().describe('with include=casualties'),
+  sources: z.array(sourceSchema).optional().describe('with include=sources'),
+  ...timestamps
+}).meta({
+  id: 'Incident',
+  example: {
+    id: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a30',
+    type: 'airstrike',
+    title: 'Pakistani airstrikes in Kabul and Paktika',
+    summary: 'Explosions in Kabul and strikes in Paktika province, attributed by the Taliban government to Pakistan.',
+    status: 'disputed',
+    occurredAt: '2025-10-09T21:30:00.000Z',
+    endedAt: null,
+    datePrecision: 'day',
+    countryCodes: ['AF'],
+    location: { name: 'Kabul', admin1: 'Kabul', countryCode: 'AF', lat: 34.5553, lon: 69.2075, precision: 'near' },
+    actors: [{ actorId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', role: 'perpetrator' }],
+    tags: ['cross-border'],
+    sourceIds: ['0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a20'],
+    fatalities: { low: 3, best: 3, high: 3 },
+    contested: true,
+    acled: { eventType: 'Explosions/Remote violence', subEventType: 'Air/drone strike' },
+    createdAt: '2025-10-10T08:00:00.000Z',
+    updatedAt: '2025-10-10T08:00:00.000Z',
+    version: 1
+  }
+})
+
+export type IncidentView = z.infer<typeof incidentSchema>
+
+const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'tags are lower-case words joined by hyphens')
+
+const incidentFields = {
+  type: z.enum(incidentTypes),
+  title: text(500),
+  summary: text(10000).nullable(),
+  status: z.enum(incidentStatuses),
+  occurredAt: timestamp.describe('when it happened (start)'),
+  endedAt: timestamp.nullable().describe('when it ended, for incidents that lasted'),
+  datePrecision: z.enum(datePrecisions),
+  countryCodes: z.array(countryCodeSchema).max(20).describe('countries it happened in; defaults to the location\'s country'),
+  location: locationSchema.nullable(),
+  actors: z.array(incidentActorLink).max(100),
+  tags: z.array(tagSchema).max(50),
+  sourceIds: z.array(z.uuid()).max(100)
+}
+
+export const createIncidentSchema = z.strictObject({
+  type: incidentFields.type,
+  title: incidentFields.title,
+  summary: incidentFields.summary.default(null),
+  status: incidentFields.status.default('reported'),
+  occurredAt: incidentFields.occurredAt,
+  endedAt: incidentFields.endedAt.default(null),
+  datePrecision: incidentFields.datePrecision.default('exact'),
+  countryCodes: incidentFields.countryCodes.optional(),
+  location: incidentFields.location.default(null),
+  actors: incidentFields.actors.default([]),
+  tags: incidentFields.tags.default([]),
+  sourceIds: incidentFields.sourceIds.default([])
+}).meta({ id: 'IncidentCreate' })
+
+export const patchIncidentSchema = z.strictObject({
+  type: incidentFields.type.optional(),
+  title: incidentFields.title.optional(),
+  summary: incidentFields.summary.optional(),
+  status: incidentFields.status.optional(),
+  occurredAt: incidentFields.occurredAt.optional(),
+  endedAt: incidentFields.endedAt.optional(),
+  datePrecision: incidentFields.datePrecision.optional(),
+  countryCodes: incidentFields.countryCodes.optional(),
+  location: incidentFields.location.optional(),
+  actors: incidentFields.actors.optional().describe('replaces the whole list'),
+  tags: incidentFields.tags.optional().describe('replaces the whole list'),
+  sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list')
+}).meta({ id: 'IncidentPatch' })
+
+export type CreateIncident = z.output<typeof createIncidentSchema>
+export type PatchIncident = z.output<typeof patchIncidentSchema>
+
+const bboxSchema = z.string()
+  .regex(/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$/, 'must be minLon,minLat,maxLon,maxLat')
+  .transform((s) => s.split(',').map(Number) as [number, number, number, number])
+  .refine(([minLon, minLat, maxLon, maxLat]) => [minLon, maxLon].every((v) => v >= -180 && v <= 180) &&
+    [minLat, maxLat].every((v) => v >= -90 && v <= 90) && minLat <= maxLat,
+  'longitudes in -180..180, latitudes in -90..90, minLat ≤ maxLat (minLon > maxLon crosses the antimeridian)')
+  .describe('minLon,minLat,maxLon,maxLat: incidents located inside this box')
+
+const nearSchema = z.string()
+  .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lat,lon')
+  .transform((s) => s.split(',').map(Number) as [number, number])
+  .refine(([lat, lon]) => lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180, 'lat in -90..90, lon in -180..180')
+  .describe('lat,lon: incidents within radiusKm of this point')
+
+export const incidentFilterShape = {
+  type: commaList(incidentTypes, 'incident types').optional(),
+  status: commaList(incidentStatuses, 'statuses').optional(),
+  country: commaCountries('countries (matches any of the incident\'s countryCodes)').optional(),
+  actor: commaUuids('actors in any role').optional(),
+  actorRole: commaList(actorRoles, 'roles; restricts `actor` (or, alone, keeps incidents with an actor in these roles)').optional(),
+  from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
+  to: instantSchema.optional().describe('occurredAt before (exclusive)'),
+  updatedSince: instantSchema.optional().describe('updatedAt on or after'),
+  minFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at least'),
+  maxFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at most'),
+  contested: z.stringbool().optional().describe('true or false'),
+  tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
+    .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),
+  source: commaUuids('sources cited').optional(),
+  bbox: bboxSchema.optional(),
+  near: nearSchema.optional(),
+  radiusKm: z.coerce.number().positive().max(5000).optional().describe('radius for near, in km (default 25)'),
+  precision: commaList(locationPrecisions, 'location precisions to keep').optional(),
+  q: z.string().trim().min(1).max(500).optional().describe('full-text search over title and summary, web-search syntax: "exact phrase", -word, or')
+}
+
+const listShape = {
+  ...incidentFilterShape,
+  include: commaList(incidentIncludes, 'related records to expand inline').optional(),
+  ...listQueryShape(['occurredAt', 'fatalities', 'updatedAt'], '-occurredAt')
+}
+
+function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: unknown, minFatalities?: number, maxFatalities?: number }>> (schema: T) {
+  return schema
+    .refine((q) => q.radiusKm === undefined || q.near !== undefined, { path: ['radiusKm'], message: 'radiusKm needs near' })
+    .refine((q) => q.minFatalities === undefined || q.maxFatalities === undefined || q.minFatalities <= q.maxFatalities,
+      { path: ['maxFatalities'], message: 'maxFatalities must be ≥ minFatalities' })
+}
+
+export const incidentListQuery = withCrossChecks(z.strictObject(listShape))
+
+const { actor: _actor, ...actorIncidentsShape } = listShape
+export const actorIncidentsQuery = withCrossChecks(z.strictObject(actorIncidentsShape))
+
+export type IncidentListQuery = z.output<typeof incidentListQuery>
+export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include'>
+
+export const includeQuery = z.strictObject({
+  include: commaList(incidentIncludes, 'related records to expand inline').optional()
+})
+
+export const incidentPage = pageOf(incidentSchema).meta({ id: 'IncidentPage' })

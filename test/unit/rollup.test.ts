@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest'
+import { figureProblem, isContested, pointEstimate, rollUp, type KilledReport } from '../../src/modules/casualties/rollup.ts'
+
+const r = (qualifier: KilledReport['qualifier'], min: number, max: number | null = null): KilledReport => ({ qualifier, min, max })
+
+describe('pointEstimate', () => {
+  it('takes min for exact, at_least and approximately, max for at_most, the floored midpoint for range', () => {
+    expect(pointEstimate(r('exact', 7))).toBe(7)
+    expect(pointEstimate(r('at_least', 3))).toBe(3)
+    expect(pointEstimate(r('approximately', 50))).toBe(50)
+    expect(pointEstimate(r('at_most', 0, 12))).toBe(12)
+    expect(pointEstimate(r('range', 10, 15))).toBe(12)
+    expect(pointEstimate(r('range', 10, 11))).toBe(10)
+  })
+})
+
+describe('rollUp', () => {
+  it('when there are no killed reports, then null', () => {
+    expect(rollUp([])).toBeNull()
+  })
+
+  it('when there is one exact report, then low = best = high', () => {
+    expect(rollUp([r('exact', 3)])).toEqual({ low: 3, best: 3, high: 3 })
+  })
+
+  it('when one at_least report, then high is its min (no upper bound given)', () => {
+    expect(rollUp([r('at_least', 3)])).toEqual({ low: 3, best: 3, high: 3 })
+  })
+
+  it('when one range report, then low/high are its bounds and best its floored midpoint', () => {
+    expect(rollUp([r('range', 5, 10)])).toEqual({ low: 5, best: 7, high: 10 })
+  })
+
+  it('when an odd number of reports, then best is the middle point estimate', () => {
+    // points: 3 (at_least), 12 (at_most 0..12), 40 (approximately)
+    expect(rollUp([r('approximately', 40), r('at_least', 3), r('at_most', 0, 12)])).toEqual({ low: 0, best: 12, high: 40 })
+  })
+
+  it('when an even number of reports, then best is the floored mean of the two middle points', () => {
+    // points: 3, 8 (range 6..10 -> 8), 10 (exact), 25 (at_most)
+    expect(rollUp([r('exact', 10), r('range', 6, 10), r('at_least', 3), r('at_most', 20, 25)])).toEqual({ low: 3, best: 9, high: 25 })
+    expect(rollUp([r('exact', 4), r('exact', 7)])).toEqual({ low: 4, best: 5, high: 7 })
+  })
+})
+
+describe('isContested', () => {
+  it('is true with a denial, or when low differs from high; false otherwise', () => {
+    expect(isContested(null, false)).toBe(false)
+    expect(isContested(null, true)).toBe(true)
+    expect(isContested({ low: 3, best: 3, high: 3 }, false)).toBe(false)
+    expect(isContested({ low: 3, best: 4, high: 5 }, false)).toBe(true)
+  })
+})
+
+describe('figureProblem', () => {
+  it('requires max with range and at_most, forbids it otherwise, and wants max ≥ min', () => {
+    expect(figureProblem(r('range', 5))).toEqual({ path: 'max', message: 'max is required with qualifier range' })
+    expect(figureProblem(r('at_most', 0))).toEqual({ path: 'max', message: 'max is required with qualifier at_most' })
+    expect(figureProblem(r('range', 5, 4))).toEqual({ path: 'max', message: 'max must be ≥ min' })
+    expect(figureProblem(r('exact', 5, 6))).toEqual({ path: 'max', message: 'max is only given with qualifier range or at_most, not exact' })
+    expect(figureProblem(r('range', 5, 5))).toBeNull()
+    expect(figureProblem(r('at_least', 5))).toBeNull()
+  })
+})
