@@ -310,8 +310,16 @@ export const speakerTitles = ['spokesperson', 'Defence Ministry spokesperson', '
 
 /** Aliases of the named actors (names and aliases share one namespace: see actor_names). */
 export const aliases: Record<string, string[]> = {
-  'Islamic State': ['ISIS', 'Daesh'], 'Islamic State Khorasan Province': ['ISKP', 'IS-K'], Houthis: ['Ansar Allah'],
-  'Tehrik-i-Taliban Pakistan': ['TTP'], 'Hayat Tahrir al-Sham': ['HTS'], 'Rapid Support Forces': ['RSF'],
-  'Sudanese Armed Forces': ['SAF'], 'Syrian Democratic Forces': ['SDF'], 'Israel Defense Forces': ['IDF'],
-  'Armed Forces of Ukraine': ['ZSU'], 'Myanmar Armed Forces': ['Tatmadaw'], 'Balochistan Liberation Army': ['BLA']
+  'Islamic State': ['ISIS', 'Daesh'],
+  'Islamic State Khorasan Province': ['ISKP', 'IS-K'],
+  Houthis: ['Ansar Allah'],
+  'Tehrik-i-Taliban Pakistan': ['TTP'],
+  'Hayat Tahrir al-Sham': ['HTS'],
+  'Rapid Support Forces': ['RSF'],
+  'Sudanese Armed Forces': ['SAF'],
+  'Syrian Democratic Forces': ['SDF'],
+  'Israel Defense Forces': ['IDF'],
+  'Armed Forces of Ukraine': ['ZSU'],
+  'Myanmar Armed Forces': ['Tatmadaw'],
+  'Balochistan Liberation Army': ['BLA']
 }

@@ -11,6 +11,8 @@ import actorRoutes from './modules/actors/routes.ts'
 import sourceRoutes from './modules/sources/routes.ts'
 import incidentRoutes from './modules/incidents/routes.ts'
 import casualtyRoutes from './modules/casualties/routes.ts'
+import statementRoutes from './modules/statements/routes.ts'
+import timelineRoutes from './modules/timeline/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
@@ -59,6 +61,8 @@ export async function buildApp (opts: AppOptions) {
   await app.register(sourceRoutes)
   await app.register(incidentRoutes)
   await app.register(casualtyRoutes)
+  await app.register(statementRoutes)
+  await app.register(timelineRoutes)
 
   return app
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
+import { Moved, Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
 import { isDatabaseUnavailable } from './database-errors.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts'
 
@@ -61,6 +61,10 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, probl
 
 export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if ((err as unknown) instanceof Moved) {
+      const moved = err as unknown as Moved
+      return reply.code(308).header('location', request.url.replace(moved.fromId, moved.toId)).send()
+    }
     const problem = toProblem(err)
     if (problem.status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ problem: problem.type, detail: problem.message }, 'request rejected')

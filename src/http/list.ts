@@ -19,6 +19,9 @@ export function pageOf<T extends z.ZodType> (item: T) {
 
 export const uuidSchema = z.uuid()
 
+/** true or false, nothing else: a typo must not flip a filter. */
+export const queryBool = () => z.stringbool({ truthy: ['true'], falsy: ['false'] })
+
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 // Comma lists are validated by a pattern, so the spec documents the allowed values machine-readably.
@@ -62,7 +65,7 @@ export function listQueryShape<const S extends readonly [string, ...string[]]> (
   return {
     limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
     cursor: z.string().max(2000).optional().describe('opaque cursor from page.nextCursor'),
-    includeTotal: z.stringbool().default(false).describe('add page.total, the exact count of all matches'),
+    includeTotal: queryBool().default(false).describe('add page.total, the exact count of all matches'),
     sort: z.enum(sorts).default(defaultSort).describe(`sort field, prefix - for descending; one of ${sortFields.join(', ')}`)
   }
 }

@@ -70,3 +70,10 @@ export function problemBody (p: Problem, instance: string, requestId: string): P
   const { title } = problemCatalogue[p.type]
   return { type: `/problems/${p.type}`, title, status: p.status, detail: p.message, instance, requestId, ...p.extra }
 }
+
+/** A record that now lives under another id (a merged actor): answered with 308 and a Location. */
+export class Moved extends Error {
+  constructor (readonly fromId: string, readonly toId: string) {
+    super(`moved to ${toId}`)
+  }
+}

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { problemCatalogue, problemSchema } from './problems.ts'
 
 type Status = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503
@@ -17,3 +18,6 @@ export function problems (...statuses: Status[]) {
 
 export const readProblems = [400, 401, 403] as const
 export const writeProblems = [400, 401, 403, 413, 415] as const
+
+/** 308 for ids that now live elsewhere (merged actors); the Location header names the new URL. */
+export const movedResponse = z.undefined().describe('Permanent Redirect: the actor was merged; the Location header gives the same URL with the survivor\'s id')

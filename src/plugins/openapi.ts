@@ -27,6 +27,8 @@ export default fp(async (app) => {
         { name: 'Sources', description: 'Where a fact comes from' },
         { name: 'Incidents', description: 'What happened: type, time, place, actors and the derived fatality roll-up' },
         { name: 'Casualty reports', description: 'The figures each party gave about an incident, side by side' },
+        { name: 'Statements', description: 'What actors said: claims, denials, confirmations, accusations, appeals, offers, assessments' },
+        { name: 'Timeline', description: 'Incidents and statements merged by time' },
         { name: 'Operations', description: 'Health, readiness and problem type pages' }
       ],
       components: {

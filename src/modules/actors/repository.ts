@@ -2,10 +2,11 @@ import { uuidv7 } from 'uuidv7'
 import type { Actor, Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import { Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { recordChange } from '../changes/repository.ts'
+import { mergeActor } from './merge.ts'
 import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
 
 const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
@@ -34,6 +35,15 @@ export function toActor (a: Actor): ActorView {
 }
 
 const externalColumns = { wikidata: 'wikidataId', acled: 'acledName', ucdp: 'ucdpId', gdelt: 'gdeltCode' } as const
+
+async function liveUnmerged (tx: Tx, id: string) {
+  const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
+  if (!current) throw notFound('Actor', id)
+  if (current.mergedIntoId) {
+    throw new Problem('conflict', `Actor ${id} was merged into ${current.mergedIntoId}; change that actor instead`, { existing: { id: current.mergedIntoId } })
+  }
+  return current
+}
 
 export function createActorRepository (db: Db) {
   /** Who already holds one of these names or aliases (compared as the database compares them). */
@@ -76,7 +86,7 @@ export function createActorRepository (db: Db) {
   }
 
   function listWhere (q: ActorListQuery, nameKey: string | null): Prisma.ActorWhereInput {
-    const where: Prisma.ActorWhereInput = { deletedAt: null }
+    const where: Prisma.ActorWhereInput = { deletedAt: null, mergedIntoId: null }
     if (nameKey !== null) where.names = { some: { key: { startsWith: nameKey } } }
     if (q.kind) where.kind = { in: q.kind }
     if (q.country) where.countryCode = { in: q.country }
@@ -89,11 +99,15 @@ export function createActorRepository (db: Db) {
   }
 
   return {
+    /** A live actor; a merged one answers with its survivor (308). */
     async get (id: string) {
       const row = await db.actor.findFirst({ where: { id, deletedAt: null } })
       if (!row) throw notFound('Actor', id)
+      if (row.mergedIntoId) throw new Moved(id, row.mergedIntoId)
       return row
     },
+
+    merge: (id: string, into: string, keyName: string | null) => db.$transaction((tx) => mergeActor(tx, id, into, keyName)),
 
     async list (q: ActorListQuery) {
       const spec = sortSpec(q.sort, sortFields)
@@ -143,8 +157,7 @@ export function createActorRepository (db: Db) {
     async patch (id: string, patch: PatchActor, keyName: string | null) {
       const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
       return withNameCheck(names, id, () => db.$transaction(async (tx) => {
-        const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
-        if (!current) throw notFound('Actor', id)
+        const current = await liveUnmerged(tx, id)
         if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
         const data: Prisma.ActorUpdateInput = { version: { increment: 1 }, updatedAt: new Date() }
         if (patch.name !== undefined) data.name = patch.name
@@ -168,8 +181,7 @@ export function createActorRepository (db: Db) {
 
     async remove (id: string, keyName: string | null) {
       return db.$transaction(async (tx) => {
-        const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
-        if (!current) throw notFound('Actor', id)
+        const current = await liveUnmerged(tx, id)
         const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
           (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
             WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)

@@ -6,7 +6,8 @@ import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createActorRepository, toActor } from './repository.ts'
-import { actorListQuery, actorPage, actorSchema, createActorSchema, patchActorSchema } from './schemas.ts'
+import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
+import { movedResponse } from '../../http/responses.ts'
 
 const tags = ['Actors']
 
@@ -34,10 +35,27 @@ export default async function actorRoutes (app: FastifyInstance) {
       operationId: 'getActor',
       summary: 'Get an actor',
       tags,
+      description: 'A merged actor answers 308 with Location pointing at the actor it was merged into.',
       params: idParams,
-      response: { 200: actorSchema, ...problems(...readProblems, 404) }
+      response: { 200: actorSchema, 308: movedResponse, ...problems(...readProblems, 404) }
     }
   }, async (request) => toActor(await actors.get(request.params.id)))
+
+  r.post('/v1/actors/:id/merge', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'mergeActor',
+      summary: 'Merge a duplicate actor into another',
+      description: 'Moves every reference (incident roles, statements as speaker or subject, casualty reporters, member actors) to `into` in one transaction, ' +
+        'adds the duplicate\'s name and aliases to the survivor\'s aliases and records `mergedIntoId`; the duplicate\'s id then answers 308. ' +
+        'If both actors gave a figure in the same category on the same incident, the merge is a 409 listing those reports.',
+      tags,
+      security: bearer,
+      params: idParams,
+      body: mergeActorSchema,
+      response: { 200: actorSchema, ...problems(...writeProblems, 404, 409) }
+    }
+  }, async (request) => toActor(await actors.merge(request.params.id, request.body.into, request.apiKey?.name ?? null)))
 
   r.post('/v1/actors', {
     config: { scope: 'write' },

@@ -93,3 +93,7 @@ export const actorListQuery = z.strictObject({
 export type ActorListQuery = z.output<typeof actorListQuery>
 
 export const actorPage = pageOf(actorSchema).meta({ id: 'ActorPage' })
+
+export const mergeActorSchema = z.strictObject({
+  into: z.uuid().describe('the actor that survives')
+}).meta({ id: 'ActorMerge' })

@@ -10,6 +10,7 @@ import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
 import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
+import { loadIncidentStatements } from '../statements/repository.ts'
 import { acledCrosswalk } from './acled.ts'
 import { incidentConditions, whereClause } from './filters.ts'
 import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, PatchIncident, incidentIncludes } from './schemas.ts'
@@ -72,6 +73,10 @@ export async function expandIncidents (db: DbOrTx, rows: IncidentRow[], include:
   if (include.includes('casualties')) {
     const reports = await loadCasualtyReports(db, views.map((v) => v.id))
     for (const v of views) v.casualtyReports = reports.filter((r) => r.incidentId === v.id)
+  }
+  if (include.includes('statements')) {
+    const statements = await loadIncidentStatements(db, views.map((v) => v.id))
+    for (const v of views) v.statements = statements.filter((s) => s.incidentIds.includes(v.id))
   }
   return views
 }

@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
-import { problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createActorRepository } from '../actors/repository.ts'
-import { createIncidentRepository, expandIncidents } from './repository.ts'
+import { createIncidentRepository, expandIncidents, toIncident } from './repository.ts'
+import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
   actorIncidentsQuery, createIncidentSchema, includeQuery, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema
 } from './schemas.ts'
@@ -43,7 +44,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       tags: ['Actors'],
       params: idParams,
       querystring: actorIncidentsQuery,
-      response: { 200: incidentPage, ...problems(...readProblems, 404) }
+      response: { 200: incidentPage, 308: movedResponse, ...problems(...readProblems, 404) }
     }
   }, async (request, reply) => {
     await actors.get(request.params.id)
@@ -66,6 +67,17 @@ export default async function incidentRoutes (app: FastifyInstance) {
     const [view] = await expandIncidents(app.db, [await incidents.get(request.params.id)], request.query.include)
     return view
   })
+
+  r.get('/v1/incidents/:id/accounts', {
+    schema: {
+      operationId: 'getIncidentAccounts',
+      summary: 'Who says what about an incident',
+      description: 'One entry per actor that made a statement or gave a casualty figure about the incident, with the roll-up and contested flag.',
+      tags,
+      params: idParams,
+      response: { 200: accountsSchema, ...problems(...readProblems, 404) }
+    }
+  }, async (request) => incidentAccounts(app.db, toIncident(await incidents.get(request.params.id))))
 
   r.post('/v1/incidents', {
     config: { scope: 'write' },

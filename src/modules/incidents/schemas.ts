@@ -1,17 +1,20 @@
 import { z } from 'zod'
-import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
+import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { text, timestamps } from '../../http/schemas.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { casualtyReportSchema } from '../casualties/schemas.ts'
+import { statementSummarySchema } from '../statements/summary.ts'
+import { datePrecisions } from '../common.ts'
+
+export { datePrecisions }
 
 export const incidentTypes = ['airstrike', 'drone_strike', 'shelling', 'armed_clash', 'cross_border_fire', 'militant_attack',
   'bombing', 'raid', 'ground_operation', 'arrest', 'protest', 'other'] as const
 export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 'retracted'] as const
-export const datePrecisions = ['exact', 'day', 'week', 'month', 'year'] as const
 export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
-export const incidentIncludes = ['actors', 'casualties', 'sources'] as const
+export const incidentIncludes = ['actors', 'casualties', 'sources', 'statements'] as const
 
 const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
 
@@ -51,6 +54,7 @@ export const incidentSchema = z.object({
   acled: z.object({ eventType: z.string(), subEventType: z.string() }).describe('the type in ACLED\'s taxonomy (read-only)'),
   casualtyReports: z.array(casualtyReportSchema).optional().describe('with include=casualties'),
   sources: z.array(sourceSchema).optional().describe('with include=sources'),
+  statements: z.array(statementSummarySchema).optional().describe('with include=statements, oldest first'),
   ...timestamps
 }).meta({
   id: 'Incident',
@@ -154,7 +158,7 @@ export const incidentFilterShape = {
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),
   minFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at least'),
   maxFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at most'),
-  contested: z.stringbool().optional().describe('true or false'),
+  contested: queryBool().optional().describe('true or false'),
   tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
     .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),
   source: commaUuids('sources cited').optional(),

@@ -1,0 +1,41 @@
+import { z } from 'zod'
+import type { DbOrTx } from '../../plugins/database.ts'
+import { actorSchema, type ActorView } from '../actors/schemas.ts'
+import { toActor } from '../actors/repository.ts'
+import { casualtyReportSchema, type CasualtyReportView } from '../casualties/schemas.ts'
+import { loadCasualtyReports } from '../casualties/repository.ts'
+import { loadIncidentStatements } from '../statements/repository.ts'
+import { statementSummarySchema, type StatementSummary } from '../statements/summary.ts'
+import { fatalitiesSchema, type IncidentView } from './schemas.ts'
+
+export const accountsSchema = z.object({
+  incidentId: z.uuid(),
+  fatalities: fatalitiesSchema.nullable(),
+  contested: z.boolean(),
+  accounts: z.array(z.object({
+    actor: actorSchema.nullable().describe('null for unattributed casualty figures'),
+    statements: z.array(statementSummarySchema).describe('what this actor said about the incident, oldest first'),
+    casualtyReports: z.array(casualtyReportSchema).describe('the figures this actor gave')
+  }))
+}).meta({ id: 'IncidentAccounts', description: 'Who says what about one incident: one entry per actor that made a statement or gave a figure' })
+
+interface Account { actor: ActorView | null, statements: StatementSummary[], casualtyReports: CasualtyReportView[] }
+
+/** "Who says what": the incident's statements and casualty figures grouped by the actor who gave them. */
+export async function incidentAccounts (db: DbOrTx, incident: IncidentView) {
+  const [statements, reports] = await Promise.all([loadIncidentStatements(db, [incident.id]), loadCasualtyReports(db, [incident.id])])
+  const actorIds = [...new Set([...statements.map((s) => s.speakerId), ...reports.flatMap((r) => (r.reportedById ? [r.reportedById] : []))])]
+  const actors = new Map((await db.actor.findMany({ where: { id: { in: actorIds } } })).map((a) => [a.id, toActor(a)]))
+  const accounts = new Map<string, Account>()
+  const accountOf = (actorId: string | null) => {
+    const key = actorId ?? ''
+    if (!accounts.has(key)) accounts.set(key, { actor: actorId ? actors.get(actorId) ?? null : null, statements: [], casualtyReports: [] })
+    return accounts.get(key)!
+  }
+  for (const s of statements) accountOf(s.speakerId).statements.push(s)
+  for (const r of reports) accountOf(r.reportedById).casualtyReports.push(r)
+  // Named actors alphabetically, unattributed figures last.
+  const ordered = [...accounts.values()].sort((a, b) =>
+    a.actor === null ? 1 : b.actor === null ? -1 : a.actor.name.localeCompare(b.actor.name))
+  return { incidentId: incident.id, fatalities: incident.fatalities, contested: incident.contested, accounts: ordered }
+}

@@ -1,0 +1,249 @@
+import { uuidv7 } from 'uuidv7'
+import { Prisma, type Statement, type StatementAboutActor, type StatementIncident, type StatementSource } from '../../generated/prisma/client.ts'
+import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
+import { Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { iso } from '../../http/schemas.ts'
+import { assertReferencesExist, type Reference } from '../../db/references.ts'
+import { lockLive } from '../../db/locks.ts'
+import { recordChange } from '../changes/repository.ts'
+import { toActor } from '../actors/repository.ts'
+import { toSource } from '../sources/repository.ts'
+import { refreshIncidentDerived } from '../casualties/derived.ts'
+import { whereClause } from '../incidents/filters.ts'
+import { expandIncidents, type IncidentRow } from '../incidents/repository.ts'
+import { statementConditions } from './filters.ts'
+import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
+import type { StatementSummary } from './summary.ts'
+
+export type StatementRow = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
+export type StatementInclude = typeof statementIncludes[number]
+
+// Links to deleted incidents are kept (history) but not shown.
+export const statementRelations = {
+  incidents: { where: { incident: { deletedAt: null } }, orderBy: { position: 'asc' } },
+  aboutActors: { orderBy: { position: 'asc' } },
+  sources: { orderBy: { position: 'asc' } }
+} as const satisfies Prisma.StatementInclude
+
+const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
+const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
+
+export function toStatement (s: StatementRow): StatementSummary {
+  return {
+    id: s.id,
+    speakerId: s.speakerId,
+    speakerTitle: s.speakerTitle,
+    kind: s.kind,
+    summary: s.summary,
+    quote: s.quote,
+    language: s.language,
+    statedAt: iso(s.statedAt),
+    datePrecision: s.datePrecision,
+    incidentIds: s.incidents.map((l) => l.incidentId),
+    aboutActorIds: s.aboutActors.map((l) => l.actorId),
+    respondsToId: s.respondsToId,
+    sourceIds: s.sources.map((l) => l.sourceId),
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+    version: s.version
+  }
+}
+
+/** Live statements linked to these incidents, oldest first, in one query. */
+export async function loadIncidentStatements (db: DbOrTx, incidentIds: string[]) {
+  const rows = await db.statement.findMany({
+    where: { deletedAt: null, incidents: { some: { incidentId: { in: incidentIds } } } },
+    include: statementRelations,
+    orderBy: [{ statedAt: 'asc' }, { id: 'asc' }]
+  })
+  return rows.map(toStatement)
+}
+
+export async function findStatement (db: DbOrTx, id: string): Promise<StatementRow> {
+  const row = await db.statement.findFirst({ where: { id, deletedAt: null }, include: statementRelations })
+  if (!row) throw notFound('Statement', id)
+  return row
+}
+
+const byIds = async <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>, ids: string[]) =>
+  new Map((ids.length ? await load([...new Set(ids)]) : []).map((r) => [r.id, r]))
+
+/** Expands the requested relations for a whole page: one query per relation, never per row. */
+export async function expandStatements (db: DbOrTx, rows: StatementRow[], include: StatementInclude[] = []): Promise<StatementView[]> {
+  const views: StatementView[] = rows.map(toStatement)
+  if (include.length === 0 || rows.length === 0) return views
+  if (include.includes('speaker') || include.includes('aboutActors')) {
+    const actors = await byIds((ids) => db.actor.findMany({ where: { id: { in: ids } } }),
+      views.flatMap((v) => [v.speakerId, ...v.aboutActorIds]))
+    for (const v of views) {
+      if (include.includes('speaker')) v.speaker = toActor(actors.get(v.speakerId)!)
+      if (include.includes('aboutActors')) v.aboutActors = v.aboutActorIds.map((id) => toActor(actors.get(id)!))
+    }
+  }
+  if (include.includes('sources')) {
+    const sources = await byIds((ids) => db.source.findMany({ where: { id: { in: ids } } }), views.flatMap((v) => v.sourceIds))
+    for (const v of views) v.sources = v.sourceIds.map((id) => toSource(sources.get(id)!))
+  }
+  if (include.includes('incidents')) {
+    const found = await byIds((ids) => db.incident.findMany({
+      where: { id: { in: ids }, deletedAt: null },
+      include: { actors: { orderBy: { position: 'asc' } }, sources: { orderBy: { position: 'asc' } } }
+    }), views.flatMap((v) => v.incidentIds))
+    const expanded = new Map((await expandIncidents(db, [...found.values()] as IncidentRow[])).map((i) => [i.id, i]))
+    for (const v of views) v.incidents = v.incidentIds.map((id) => expanded.get(id)!).filter(Boolean)
+  }
+  if (include.includes('respondsTo')) {
+    const answered = await byIds((ids) => db.statement.findMany({ where: { id: { in: ids }, deletedAt: null }, include: statementRelations }),
+      views.flatMap((v) => (v.respondsToId ? [v.respondsToId] : [])))
+    for (const v of views) v.respondsTo = v.respondsToId ? (answered.has(v.respondsToId) ? toStatement(answered.get(v.respondsToId)!) : null) : null
+  }
+  return views
+}
+
+function keysetCondition (spec: SortSpec, cursor: { value: unknown, id: string }) {
+  const col = sortColumns[spec.field as keyof typeof sortColumns]
+  const cmp = spec.desc ? Prisma.sql`<` : Prisma.sql`>`
+  return Prisma.sql`((${col}, s.id) ${cmp} (${cursor.value}::timestamptz, ${cursor.id}::uuid))`
+}
+
+type StatementInput = CreateStatement
+
+async function validateStatement (tx: Tx, input: StatementInput, selfId: string | null) {
+  const refs: Reference[] = [
+    { kind: 'actor', id: input.speakerId, path: 'speakerId' },
+    ...input.incidentIds.map((id, n) => ({ kind: 'incident' as const, id, path: `incidentIds.${n}` })),
+    ...input.aboutActorIds.map((id, n) => ({ kind: 'actor' as const, id, path: `aboutActorIds.${n}` })),
+    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+  ]
+  if (input.respondsToId) {
+    if (input.respondsToId === selfId) throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'a statement cannot respond to itself' }])
+    refs.push({ kind: 'statement', id: input.respondsToId, path: 'respondsToId' })
+  }
+  await assertReferencesExist(tx, refs)
+  if (input.respondsToId && selfId) {
+    const chain = await tx.$queryRaw<Array<{ id: string }>>`
+      WITH RECURSIVE up(id, responds_to_id, depth) AS (
+        SELECT id, responds_to_id, 0 FROM statements WHERE id = ${input.respondsToId}::uuid
+        UNION ALL SELECT s.id, s.responds_to_id, up.depth + 1 FROM statements s JOIN up ON s.id = up.responds_to_id WHERE up.depth < 100)
+      SELECT id::text FROM up`
+    if (chain.some((r) => r.id === selfId)) throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'the responses would form a cycle' }])
+  }
+}
+
+async function writeLinks (tx: Tx, id: string, input: Partial<Pick<StatementInput, 'incidentIds' | 'aboutActorIds' | 'sourceIds'>>) {
+  if (input.incidentIds) await tx.statementIncident.createMany({ data: [...new Set(input.incidentIds)].map((incidentId, position) => ({ statementId: id, incidentId, position })) })
+  if (input.aboutActorIds) await tx.statementAboutActor.createMany({ data: [...new Set(input.aboutActorIds)].map((actorId, position) => ({ statementId: id, actorId, position })) })
+  if (input.sourceIds) await tx.statementSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ statementId: id, sourceId, position })) })
+}
+
+/** Incidents whose contested flag may change: those a denial is linked to, before or after the write. */
+function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
+  return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
+}
+
+async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string | null) {
+  // Sorted, so concurrent writers lock incidents in one order and never deadlock.
+  for (const id of incidentIds) {
+    if (await lockLive(tx, 'incident', id)) await refreshIncidentDerived(tx, id, keyName)
+  }
+}
+
+function columns (input: StatementInput) {
+  return {
+    speakerId: input.speakerId,
+    speakerTitle: input.speakerTitle,
+    kind: input.kind,
+    summary: input.summary,
+    quote: input.quote,
+    language: input.language,
+    statedAt: new Date(input.statedAt),
+    datePrecision: input.datePrecision,
+    respondsToId: input.respondsToId
+  }
+}
+
+export function createStatementRepository (db: Db) {
+  return {
+    get: (id: string) => findStatement(db, id),
+
+    async list (q: Omit<StatementListQuery, 'include'>) {
+      const spec = sortSpec(q.sort, sortFields)
+      const conditions = statementConditions(q as StatementFilters)
+      const filtered = q.cursor ? [...conditions, keysetCondition(spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
+      const col = sortColumns[spec.field as keyof typeof sortColumns]
+      const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
+      const [ids, total] = await Promise.all([
+        db.$queryRaw<Array<{ id: string }>>`
+          SELECT s.id FROM statements s ${whereClause(filtered)} ORDER BY ${col} ${dir}, s.id ${dir} LIMIT ${q.limit + 1}`,
+        q.includeTotal
+          ? db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM statements s ${whereClause(conditions)}`.then((r) => r[0].n)
+          : Promise.resolve(undefined)
+      ])
+      const found = new Map((await db.statement.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: statementRelations })).map((r) => [r.id, r]))
+      const rows = ids.map((r) => found.get(r.id)).filter((r): r is StatementRow => r !== undefined)
+      const cursorOf = (row: Statement) => encodeCursor(q.sort, iso(spec.field === 'updatedAt' ? row.updatedAt : row.statedAt), row.id)
+      return { rows, total, cursorOf }
+    },
+
+    async create (input: CreateStatement, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        await validateStatement(tx, input, null)
+        const id = uuidv7()
+        await tx.statement.create({ data: { id, ...columns(input) } })
+        await writeLinks(tx, id, input)
+        const row = await findStatement(tx, id)
+        await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
+        await refreshIncidents(tx, denialIncidents(toStatement(row)), keyName)
+        return row
+      })
+    },
+
+    async patch (id: string, patch: PatchStatement, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
+        const before = toStatement(await findStatement(tx, id))
+        const merged: StatementInput = {
+          speakerId: patch.speakerId ?? before.speakerId,
+          speakerTitle: patch.speakerTitle === undefined ? before.speakerTitle : patch.speakerTitle,
+          kind: patch.kind ?? before.kind,
+          summary: patch.summary ?? before.summary,
+          quote: patch.quote === undefined ? before.quote : patch.quote,
+          language: patch.language ?? before.language,
+          statedAt: patch.statedAt ?? before.statedAt,
+          datePrecision: patch.datePrecision ?? before.datePrecision,
+          incidentIds: patch.incidentIds ?? before.incidentIds,
+          aboutActorIds: patch.aboutActorIds ?? before.aboutActorIds,
+          respondsToId: patch.respondsToId === undefined ? before.respondsToId : patch.respondsToId,
+          sourceIds: patch.sourceIds ?? before.sourceIds
+        }
+        await validateStatement(tx, merged, id)
+        await tx.statement.update({ where: { id }, data: { ...columns(merged), version: { increment: 1 }, updatedAt: new Date() } })
+        if (patch.incidentIds) await tx.statementIncident.deleteMany({ where: { statementId: id } })
+        if (patch.aboutActorIds) await tx.statementAboutActor.deleteMany({ where: { statementId: id } })
+        if (patch.sourceIds) await tx.statementSource.deleteMany({ where: { statementId: id } })
+        await writeLinks(tx, id, { incidentIds: patch.incidentIds, aboutActorIds: patch.aboutActorIds, sourceIds: patch.sourceIds })
+        const row = await findStatement(tx, id)
+        const after = toStatement(row)
+        await recordChange(tx, { entity: 'statement', id, action: 'updated', version: row.version, before, after, keyName })
+        await refreshIncidents(tx, denialIncidents(before, after), keyName)
+        return row
+      })
+    },
+
+    async remove (id: string, keyName: string | null) {
+      return db.$transaction(async (tx) => {
+        if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
+        const responses = await tx.statement.findMany({ where: { respondsToId: id, deletedAt: null }, select: { id: true }, take: 20 })
+        if (responses.length > 0) {
+          throw new Problem('conflict', `Statement ${id} is answered by ${responses.length} live statement(s); unlink or delete them first`,
+            { referrers: responses.map((r) => ({ entity: 'statement', id: r.id })) })
+        }
+        const before = toStatement(await findStatement(tx, id))
+        const row = await tx.statement.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await recordChange(tx, { entity: 'statement', id, action: 'deleted', version: row.version, before, after: null, keyName })
+        await refreshIncidents(tx, denialIncidents(before), keyName)
+      })
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { bearer } from '../../http/auth.ts'
+import { sendPage } from '../../http/list.ts'
+import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
+import { createActorRepository } from '../actors/repository.ts'
+import { findIncident } from '../incidents/repository.ts'
+import { createStatementRepository, expandStatements } from './repository.ts'
+import {
+  actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
+  statementListQuery, statementPage, statementSchema, type StatementListQuery
+} from './schemas.ts'
+
+const tags = ['Statements']
+
+export default async function statementRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const statements = createStatementRepository(app.db)
+  const actors = createActorRepository(app.db)
+  const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
+
+  async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
+    const { include, ...q } = query
+    const { rows, total, cursorOf } = await statements.list(q)
+    const result = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    return { ...result, data: await expandStatements(app.db, result.data, include) }
+  }
+
+  r.get('/v1/statements', {
+    schema: {
+      operationId: 'listStatements',
+      summary: 'List statements',
+      description: 'Every filter combines with AND; comma-separated values within one filter mean "any of". Sorted by `-statedAt` by default.',
+      tags,
+      querystring: statementListQuery,
+      response: { 200: statementPage, ...problems(...readProblems) }
+    }
+  }, (request, reply) => page(request, reply, request.query))
+
+  r.get('/v1/incidents/:id/statements', {
+    schema: {
+      operationId: 'listIncidentStatements',
+      summary: 'List the statements linked to an incident',
+      tags: ['Incidents'],
+      params: idParams,
+      querystring: incidentStatementsQuery,
+      response: { 200: statementPage, ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    await findIncident(app.db, request.params.id)
+    return page(request, reply, { ...request.query, incident: [request.params.id] })
+  })
+
+  r.get('/v1/actors/:id/statements', {
+    schema: {
+      operationId: 'listActorStatements',
+      summary: 'List an actor\'s statements (as speaker)',
+      tags: ['Actors'],
+      params: idParams,
+      querystring: actorStatementsQuery,
+      response: { 200: statementPage, 308: movedResponse, ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    await actors.get(request.params.id)
+    return page(request, reply, { ...request.query, speaker: [request.params.id] })
+  })
+
+  r.get('/v1/statements/:id', {
+    schema: {
+      operationId: 'getStatement',
+      summary: 'Get a statement',
+      tags,
+      params: idParams,
+      querystring: statementIncludeQuery,
+      response: { 200: statementSchema, ...problems(...readProblems, 404) }
+    }
+  }, async (request) => {
+    const [view] = await expandStatements(app.db, [await statements.get(request.params.id)], request.query.include)
+    return view
+  })
+
+  r.post('/v1/statements', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'createStatement',
+      summary: 'Record a statement',
+      description: 'The speaker, linked incidents, actors, sources and the statement answered must exist (a 400 names each unknown id). ' +
+        'A denial linked to an incident makes it contested.',
+      tags,
+      security: bearer,
+      body: createStatementSchema,
+      response: { 201: statementSchema, ...problems(...writeProblems) }
+    }
+  }, async (request, reply) => {
+    const row = await statements.create(request.body, keyName(request))
+    const [view] = await expandStatements(app.db, [row])
+    return reply.code(201).header('location', `/v1/statements/${row.id}`).send(view)
+  })
+
+  r.patch('/v1/statements/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'updateStatement',
+      summary: 'Update a statement (JSON merge patch)',
+      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; id lists replace the whole list.',
+      tags,
+      security: bearer,
+      params: idParams,
+      body: patchStatementSchema,
+      response: { 200: statementSchema, ...problems(...writeProblems, 404) }
+    }
+  }, async (request) => {
+    const [view] = await expandStatements(app.db, [await statements.patch(request.params.id, request.body, keyName(request))])
+    return view
+  })
+
+  r.delete('/v1/statements/:id', {
+    config: { scope: 'write' },
+    schema: {
+      operationId: 'deleteStatement',
+      summary: 'Delete a statement',
+      description: 'Soft delete. A statement still answered by live statements is a 409 listing them.',
+      tags,
+      security: bearer,
+      params: idParams,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409) }
+    }
+  }, async (request, reply) => {
+    await statements.remove(request.params.id, keyName(request))
+    return reply.code(204).send()
+  })
+}
