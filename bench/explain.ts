@@ -100,7 +100,8 @@ export async function explainAll (databaseUrl: string, runs = 3, log: (m: string
       ['c: actor=busiest actorRole=perpetrator sort=-fatalities', { actor: busy.id, actorRole: 'perpetrator', sort: '-fatalities', limit: '50' }],
       ['d: near=34.5,69.2 radiusKm=50', { near: '34.5,69.2', radiusKm: '50', sort: '-occurredAt', limit: '50' }],
       ['e: bbox=Afghanistan minFatalities=5', { bbox: '60.5,29.4,74.9,38.5', minFatalities: '5', sort: '-occurredAt', limit: '50' }],
-      ['f: no filter + total (the default first page)', { sort: '-occurredAt', limit: '50', includeTotal: 'true' }]
+      ['f: no filter + total (the default first page)', { sort: '-occurredAt', limit: '50', includeTotal: 'true' }],
+      ['g: no filter, sort=-fatalities (deadliest first)', { sort: '-fatalities', limit: '50' }]
     ]
     const results: Array<{ name: string, ms: number, scans: string[] }> = []
     const explain = async (name: string, sql: Prisma.Sql) => {

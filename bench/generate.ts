@@ -490,7 +490,8 @@ export async function load (db: pg.ClientBase, o: GenerateOptions) {
     let where: string
     if (i1 >= 0) {
       const parties = [...inc.actors.subarray(3 * i1, 3 * i1 + 3)].filter((a) => a >= 0)
-      stated = Math.min(END - HOUR, inc.occurred[i1] + HOUR / 2 + rt.exp(18 * HOUR))
+      const latest = Math.max(inc.occurred[i1], i2 >= 0 ? inc.occurred[i2] : 0) // speaks after both incidents
+      stated = Math.min(END - HOUR, latest + HOUR / 2 + rt.exp(18 * HOUR))
       // Claims and denials come from the perpetrator, the rest from any party or an outside voice.
       speaker = kind === 'claim' || kind === 'denial' ? parties[0] : rt.chance(0.6) ? rt.pick(parties) : globals[rt.draw(globalWeights)]
       about = parties.filter((a) => a !== speaker).slice(0, rt.int(3))

@@ -13,6 +13,8 @@ import incidentRoutes from './modules/incidents/routes.ts'
 import casualtyRoutes from './modules/casualties/routes.ts'
 import statementRoutes from './modules/statements/routes.ts'
 import timelineRoutes from './modules/timeline/routes.ts'
+import importRoutes from './modules/imports/routes.ts'
+import statsRoutes from './modules/stats/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
@@ -42,6 +44,8 @@ export async function buildApp (opts: AppOptions) {
 
   // A JSON API: plain text bodies are a 415, not a string handed to validation.
   app.removeContentTypeParser('text/plain')
+  // Bulk imports arrive as NDJSON text; the import route parses it line by line.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body))
   // RFC 7386 merge patches arrive as application/merge-patch+json; parse them as JSON.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'))
@@ -63,6 +67,8 @@ export async function buildApp (opts: AppOptions) {
   await app.register(casualtyRoutes)
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
+  await app.register(importRoutes)
+  await app.register(statsRoutes)
 
   return app
 }

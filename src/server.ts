@@ -3,6 +3,7 @@ import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startEmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
+import { loadDemoData } from './demo.ts'
 
 async function main (config: Config) {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: config.dataDir })
@@ -10,6 +11,7 @@ async function main (config: Config) {
   if (config.migrateOnStart) await migrate(databaseUrl)
 
   const app = await buildApp({ databaseUrl, readRequiresKey: config.readRequiresKey, logLevel: config.logLevel })
+  if (config.demoData && await loadDemoData(app.db)) app.log.info('loaded the demo story into the empty database')
 
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop the embedded server.
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {

@@ -22,6 +22,7 @@ export const problemTypes = Object.keys(problemCatalogue) as ProblemType[]
 
 export const fieldErrorSchema = z.object({
   in: z.enum(['path', 'query', 'header', 'body']),
+  line: z.number().int().optional().describe('bulk import: the 1-based line of the NDJSON body'),
   path: z.string().describe('dotted path of the field, empty for the whole part'),
   message: z.string()
 }).meta({ id: 'FieldError' })

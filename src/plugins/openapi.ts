@@ -29,6 +29,8 @@ export default fp(async (app) => {
         { name: 'Casualty reports', description: 'The figures each party gave about an incident, side by side' },
         { name: 'Statements', description: 'What actors said: claims, denials, confirmations, accusations, appeals, offers, assessments' },
         { name: 'Timeline', description: 'Incidents and statements merged by time' },
+        { name: 'Import', description: 'Atomic bulk import of whole stories as NDJSON' },
+        { name: 'Stats', description: 'Aggregates over incidents: counts, fatality sums and contested counts by type, status, country, actor or time' },
         { name: 'Operations', description: 'Health, readiness and problem type pages' }
       ],
       components: {

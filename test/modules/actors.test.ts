@@ -132,9 +132,12 @@ describe('GET /v1/actors', () => {
     expect(ids(res)).toEqual([ministry.id])
   })
 
-  it('when q omits an accent, then it still matches', async () => {
+  it('when q omits an accent, then it still matches, at the start of the name or of any word in a name or alias', async () => {
     const res = await get('/v1/actors?q=emirat')
-    expect(res.body.data.map((a: { name: string }) => a.name)).toEqual(['Émirat Test'])
+    // "Émirat Test" by its name; "Afghan Taliban" by the word "Emirate" in its alias.
+    expect(res.body.data.map((a: { name: string }) => a.name)).toEqual(['Afghan Taliban', 'Émirat Test'])
+    expect(ids(await get('/v1/actors?q=kugel'))).toEqual([analyst.id])
+    expect(ids(await get('/v1/actors?q=ugelman'))).toEqual([])
   })
 
   it('when filtering by kind, country, parent and externalId, then only matches come back', async () => {

@@ -1,10 +1,11 @@
 import { uuidv7 } from 'uuidv7'
 import type { Actor, Prisma } from '../../generated/prisma/client.ts'
-import type { Db, Tx } from '../../plugins/database.ts'
+import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
+import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
 import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
@@ -45,10 +46,14 @@ async function liveUnmerged (tx: Tx, id: string) {
   return current
 }
 
+const conflictWith = (clash: { id: string, name: string, held: string }) =>
+  new Problem('conflict', `An actor named "${clash.name}" already uses the name "${clash.held}" (id ${clash.id})`,
+    { existing: { id: clash.id, name: clash.name } })
+
 export function createActorRepository (db: Db) {
   /** Who already holds one of these names or aliases (compared as the database compares them). */
-  async function nameConflict (names: string[], exceptId: string | null) {
-    const rows = await db.$queryRaw<Array<{ id: string, name: string, held: string }>>`
+  async function nameConflict (names: string[], exceptId: string | null, on: DbOrTx = db) {
+    const rows = await on.$queryRaw<Array<{ id: string, name: string, held: string }>>`
       SELECT a.id, a.name, n.name AS held FROM actor_names n JOIN actors a ON a.id = n.actor_id
       WHERE n.key IN (SELECT sitrep_name_key(x) FROM unnest(${names}::text[]) AS x)
         AND (${exceptId}::uuid IS NULL OR n.actor_id <> ${exceptId}::uuid)
@@ -63,9 +68,15 @@ export function createActorRepository (db: Db) {
       if (!isUniqueViolation(err)) throw err
       const clash = await nameConflict(names, exceptId)
       if (!clash) throw err
-      throw new Problem('conflict', `An actor named "${clash.name}" already uses the name "${clash.held}" (id ${clash.id})`,
-        { existing: { id: clash.id, name: clash.name } })
+      throw conflictWith(clash)
     }
+  }
+
+  // Checked inside the transaction first, so a clash is a clear 409 even within a bulk import;
+  // the unique index remains the guard against concurrent writers.
+  async function assertNamesFree (tx: Tx, names: string[], exceptId: string | null) {
+    const clash = await nameConflict(names, exceptId, tx)
+    if (clash) throw conflictWith(clash)
   }
 
   async function assertParent (tx: Tx, parentId: string | null, selfId: string | null) {
@@ -87,7 +98,8 @@ export function createActorRepository (db: Db) {
 
   function listWhere (q: ActorListQuery, nameKey: string | null): Prisma.ActorWhereInput {
     const where: Prisma.ActorWhereInput = { deletedAt: null, mergedIntoId: null }
-    if (nameKey !== null) where.names = { some: { key: { startsWith: nameKey } } }
+    // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
+    if (nameKey !== null) where.names = { some: { OR: [{ key: { startsWith: nameKey } }, { key: { contains: ` ${nameKey}` } }] } }
     if (q.kind) where.kind = { in: q.kind }
     if (q.country) where.countryCode = { in: q.country }
     if (q.parent) where.parentId = { in: q.parent }
@@ -129,13 +141,14 @@ export function createActorRepository (db: Db) {
       return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
     },
 
-    async create (input: CreateActor, keyName: string | null) {
+    async create (input: CreateActor, keyName: string | null, opts: WriteOptions = {}) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => db.$transaction(async (tx) => {
+      return withNameCheck(names, null, () => inTransaction(db, opts.tx, async (tx) => {
         await assertParent(tx, input.parentId, null)
+        await assertNamesFree(tx, names, null)
         const row = await tx.actor.create({
           data: {
-            id: uuidv7(),
+            id: opts.id ?? uuidv7(),
             name: input.name,
             kind: input.kind,
             aliases: input.aliases,
@@ -158,6 +171,7 @@ export function createActorRepository (db: Db) {
       const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
       return withNameCheck(names, id, () => db.$transaction(async (tx) => {
         const current = await liveUnmerged(tx, id)
+        await assertNamesFree(tx, names, id)
         if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
         const data: Prisma.ActorUpdateInput = { version: { increment: 1 }, updatedAt: new Date() }
         if (patch.name !== undefined) data.name = patch.name

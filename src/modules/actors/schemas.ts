@@ -81,7 +81,7 @@ export type CreateActor = z.output<typeof createActorSchema>
 export type PatchActor = z.output<typeof patchActorSchema>
 
 export const actorListQuery = z.strictObject({
-  q: z.string().trim().min(1).max(200).optional().describe('prefix of a name or alias, case- and accent-insensitive'),
+  q: z.string().trim().min(1).max(200).optional().describe('prefix of a name or alias, or of a word in it; case- and accent-insensitive'),
   kind: commaList(actorKinds, 'actor kinds').optional(),
   country: commaCountries('country codes').optional(),
   parent: commaUuids('parent actors').optional(),

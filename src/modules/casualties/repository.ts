@@ -6,6 +6,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
+import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
@@ -97,11 +98,11 @@ export function createCasualtyRepository (db: Db) {
       return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
     },
 
-    async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
-      return db.$transaction(async (tx) => {
+    async create (incidentId: string, input: CreateCasualty, keyName: string | null, opts: WriteOptions = {}) {
+      return inTransaction(db, opts.tx, async (tx) => {
         if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
         await validateReport(tx, incidentId, input, null)
-        const id = uuidv7()
+        const id = opts.id ?? uuidv7()
         const { sourceIds, reportedAt, ...fields } = input
         await tx.casualtyReport.create({
           data: { ...fields, id, incidentId, reportedAt: reportedAt ? new Date(reportedAt) : null }

@@ -6,6 +6,7 @@ import { notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
+import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
@@ -146,7 +147,7 @@ export function createIncidentRepository (db: Db) {
     get: (id: string) => findIncident(db, id),
 
     /** One page in the list's keyset order, plus the exact total when asked. */
-    async list (q: Omit<IncidentListQuery, 'include'>) {
+    async list (q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean }) {
       const spec = sortSpec(q.sort, sortFields)
       const conditions = incidentConditions(q as IncidentFilters)
       const filtered = [...conditions]
@@ -168,11 +169,11 @@ export function createIncidentRepository (db: Db) {
       return { rows, total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
     },
 
-    async create (body: CreateIncident, keyName: string | null) {
+    async create (body: CreateIncident, keyName: string | null, opts: WriteOptions = {}) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return db.$transaction(async (tx) => {
+      return inTransaction(db, opts.tx, async (tx) => {
         await validateIncident(tx, input)
-        const id = uuidv7()
+        const id = opts.id ?? uuidv7()
         await tx.incident.create({
           data: {
             id,

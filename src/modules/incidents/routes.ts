@@ -1,40 +1,61 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
+import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { incidentColumns, incidentPoint } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { createIncidentRepository, expandIncidents, toIncident } from './repository.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
-  actorIncidentsQuery, createIncidentSchema, includeQuery, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema
+  actorIncidentsQuery, createIncidentSchema, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
+  type IncidentListQuery
 } from './schemas.ts'
 
 const tags = ['Incidents']
+
+const listResponse = {
+  description: 'A page of incidents (JSON), or every match streamed as NDJSON, CSV or GeoJSON',
+  content: { 'application/json': { schema: incidentPage }, ...streamedContent(incidentSchema, incidentFormats) }
+}
 
 export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const incidents = createIncidentRepository(app.db)
   const actors = createActorRepository(app.db)
 
+  async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
+    const { include, format: explicit, ...q } = query
+    const format = negotiate(request, incidentFormats, explicit)
+    if (format !== 'json') {
+      const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
+      return sendExport(reply, format, {
+        rows: () => batches(incidents.list, filters, (rows) => expandIncidents(app.db, rows, include)),
+        columns: incidentColumns,
+        point: incidentPoint,
+        filename: 'incidents'
+      })
+    }
+    const { rows, total, cursorOf } = await incidents.list(q)
+    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    return { ...page, data: await expandIncidents(app.db, page.data, include) }
+  }
+
   r.get('/v1/incidents', {
     schema: {
       operationId: 'listIncidents',
       summary: 'List incidents',
       description: 'Every filter combines with AND; comma-separated values within one filter mean "any of". ' +
-        'Sorted by `-occurredAt` by default; `fatalities` sorts on fatalities.best with incidents without figures last.',
+        'Sorted by `-occurredAt` by default; `fatalities` sorts on fatalities.best with incidents without figures last. ' +
+        'With `format` (or Accept) ndjson, csv or geojson, every match streams in this order (GeoJSON: those with a location).',
       tags,
       querystring: incidentListQuery,
-      response: { 200: incidentPage, ...problems(...readProblems) }
+      response: { 200: listResponse, ...problems(...readProblems, 406) }
     }
-  }, async (request, reply) => {
-    const { include, ...q } = request.query
-    const { rows, total, cursorOf } = await incidents.list(q)
-    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...page, data: await expandIncidents(app.db, page.data, include) }
-  })
+  }, (request, reply) => respond(request, reply, request.query))
 
   r.get('/v1/actors/:id/incidents', {
     schema: {
@@ -44,14 +65,11 @@ export default async function incidentRoutes (app: FastifyInstance) {
       tags: ['Actors'],
       params: idParams,
       querystring: actorIncidentsQuery,
-      response: { 200: incidentPage, 308: movedResponse, ...problems(...readProblems, 404) }
+      response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
     await actors.get(request.params.id)
-    const { include, ...q } = request.query
-    const { rows, total, cursorOf } = await incidents.list({ ...q, actor: [request.params.id] })
-    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...page, data: await expandIncidents(app.db, page.data, include) }
+    return respond(request, reply, { ...request.query, actor: [request.params.id] })
   })
 
   r.get('/v1/incidents/:id', {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { text, timestamps } from '../../http/schemas.ts'
+import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { casualtyReportSchema } from '../casualties/schemas.ts'
@@ -169,13 +170,16 @@ export const incidentFilterShape = {
   q: z.string().trim().min(1).max(500).optional().describe('full-text search over title and summary, web-search syntax: "exact phrase", -word, or')
 }
 
+export const incidentFormats = formats
+
 const listShape = {
   ...incidentFilterShape,
   include: commaList(incidentIncludes, 'related records to expand inline').optional(),
+  format: formatParam(incidentFormats),
   ...listQueryShape(['occurredAt', 'fatalities', 'updatedAt'], '-occurredAt')
 }
 
-function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: unknown, minFatalities?: number, maxFatalities?: number }>> (schema: T) {
+export function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: unknown, minFatalities?: number, maxFatalities?: number }>> (schema: T) {
   return schema
     .refine((q) => q.radiusKm === undefined || q.near !== undefined, { path: ['radiusKm'], message: 'radiusKm needs near' })
     .refine((q) => q.minFatalities === undefined || q.maxFatalities === undefined || q.minFatalities <= q.maxFatalities,
@@ -188,7 +192,10 @@ const { actor: _actor, ...actorIncidentsShape } = listShape
 export const actorIncidentsQuery = withCrossChecks(z.strictObject(actorIncidentsShape))
 
 export type IncidentListQuery = z.output<typeof incidentListQuery>
-export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include'>
+export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'> & {
+  /** internal: only incidents with a location (GeoJSON exports) */
+  hasLocation?: boolean
+}
 
 export const includeQuery = z.strictObject({
   include: commaList(incidentIncludes, 'related records to expand inline').optional()

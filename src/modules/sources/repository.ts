@@ -1,10 +1,11 @@
 import { uuidv7 } from 'uuidv7'
 import type { Prisma, Source } from '../../generated/prisma/client.ts'
-import type { Db } from '../../plugins/database.ts'
+import type { Db, DbOrTx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
+import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
@@ -32,10 +33,14 @@ export function createSourceRepository (db: Db) {
       return await write()
     } catch (err) {
       if (!url || !isUniqueViolation(err)) throw err
-      const clash = await db.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
-      if (!clash) throw err
-      throw new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+      await assertUrlFree(db, url, exceptId)
+      throw err
     }
+  }
+
+  async function assertUrlFree (on: DbOrTx, url: string, exceptId: string | null) {
+    const clash = await on.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
+    if (clash) throw new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
   }
 
   function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
@@ -72,11 +77,12 @@ export function createSourceRepository (db: Db) {
       return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
     },
 
-    async create (input: CreateSource, keyName: string | null) {
+    async create (input: CreateSource, keyName: string | null, opts: WriteOptions = {}) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => db.$transaction(async (tx) => {
+      return withUrlCheck(url, null, () => inTransaction(db, opts.tx, async (tx) => {
+        await assertUrlFree(tx, url, null)
         const row = await tx.source.create({
-          data: { ...input, id: uuidv7(), url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null }
+          data: { ...input, id: opts.id ?? uuidv7(), url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null }
         })
         await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
         return row
@@ -88,6 +94,7 @@ export function createSourceRepository (db: Db) {
       return withUrlCheck(url, id, () => db.$transaction(async (tx) => {
         const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
         if (!current) throw notFound('Source', id)
+        if (url) await assertUrlFree(tx, url, id)
         const { publishedAt, ...rest } = patch
         const row = await tx.source.update({
           where: { id },

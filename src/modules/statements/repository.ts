@@ -6,6 +6,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
+import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
@@ -167,7 +168,7 @@ export function createStatementRepository (db: Db) {
   return {
     get: (id: string) => findStatement(db, id),
 
-    async list (q: Omit<StatementListQuery, 'include'>) {
+    async list (q: Omit<StatementListQuery, 'include' | 'format'>) {
       const spec = sortSpec(q.sort, sortFields)
       const conditions = statementConditions(q as StatementFilters)
       const filtered = q.cursor ? [...conditions, keysetCondition(spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
@@ -186,10 +187,10 @@ export function createStatementRepository (db: Db) {
       return { rows, total, cursorOf }
     },
 
-    async create (input: CreateStatement, keyName: string | null) {
-      return db.$transaction(async (tx) => {
+    async create (input: CreateStatement, keyName: string | null, opts: WriteOptions = {}) {
+      return inTransaction(db, opts.tx, async (tx) => {
         await validateStatement(tx, input, null)
-        const id = uuidv7()
+        const id = opts.id ?? uuidv7()
         await tx.statement.create({ data: { id, ...columns(input) } })
         await writeLinks(tx, id, input)
         const row = await findStatement(tx, id)

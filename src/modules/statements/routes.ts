@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
+import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { statementColumns } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createActorRepository } from '../actors/repository.ts'
@@ -10,10 +12,15 @@ import { findIncident } from '../incidents/repository.ts'
 import { createStatementRepository, expandStatements } from './repository.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
-  statementListQuery, statementPage, statementSchema, type StatementListQuery
+  statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery
 } from './schemas.ts'
 
 const tags = ['Statements']
+
+const listResponse = {
+  description: 'A page of statements (JSON), or every match streamed as NDJSON or CSV',
+  content: { 'application/json': { schema: statementPage }, ...streamedContent(statementSchema, statementFormats) }
+}
 
 export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -22,7 +29,15 @@ export default async function statementRoutes (app: FastifyInstance) {
   const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
-    const { include, ...q } = query
+    const { include, format: explicit, ...q } = query
+    const format = negotiate(request, statementFormats, explicit)
+    if (format !== 'json') {
+      return sendExport(reply, format, {
+        rows: () => batches(statements.list, { ...q, includeTotal: false }, (rows) => expandStatements(app.db, rows, include)),
+        columns: statementColumns,
+        filename: 'statements'
+      })
+    }
     const { rows, total, cursorOf } = await statements.list(q)
     const result = sendPage(request, reply, rows, q.limit, cursorOf, total)
     return { ...result, data: await expandStatements(app.db, result.data, include) }
@@ -35,7 +50,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       description: 'Every filter combines with AND; comma-separated values within one filter mean "any of". Sorted by `-statedAt` by default.',
       tags,
       querystring: statementListQuery,
-      response: { 200: statementPage, ...problems(...readProblems) }
+      response: { 200: listResponse, ...problems(...readProblems, 406) }
     }
   }, (request, reply) => page(request, reply, request.query))
 
@@ -46,7 +61,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       tags: ['Incidents'],
       params: idParams,
       querystring: incidentStatementsQuery,
-      response: { 200: statementPage, ...problems(...readProblems, 404) }
+      response: { 200: listResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
     await findIncident(app.db, request.params.id)
@@ -60,7 +75,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       tags: ['Actors'],
       params: idParams,
       querystring: actorStatementsQuery,
-      response: { 200: statementPage, 308: movedResponse, ...problems(...readProblems, 404) }
+      response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
     await actors.get(request.params.id)

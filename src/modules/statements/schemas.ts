@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { commaList, commaUuids, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { languageSchema, text } from '../../http/schemas.ts'
+import { formatParam } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { datePrecisions } from '../common.ts'
@@ -93,9 +94,12 @@ export const statementFilterShape = {
   q: z.string().trim().min(1).max(500).optional().describe('full-text search over summary and quote, web-search syntax: "exact phrase", -word, or')
 }
 
+export const statementFormats = ['json', 'ndjson', 'csv'] as const
+
 const listShape = {
   ...statementFilterShape,
   include: commaList(statementIncludes, 'related records to expand inline').optional(),
+  format: formatParam(statementFormats),
   ...listQueryShape(['statedAt', 'updatedAt'], '-statedAt')
 }
 
@@ -106,7 +110,7 @@ const { incident: _incident, ...incidentless } = listShape
 export const incidentStatementsQuery = z.strictObject(incidentless)
 
 export type StatementListQuery = z.output<typeof statementListQuery>
-export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include'>
+export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'>
 
 export const statementIncludeQuery = z.strictObject({
   include: commaList(statementIncludes, 'related records to expand inline').optional()

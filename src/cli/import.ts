@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises'
+import { PrismaPg } from '@prisma/adapter-pg'
+import { PrismaClient } from '../generated/prisma/client.ts'
+import { Problem } from '../http/problems.ts'
+import { runImport } from '../modules/imports/service.ts'
+import { UsageError, withCliDatabase } from './database.ts'
+
+// `npm run import -- FILE.ndjson [--dry-run]`: the same import as POST /v1/import, from the command line.
+const args = process.argv.slice(2)
+const file = args.find((a) => !a.startsWith('--'))
+const dryRun = args.includes('--dry-run')
+
+function progressBar (done: number, total: number) {
+  const width = 30
+  const filled = Math.round((done / total) * width)
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} lines`)
+}
+
+await withCliDatabase(async (databaseUrl) => {
+  if (!file) throw new UsageError('usage: npm run import -- FILE.ndjson [--dry-run]')
+  const text = await readFile(file, 'utf8').catch(() => { throw new UsageError(`cannot read ${file}`) })
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) })
+  const started = Date.now()
+  try {
+    let lastDraw = 0
+    const result = await runImport(db, text, {
+      dryRun,
+      keyName: 'cli import',
+      onProgress: process.stderr.isTTY
+        ? (done, total) => {
+            if (done === total || Date.now() - lastDraw > 100) { progressBar(done, total); lastDraw = Date.now() }
+          }
+        : undefined
+    })
+    if (process.stderr.isTTY) process.stderr.write('\n')
+    const seconds = (Date.now() - started) / 1000
+    const total = Object.values(result.created).reduce((a, b) => a + b, 0)
+    const parts = Object.entries(result.created).filter(([, n]) => n > 0).map(([e, n]) => `${n} ${e}`)
+    console.log(`${dryRun ? 'dry run: would import' : 'imported'} ${total} records (${parts.join(', ') || 'none'}) in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} records/s)`)
+  } catch (err) {
+    if (process.stderr.isTTY) process.stderr.write('\n')
+    if (!(err instanceof Problem)) throw err
+    const lines = (err.extra.errors ?? []).map((e) => `line ${e.line}: ${e.path ? `${e.path}: ` : ''}${e.message}`)
+    throw new UsageError([err.message, ...lines].join('\n'))
+  } finally {
+    await db.$disconnect()
+  }
+})

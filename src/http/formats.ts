@@ -1,0 +1,154 @@
+import { Readable, pipeline } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { stringify } from 'csv-stringify'
+import { z } from 'zod'
+import { Problem } from './problems.ts'
+
+export const formats = ['json', 'ndjson', 'csv', 'geojson'] as const
+export type Format = typeof formats[number]
+
+const mediaTypes: Record<Format, string> = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv',
+  geojson: 'application/geo+json'
+}
+
+export function formatParam<const F extends readonly [Format, ...Format[]]> (allowed: F) {
+  return z.enum(allowed).optional()
+    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging`)
+}
+
+/** The format asked for by `format=` or else the Accept header; 406 when nothing offered is acceptable. */
+export function negotiate (request: FastifyRequest, allowed: readonly Format[], explicit?: Format): Format {
+  if (explicit) return explicit
+  const accept = request.headers.accept
+  if (!accept) return 'json'
+  const ranges = accept.split(',').map((part) => {
+    const [type, ...params] = part.trim().split(';').map((s) => s.trim().toLowerCase())
+    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? 1)
+    return { type, q: Number.isFinite(q) ? q : 0 }
+  }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q)
+  for (const { type } of ranges) {
+    if (type === '*/*' || type === 'application/*') return 'json'
+    if (type === 'application/problem+json') continue
+    const match = allowed.find((f) => mediaTypes[f] === type || (f === 'json' && type === 'application/json'))
+    if (match) return match
+    if (type === 'text/*' && allowed.includes('csv')) return 'csv'
+  }
+  throw new Problem('not-acceptable', `This endpoint offers ${allowed.map((f) => mediaTypes[f]).join(', ')}`)
+}
+
+/** OpenAPI content entries for the streamed formats of a list's 200 response. */
+export function streamedContent (item: z.ZodType, allowed: readonly Format[]) {
+  const content: Record<string, { schema: z.ZodType }> = {}
+  if (allowed.includes('ndjson')) content[mediaTypes.ndjson] = { schema: item.describe('one JSON object per line') }
+  if (allowed.includes('csv')) content[mediaTypes.csv] = { schema: z.string().describe('RFC 4180 CSV: one header row; arrays joined with ";", nested fields flattened with dots') }
+  if (allowed.includes('geojson')) {
+    content[mediaTypes.geojson] = {
+      schema: z.object({
+        type: z.literal('FeatureCollection'),
+        features: z.array(z.object({
+          type: z.literal('Feature'),
+          id: z.string(),
+          geometry: z.object({ type: z.literal('Point'), coordinates: z.array(z.number()).length(2).describe('[lon, lat]') }),
+          properties: z.record(z.string(), z.unknown())
+        }))
+      }).describe('a FeatureCollection of the matches that have a location')
+    }
+  }
+  return content
+}
+
+type Flat = Record<string, string | number | boolean | null>
+
+/** Nested objects become dotted keys; arrays of scalars are joined with ";", arrays of objects as "a:b" pairs. */
+export function flatten (value: Record<string, unknown>, prefix = '', out: Flat = {}): Flat {
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key
+    if (Array.isArray(v)) {
+      out[name] = v.map((x) => (x !== null && typeof x === 'object' ? Object.values(x).join(':') : String(x))).join(';')
+    } else if (v !== null && typeof v === 'object') {
+      flatten(v as Record<string, unknown>, name, out)
+    } else {
+      out[name] = v as Flat[string] ?? null
+    }
+  }
+  return out
+}
+
+// Spreadsheets execute cells that start with these characters: prefix them so a quote stays text.
+const formulaStart = /^[=+\-@\t\r]/
+const neutralise = (v: unknown) => (typeof v === 'string' && formulaStart.test(v) ? `'${v}` : v)
+
+export interface Exporter<T> {
+  /** Rows in the list's order, batch by batch; it stops when the consumer stops pulling. */
+  rows: () => AsyncGenerator<T>
+  /** Flat CSV columns, in order. */
+  columns: string[]
+  /** GeoJSON geometry of a row, or null to leave it out. */
+  point?: (row: T) => [number, number] | null
+  filename: string
+}
+
+async function * lines<T> (rows: AsyncGenerator<T>, map: (row: T) => string) {
+  for await (const row of rows) yield map(row)
+}
+
+async function * geojson<T extends object> (rows: AsyncGenerator<T>, point: (row: T) => [number, number] | null) {
+  yield '{"type":"FeatureCollection","features":['
+  let first = true
+  for await (const row of rows) {
+    const coordinates = point(row)
+    if (!coordinates) continue
+    const { location: _location, ...rest } = row as T & { location?: unknown }
+    const feature = { type: 'Feature', id: (row as { id?: string }).id, geometry: { type: 'Point', coordinates }, properties: flatten(rest) }
+    yield `${first ? '' : ','}\n${JSON.stringify(feature)}`
+    first = false
+  }
+  yield '\n]}\n'
+}
+
+/** Streams an export with back-pressure: the response pulls rows, so memory stays flat and a gone client stops the query. */
+export function sendExport<T extends object> (reply: FastifyReply, format: Exclude<Format, 'json'>, exporter: Exporter<T>) {
+  const date = new Date().toISOString().slice(0, 10)
+  const extension = format === 'geojson' ? 'geojson' : format
+  reply.header('content-disposition', `attachment; filename="${exporter.filename}-${date}.${extension}"`)
+  let body: Readable
+  if (format === 'ndjson') {
+    body = Readable.from(lines(exporter.rows(), (row) => `${JSON.stringify(row)}\n`))
+    reply.type('application/x-ndjson; charset=utf-8')
+  } else if (format === 'geojson') {
+    if (!exporter.point) throw new Problem('not-acceptable', 'This list has no GeoJSON representation')
+    body = Readable.from(geojson(exporter.rows(), exporter.point))
+    reply.type('application/geo+json; charset=utf-8')
+  } else {
+    const records = Readable.from((async function * () {
+      for await (const row of exporter.rows()) {
+        const flat = flatten(row as Record<string, unknown>)
+        yield Object.fromEntries(exporter.columns.map((c) => [c, neutralise(flat[c] ?? null)]))
+      }
+    })())
+    // pipeline (not pipe) so a client that goes away also destroys the source, which ends the query loop.
+    body = pipeline(records, stringify({ header: true, columns: exporter.columns, cast: { boolean: (b) => String(b) } }), () => {})
+    reply.type('text/csv; charset=utf-8')
+  }
+  return reply.send(body)
+}
+
+/** Walks a keyset list batch by batch, turning each batch into views with one call (no per-row queries). */
+export async function * batches<Row, View, Q extends { limit: number, cursor?: string }> (
+  list: (q: Q) => Promise<{ rows: Row[], cursorOf: (row: Row) => string }>,
+  query: Q,
+  toViews: (rows: Row[]) => Promise<View[]>,
+  size = 1000
+): AsyncGenerator<View> {
+  let cursor: string | undefined
+  for (;;) {
+    const { rows, cursorOf } = await list({ ...query, limit: size, cursor })
+    const page = rows.slice(0, size)
+    for (const view of await toViews(page)) yield view
+    if (rows.length <= size) return
+    cursor = cursorOf(page[page.length - 1])
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { createActorSchema } from '../actors/schemas.ts'
+import { createSourceSchema } from '../sources/schemas.ts'
+import { createIncidentSchema } from '../incidents/schemas.ts'
+import { createCasualtySchema } from '../casualties/schemas.ts'
+import { createStatementSchema } from '../statements/schemas.ts'
+
+export const importEntities = ['actor', 'source', 'incident', 'casualtyReport', 'statement'] as const
+export type ImportEntity = typeof importEntities[number]
+
+export const lineSchema = z.strictObject({
+  entity: z.enum(importEntities),
+  ref: z.string().min(1).max(200).optional().describe('a local name other lines use as { "ref": "…" } in id fields'),
+  data: z.record(z.string(), z.unknown())
+})
+
+/** The same create schemas as the single-record routes: the import has no rules of its own. */
+export const dataSchemas = {
+  actor: createActorSchema,
+  source: createSourceSchema,
+  incident: createIncidentSchema,
+  casualtyReport: createCasualtySchema.extend({ incidentId: z.uuid() }),
+  statement: createStatementSchema
+} as const
+
+/** Id fields of each entity and what they point at, as body paths (`*` = every array item). */
+export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: 'actor' | 'source' | 'incident' | 'statement' }>> = {
+  actor: [{ path: 'parentId', kind: 'actor' }],
+  source: [],
+  incident: [{ path: 'actors.*.actorId', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],
+  casualtyReport: [{ path: 'incidentId', kind: 'incident' }, { path: 'reportedById', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],
+  statement: [
+    { path: 'speakerId', kind: 'actor' }, { path: 'incidentIds.*', kind: 'incident' }, { path: 'aboutActorIds.*', kind: 'actor' },
+    { path: 'respondsToId', kind: 'statement' }, { path: 'sourceIds.*', kind: 'source' }
+  ]
+}
+
+export const importQuery = z.strictObject({
+  dryRun: z.stringbool({ truthy: ['true'], falsy: ['false'] }).default(false).describe('validate everything, write nothing')
+})
+
+export const importResultSchema = z.object({
+  dryRun: z.boolean(),
+  created: z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>),
+  refs: z.record(z.string(), z.uuid()).describe('each line\'s ref and the id it was given (not kept on a dry run)')
+}).meta({ id: 'ImportResult' })
+
+export type ImportResult = z.infer<typeof importResultSchema>

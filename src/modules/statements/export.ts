@@ -1,0 +1,4 @@
+export const statementColumns = [
+  'id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision',
+  'incidentIds', 'aboutActorIds', 'respondsToId', 'sourceIds', 'createdAt', 'updatedAt', 'version'
+]

@@ -1,0 +1,117 @@
+import { Prisma } from '../../generated/prisma/client.ts'
+import type { DbOrTx } from '../../plugins/database.ts'
+import { incidentConditions, whereClause } from '../incidents/filters.ts'
+import type { IncidentFilters } from '../incidents/schemas.ts'
+import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'
+
+interface Dimension {
+  /** output columns of the grouped query (alias g outside it) */
+  select: Prisma.Sql
+  group: Prisma.Sql
+  /** the column of g that identifies the bucket, for window partitions */
+  key: Prisma.Sql
+  /** time buckets sort chronologically; the others by size, ties broken by this */
+  tieBreak: Prisma.Sql | null
+}
+
+// The UTC bucket start as YYYY-MM-DD; date_trunc('week') starts ISO weeks on Monday. The unit is
+// written out, not bound: GROUP BY must repeat the selected expression exactly.
+const bucket = {
+  day: Prisma.sql`to_char(date_trunc('day', i.occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+  week: Prisma.sql`to_char(date_trunc('week', i.occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+  month: Prisma.sql`to_char(date_trunc('month', i.occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`
+}
+
+const dimensions: Record<StatDimension, Dimension> = {
+  type: { select: Prisma.sql`i.type::text AS type`, group: Prisma.sql`i.type`, key: Prisma.sql`g.type`, tieBreak: Prisma.sql`g.type` },
+  status: { select: Prisma.sql`i.status::text AS status`, group: Prisma.sql`i.status`, key: Prisma.sql`g.status`, tieBreak: Prisma.sql`g.status` },
+  country: { select: Prisma.sql`c.code AS country`, group: Prisma.sql`c.code`, key: Prisma.sql`g.country`, tieBreak: Prisma.sql`g.country` },
+  actor: { select: Prisma.sql`a.id AS actor_id, a.name AS actor_name`, group: Prisma.sql`a.id, a.name`, key: Prisma.sql`g.actor_id`, tieBreak: Prisma.sql`g.actor_name, g.actor_id` },
+  day: { select: Prisma.sql`${bucket.day} AS day`, group: bucket.day, key: Prisma.sql`g.day`, tieBreak: null },
+  week: { select: Prisma.sql`${bucket.week} AS week`, group: bucket.week, key: Prisma.sql`g.week`, tieBreak: null },
+  month: { select: Prisma.sql`${bucket.month} AS month`, group: bucket.month, key: Prisma.sql`g.month`, tieBreak: null }
+}
+
+/**
+ * Country and actor are many per incident: the incident is spread over its countries and its
+ * distinct actors. A country, actor or actorRole filter also picks which of them form buckets,
+ * so `groupBy=actor&actorRole=perpetrator` counts per perpetrator.
+ */
+function spread (dims: StatDimension[], f: IncidentFilters): { joins: Prisma.Sql[], conditions: Prisma.Sql[] } {
+  const joins: Prisma.Sql[] = []
+  const conditions: Prisma.Sql[] = []
+  if (dims.includes('country')) {
+    joins.push(Prisma.sql`CROSS JOIN LATERAL unnest(i.country_codes) AS c(code)`)
+    if (f.country) conditions.push(Prisma.sql`c.code = ANY(${f.country}::text[])`)
+  }
+  if (dims.includes('actor')) {
+    const byActor = f.actor ? Prisma.sql`AND ia.actor_id = ANY(${f.actor}::uuid[])` : Prisma.empty
+    const byRole = f.actorRole ? Prisma.sql`AND ia.role = ANY(${f.actorRole}::"ActorRole"[])` : Prisma.empty
+    joins.push(Prisma.sql`JOIN LATERAL (SELECT DISTINCT ia.actor_id FROM incident_actors ia
+      WHERE ia.incident_id = i.id ${byActor} ${byRole}) la ON true JOIN actors a ON a.id = la.actor_id`)
+  }
+  return { joins, conditions }
+}
+
+/**
+ * Rows follow the dimensions in the order requested: time buckets ascending; other keys by the
+ * incident count of their rows (within the preceding key) descending, then by value.
+ */
+function ordering (dims: StatDimension[]): Prisma.Sql {
+  return Prisma.join(dims.map((d, n) => {
+    const { key, tieBreak } = dimensions[d]
+    if (!tieBreak) return Prisma.sql`${key} ASC`
+    const partition = Prisma.join(dims.slice(0, n + 1).map((p) => dimensions[p].key))
+    return Prisma.sql`sum(g.count) OVER (PARTITION BY ${partition}) DESC, ${tieBreak}`
+  }))
+}
+
+interface GroupedRow {
+  type?: IncidentStatsRow['type']
+  status?: IncidentStatsRow['status']
+  country?: string
+  actor_id?: string
+  actor_name?: string
+  day?: string
+  week?: string
+  month?: string
+  count: bigint
+  low: bigint
+  best: bigint
+  high: bigint
+  contested: bigint
+}
+
+function toStatsRow (dims: StatDimension[], r: GroupedRow): IncidentStatsRow {
+  const keys = Object.fromEntries(dims.map((d) => [d, d === 'actor' ? { id: r.actor_id, name: r.actor_name } : r[d]]))
+  return {
+    ...keys,
+    count: Number(r.count),
+    fatalities: { low: Number(r.low), best: Number(r.best), high: Number(r.high) },
+    contested: Number(r.contested)
+  }
+}
+
+export function createStatsRepository (db: DbOrTx) {
+  return {
+    /** Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are absent. */
+    async incidentStats (query: IncidentStatsQuery): Promise<IncidentStatsRow[]> {
+      const { groupBy: dims, ...filters } = query
+      const { joins, conditions } = spread(dims, filters)
+      const rows = await db.$queryRaw<GroupedRow[]>`
+        SELECT g.* FROM (
+          SELECT ${Prisma.join(dims.map((d) => dimensions[d].select))},
+            count(*)::int8 AS count,
+            coalesce(sum(i.fatalities_low), 0)::int8 AS low,
+            coalesce(sum(i.fatalities_best), 0)::int8 AS best,
+            coalesce(sum(i.fatalities_high), 0)::int8 AS high,
+            (count(*) FILTER (WHERE i.contested))::int8 AS contested
+          FROM incidents i ${joins.length ? Prisma.join(joins, ' ') : Prisma.empty}
+          ${whereClause([...incidentConditions(filters), ...conditions])}
+          GROUP BY ${Prisma.join(dims.map((d) => dimensions[d].group))}
+        ) g
+        ORDER BY ${ordering(dims)}`
+      return rows.map((r) => toStatsRow(dims, r))
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { problems, readProblems } from '../../http/responses.ts'
+import { createStatsRepository } from './repository.ts'
+import { incidentStatsQuery, incidentStatsSchema, statsFormats } from './schemas.ts'
+import { negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+
+export default async function statsRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const stats = createStatsRepository(app.db)
+
+  r.get('/v1/stats/incidents', {
+    schema: {
+      operationId: 'getIncidentStats',
+      summary: 'Incident counts, fatalities and contested counts by dimension',
+      description: 'Groups the incidents that match every incident filter by one or two dimensions. Each row has its ' +
+        'keys, `count`, the sums of the incidents\' fatality roll-ups (incidents without figures add 0) and how many are ' +
+        'contested; empty buckets are left out. `day`, `week` (ISO, Monday) and `month` are UTC buckets named by their ' +
+        'first day. An incident counts once in each of its countryCodes and once per distinct linked actor, whatever its ' +
+        'roles; incidents without actors have no actor row. `country`, `actor` and `actorRole` also restrict those buckets: ' +
+        '`groupBy=actor&actorRole=perpetrator` counts per perpetrator. Rows are ordered by the dimensions in the order ' +
+        'given: time buckets oldest first; other keys by the incident count of their rows (within the preceding key) ' +
+        'descending, then by value (actors by name).',
+      tags: ['Stats'],
+      querystring: incidentStatsQuery,
+      response: {
+        200: {
+          description: 'The rows as JSON, or as CSV (format=csv or Accept: text/csv) with the same columns flattened (fatalities.low …)',
+          content: { 'application/json': { schema: incidentStatsSchema }, ...streamedContent(incidentStatsSchema, statsFormats) }
+        },
+        ...problems(...readProblems, 406)
+      }
+    }
+  }, async (request, reply) => {
+    const { format: explicit, ...query } = request.query
+    const format = negotiate(request, statsFormats, explicit)
+    const data = await stats.incidentStats(query)
+    if (format === 'csv') {
+      const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
+      return sendExport(reply, 'csv', { rows: async function * () { yield * data }, columns, filename: 'incident-stats' })
+    }
+    return { groupBy: query.groupBy, data }
+  })
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import { formatParam } from '../../http/formats.ts'
+import { incidentFilterShape, incidentStatuses, incidentTypes, withCrossChecks } from '../incidents/schemas.ts'
+
+export const statDimensions = ['type', 'status', 'country', 'actor', 'day', 'week', 'month'] as const
+export type StatDimension = typeof statDimensions[number]
+
+// One or two dimensions: the pattern documents both the values and the count in the spec.
+const dimension = statDimensions.join('|')
+
+const groupBySchema = z.string()
+  .regex(new RegExp(`^(?:${dimension})(?:,(?:${dimension}))?$`), `must be one or two comma-separated dimensions of: ${statDimensions.join(', ')}`)
+  .transform((s) => s.split(',') as StatDimension[])
+  .refine((dims) => new Set(dims).size === dims.length, 'the two dimensions must differ')
+  .describe(`what to count by: one or two comma-separated dimensions (${statDimensions.join(', ')}); time buckets are UTC`)
+
+export const statsFormats = ['json', 'csv'] as const
+
+export const incidentStatsQuery = withCrossChecks(z.strictObject({ ...incidentFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats) }))
+
+export type IncidentStatsQuery = z.output<typeof incidentStatsQuery>
+
+const bucketStart = (unit: string) => z.iso.date().optional().describe(`start of the UTC ${unit} (YYYY-MM-DD)`)
+
+export const incidentStatsRowSchema = z.object({
+  type: z.enum(incidentTypes).optional(),
+  status: z.enum(incidentStatuses).optional(),
+  country: z.string().optional().describe('ISO 3166-1 alpha-2 code'),
+  actor: z.object({ id: z.uuid(), name: z.string() }).optional(),
+  day: bucketStart('day'),
+  week: bucketStart('week, a Monday (ISO weeks)'),
+  month: bucketStart('month'),
+  count: z.number().int().describe('incidents in the bucket'),
+  fatalities: z.object({ low: z.number().int(), best: z.number().int(), high: z.number().int() })
+    .describe('sums of the incidents\' fatality roll-ups; incidents without figures add 0'),
+  contested: z.number().int().describe('how many of the incidents are contested')
+}).meta({ id: 'IncidentStatsRow', description: 'One bucket; only the requested dimensions are present' })
+
+export type IncidentStatsRow = z.infer<typeof incidentStatsRowSchema>
+
+export const incidentStatsSchema = z.object({
+  groupBy: z.array(z.enum(statDimensions)).describe('the dimensions, in the order requested'),
+  data: z.array(incidentStatsRowSchema)
+}).meta({
+  id: 'IncidentStats',
+  example: {
+    groupBy: ['type', 'month'],
+    data: [
+      { type: 'airstrike', month: '2025-10-01', count: 2, fatalities: { low: 8, best: 10, high: 12 }, contested: 2 },
+      { type: 'militant_attack', month: '2025-10-01', count: 1, fatalities: { low: 11, best: 11, high: 11 }, contested: 0 }
+    ]
+  }
+})
