@@ -3,8 +3,14 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { randomUUID } from 'node:crypto'
 import database from './plugins/database.ts'
 import openapi from './plugins/openapi.ts'
+import underPressure, { type PressureOptions } from './plugins/under-pressure.ts'
+import helmet from './plugins/helmet.ts'
+import cors from './plugins/cors.ts'
+import metrics from './plugins/metrics.ts'
+import rateLimit from './plugins/rate-limit.ts'
 import errors from './http/errors.ts'
 import auth from './http/auth.ts'
+import idempotency from './http/idempotency.ts'
 import healthRoutes from './modules/health/routes.ts'
 import docsRoutes from './modules/docs/routes.ts'
 import actorRoutes from './modules/actors/routes.ts'
@@ -14,12 +20,25 @@ import casualtyRoutes from './modules/casualties/routes.ts'
 import statementRoutes from './modules/statements/routes.ts'
 import timelineRoutes from './modules/timeline/routes.ts'
 import importRoutes from './modules/imports/routes.ts'
+import changeRoutes from './modules/changes/routes.ts'
 import statsRoutes from './modules/stats/routes.ts'
+import keyRoutes from './modules/keys/routes.ts'
+import metricsRoutes from './modules/metrics/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
   readRequiresKey?: boolean
   logLevel?: string
+  /** SSE heartbeat interval (tests shorten it). */
+  heartbeatMs?: number
+  /** requests per minute per API key, or per client address without one (default 600) */
+  rateLimitPerMinute?: number
+  /** Redis for the rate-limit counters; unset keeps them in PostgreSQL */
+  redisUrl?: string
+  /** browser origins allowed by CORS (`*` for any); none by default */
+  corsOrigins?: string[]
+  /** overload thresholds (tests lower them) */
+  pressure?: PressureOptions
   /** pino destination for tests; defaults to stdout. */
   logger?: FastifyServerOptions['logger']
 }
@@ -55,9 +74,17 @@ export async function buildApp (opts: AppOptions) {
   })
 
   await app.register(errors)
+  // Before everything that does work: shed load first; security and CORS headers on every answer.
+  await app.register(underPressure, opts.pressure ?? {})
+  await app.register(helmet)
+  await app.register(cors, { origins: opts.corsOrigins ?? [] })
   await app.register(database, { databaseUrl: opts.databaseUrl })
+  await app.register(metrics)
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
+  await app.register(idempotency)
+  // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
+  await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, redisUrl: opts.redisUrl })
 
   await app.register(healthRoutes)
   await app.register(docsRoutes)
@@ -68,7 +95,10 @@ export async function buildApp (opts: AppOptions) {
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
   await app.register(importRoutes)
+  await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs })
   await app.register(statsRoutes)
+  await app.register(keyRoutes)
+  await app.register(metricsRoutes)
 
   return app
 }

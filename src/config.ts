@@ -2,6 +2,11 @@ import { z } from 'zod'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
+// `*`, or browser origins (scheme://host[:port], no path), comma-separated.
+const origins = z.string()
+  .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'must be * or origins such as https://news.example (scheme and host, no path)')])))
+
 // Every setting the service reads, with its meaning; nothing else reads process.env (CLIs pass it here).
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port the API listens on'),
@@ -13,6 +18,9 @@ const envSchema = z.object({
   MIGRATE_ON_START: bool.default(true).describe('apply pending migrations before listening'),
   READ_REQUIRES_KEY: bool.default(false).describe('require an API key with scope read for reads'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('requests per minute per key or IP'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
+    .describe('Redis for the rate-limit counters; unset keeps them in PostgreSQL (both are shared by every API process)'),
+  CORS_ORIGINS: origins.optional().describe('browser origins allowed to call the API (comma-separated, or *); unset sends no CORS headers'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level')
 })
 
@@ -25,6 +33,8 @@ export interface Config {
   migrateOnStart: boolean
   readRequiresKey: boolean
   rateLimitPerMinute: number
+  redisUrl: string | undefined
+  corsOrigins: string[]
   logLevel: string
 }
 
@@ -48,6 +58,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     readRequiresKey: e.READ_REQUIRES_KEY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    redisUrl: e.REDIS_URL,
+    corsOrigins: e.CORS_ORIGINS ?? [],
     logLevel: e.LOG_LEVEL
   }
 }

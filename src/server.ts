@@ -10,7 +10,14 @@ async function main (config: Config) {
   const databaseUrl = config.databaseUrl ?? embedded!.url
   if (config.migrateOnStart) await migrate(databaseUrl)
 
-  const app = await buildApp({ databaseUrl, readRequiresKey: config.readRequiresKey, logLevel: config.logLevel })
+  const app = await buildApp({
+    databaseUrl,
+    readRequiresKey: config.readRequiresKey,
+    logLevel: config.logLevel,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    redisUrl: config.redisUrl,
+    corsOrigins: config.corsOrigins
+  })
   if (config.demoData && await loadDemoData(app.db)) app.log.info('loaded the demo story into the empty database')
 
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop the embedded server.

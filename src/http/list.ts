@@ -20,7 +20,7 @@ export function pageOf<T extends z.ZodType> (item: T) {
 export const uuidSchema = z.uuid()
 
 /** true or false, nothing else: a typo must not flip a filter. */
-export const queryBool = () => z.stringbool({ truthy: ['true'], falsy: ['false'] })
+export const queryBool = () => z.enum(['true', 'false']).transform((v) => v === 'true')
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 

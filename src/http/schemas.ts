@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { instantSchema } from './list.ts'
 
 // Shapes shared by every resource.
 export const idParams = z.object({ id: z.uuid().describe('the record id') })
@@ -16,3 +17,6 @@ export const text = (max: number) => z.string().trim().min(1).max(max)
 
 export const iso = (d: Date) => d.toISOString()
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null)
+
+export const asOfParam = instantSchema.optional()
+  .describe('return the record as it stood at this time, from its change log ("what did we publish on 10 October?")')

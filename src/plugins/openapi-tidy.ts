@@ -47,11 +47,24 @@ export function tidyOpenApi (doc: Doc): Doc {
   }
 
   for (const [path, ops] of Object.entries<Record<string, Doc>>(doc.paths ?? {})) {
-    for (const op of Object.values(ops)) {
+    for (const [method, op] of Object.entries(ops)) {
       for (const [status, response] of Object.entries<Doc>(op.responses ?? {})) {
         if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? 'Response'
       }
       op.security ??= path.startsWith('/v1') ? [{}, { bearerAuth: [] }] : []
+      if (method === 'post' && path.startsWith('/v1')) {
+        op.parameters = [...(op.parameters ?? []), {
+          in: 'header',
+          name: 'Idempotency-Key',
+          required: false,
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+          description: 'Retry-safe POST: the same key and body within 24 h replay the first response (with Idempotent-Replayed: true); the same key with another body is a 409.'
+        }]
+        op.responses['409'] ??= {
+          description: 'Conflict (/problems/conflict): the Idempotency-Key was used with another body, or its first request is still running',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+        }
+      }
     }
   }
   return doc

@@ -21,7 +21,7 @@ export default fp(async (app) => {
         description: apiDescription,
         license: { name: 'MIT', identifier: 'MIT' }
       },
-      servers: [{ url: 'http://127.0.0.1:3000', description: 'local development server' }],
+      servers: [{ url: '/', description: 'the server that serves this document' }],
       tags: [
         { name: 'Actors', description: 'Who acts or speaks: states, governments, armed groups, organisations, people' },
         { name: 'Sources', description: 'Where a fact comes from' },
@@ -30,8 +30,10 @@ export default fp(async (app) => {
         { name: 'Statements', description: 'What actors said: claims, denials, confirmations, accusations, appeals, offers, assessments' },
         { name: 'Timeline', description: 'Incidents and statements merged by time' },
         { name: 'Import', description: 'Atomic bulk import of whole stories as NDJSON' },
+        { name: 'Changes', description: 'The change feed for mirrors and live pages' },
         { name: 'Stats', description: 'Aggregates over incidents: counts, fatality sums and contested counts by type, status, country, actor or time' },
-        { name: 'Operations', description: 'Health, readiness and problem type pages' }
+        { name: 'Keys', description: 'API keys: create (the secret is shown once), list and revoke; scope admin' },
+        { name: 'Operations', description: 'Health, readiness, metrics and problem type pages' }
       ],
       components: {
         securitySchemes: {
@@ -45,7 +47,7 @@ export default fp(async (app) => {
 
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    staticCSP: true,
+    // The Content-Security-Policy of /docs is set by the helmet plugin, with the API's own.
     uiConfig: { deepLinking: true, displayOperationId: true }
   })
 }, { name: 'openapi' })

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       readRequiresKey: false,
       rateLimitPerMinute: 600,
+      redisUrl: undefined,
+      corsOrigins: [],
       logLevel: 'info'
     })
   })
@@ -21,13 +23,22 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ databaseUrl: 'postgresql://u@h/db', demoData: false, readRequiresKey: true, port: 8080 })
   })
 
+  it('when CORS_ORIGINS and REDIS_URL are set, then the origins are split and the URL kept', () => {
+    const c = loadConfig({ CORS_ORIGINS: 'https://news.example, http://localhost:5173', REDIS_URL: 'redis://127.0.0.1:6379/2' })
+    expect(c).toMatchObject({ corsOrigins: ['https://news.example', 'http://localhost:5173'], redisUrl: 'redis://127.0.0.1:6379/2' })
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*'])
+  })
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ READ_REQUIRES_KEY: 'yes' }, 'READ_REQUIRES_KEY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
-    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE']
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
+    [{ CORS_ORIGINS: 'news.example' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://news.example/app' }, 'CORS_ORIGINS']
   ])('when %o, then one error names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name}=`))

@@ -145,5 +145,5 @@ describe('streaming', () => {
     expect(queries).toBeLessThan(20)
     expect(t.app.pool.totalCount - t.app.pool.idleCount).toBe(0)
     expect((await t.http().get('/healthz')).status).toBe(200)
-  })
+  }, 60_000)
 })

@@ -5,7 +5,8 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
+import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
 import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
@@ -167,10 +168,12 @@ export function createActorRepository (db: Db) {
       }))
     },
 
-    async patch (id: string, patch: PatchActor, keyName: string | null) {
+    async patch (id: string, patch: PatchActor, keyName: string | null, opts: ChangeOptions = {}) {
       const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
       return withNameCheck(names, id, () => db.$transaction(async (tx) => {
+        await lockLive(tx, 'actor', id)
         const current = await liveUnmerged(tx, id)
+        opts.expect?.(current.version)
         await assertNamesFree(tx, names, id)
         if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
         const data: Prisma.ActorUpdateInput = { version: { increment: 1 }, updatedAt: new Date() }
@@ -193,9 +196,11 @@ export function createActorRepository (db: Db) {
       }))
     },
 
-    async remove (id: string, keyName: string | null) {
+    async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
+        await lockLive(tx, 'actor', id)
         const current = await liveUnmerged(tx, id)
+        opts.expect?.(current.version)
         const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
           (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
             WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)

@@ -4,9 +4,12 @@ import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
-import { idParams } from '../../http/schemas.ts'
+import { asOfParam, idParams } from '../../http/schemas.ts'
+import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository, toActor } from './repository.ts'
 import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
+import type { ActorView } from './schemas.ts'
 import { movedResponse } from '../../http/responses.ts'
 
 const tags = ['Actors']
@@ -37,9 +40,16 @@ export default async function actorRoutes (app: FastifyInstance) {
       tags,
       description: 'A merged actor answers 308 with Location pointing at the actor it was merged into.',
       params: idParams,
-      response: { 200: actorSchema, 308: movedResponse, ...problems(...readProblems, 404) }
+      querystring: z.strictObject({ asOf: asOfParam }),
+      headers: conditionalReadHeaders,
+      response: { 200: actorSchema, 304: notModified, 308: movedResponse, ...problems(...readProblems, 404) }
     }
-  }, async (request) => toActor(await actors.get(request.params.id)))
+  }, async (request, reply) => {
+    const { asOf } = request.query
+    if (asOf) return recordAsOf<ActorView>(app.db, 'actor', request.params.id, asOf, 'Actor')
+    const row = await actors.get(request.params.id)
+    return tagged(request, reply, row.version, toActor(row))
+  })
 
   r.post('/v1/actors/:id/merge', {
     config: { scope: 'write' },
@@ -82,10 +92,15 @@ export default async function actorRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
+      headers: conditionalHeaders,
       body: patchActorSchema,
-      response: { 200: actorSchema, ...problems(...writeProblems, 404, 409) }
+      response: { 200: actorSchema, ...problems(...writeProblems, 404, 409, 412) }
     }
-  }, async (request) => toActor(await actors.patch(request.params.id, request.body, request.apiKey?.name ?? null)))
+  }, async (request, reply) => {
+    const row = await actors.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
+    reply.header('etag', `"${row.version}"`)
+    return toActor(row)
+  })
 
   r.delete('/v1/actors/:id', {
     config: { scope: 'write' },
@@ -96,10 +111,11 @@ export default async function actorRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409) }
+      headers: conditionalHeaders,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
     }
   }, async (request, reply) => {
-    await actors.remove(request.params.id, request.apiKey?.name ?? null)
+    await actors.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
     return reply.code(204).send()
   })
 }

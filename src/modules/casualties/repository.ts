@@ -6,7 +6,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
+import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
@@ -115,9 +115,10 @@ export function createCasualtyRepository (db: Db) {
       })
     },
 
-    async patch (id: string, patch: PatchCasualty, keyName: string | null) {
+    async patch (id: string, patch: PatchCasualty, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         const current = await lockReport(tx, id)
+        opts.expect?.(current.version)
         const before = toCasualtyReport(current)
         const merged: ReportInput = {
           reportedById: patch.reportedById === undefined ? before.reportedById : patch.reportedById,
@@ -147,9 +148,10 @@ export function createCasualtyRepository (db: Db) {
       })
     },
 
-    async remove (id: string, keyName: string | null) {
+    async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         const current = await lockReport(tx, id)
+        opts.expect?.(current.version)
         const row = await tx.casualtyReport.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
         await recordChange(tx, { entity: 'casualtyReport', id, action: 'deleted', version: row.version, before: toCasualtyReport(current), after: null, keyName })
         await refreshIncidentDerived(tx, current.incidentId, keyName)

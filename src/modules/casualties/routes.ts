@@ -5,6 +5,7 @@ import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
+import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { createCasualtyRepository, toCasualtyReport } from './repository.ts'
 import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
 
@@ -57,9 +58,13 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       summary: 'Get a casualty report',
       tags,
       params: idParams,
-      response: { 200: casualtyReportSchema, ...problems(...readProblems, 404) }
+      headers: conditionalReadHeaders,
+      response: { 200: casualtyReportSchema, 304: notModified, ...problems(...readProblems, 404) }
     }
-  }, async (request) => toCasualtyReport(await reports.get(request.params.id)))
+  }, async (request, reply) => {
+    const row = await reports.get(request.params.id)
+    return tagged(request, reply, row.version, toCasualtyReport(row))
+  })
 
   r.patch('/v1/casualties/:id', {
     config: { scope: 'write' },
@@ -70,10 +75,15 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
+      headers: conditionalHeaders,
       body: patchCasualtySchema,
-      response: { 200: casualtyReportSchema, ...problems(...writeProblems, 404, 409) }
+      response: { 200: casualtyReportSchema, ...problems(...writeProblems, 404, 409, 412) }
     }
-  }, async (request) => toCasualtyReport(await reports.patch(request.params.id, request.body, keyName(request))))
+  }, async (request, reply) => {
+    const row = await reports.patch(request.params.id, request.body, keyName(request), { expect: ifMatch(request) })
+    reply.header('etag', `"${row.version}"`)
+    return toCasualtyReport(row)
+  })
 
   r.delete('/v1/casualties/:id', {
     config: { scope: 'write' },
@@ -84,10 +94,11 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404) }
+      headers: conditionalHeaders,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 412) }
     }
   }, async (request, reply) => {
-    await reports.remove(request.params.id, keyName(request))
+    await reports.remove(request.params.id, keyName(request), { expect: ifMatch(request) })
     return reply.code(204).send()
   })
 }

@@ -12,17 +12,20 @@ export interface ChangeInput {
   keyName: string | null
 }
 
-// Called inside the write's own transaction, so a change is recorded exactly when the write commits.
+export const CHANGE_CHANNEL = 'sitrep_changes'
+
+// Held until commit: writers append to the log one transaction at a time, so `seq` order is commit
+// order and a mirror reading "after seq N" can never miss a change committed later with a lower seq.
+const LOG_LOCK = 74260001
+
+/** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
-  await tx.change.create({
-    data: {
-      entity: c.entity,
-      entityId: c.id,
-      action: c.action,
-      version: c.version,
-      before: (c.before ?? undefined) as object | undefined,
-      after: (c.after ?? undefined) as object | undefined,
-      keyName: c.keyName
-    }
-  })
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+  const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
+    INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
+    VALUES (${c.entity}, ${c.id}::uuid, ${c.action}::"ChangeAction", ${c.version}, ${c.before === null ? null : JSON.stringify(c.before)}::jsonb,
+      ${c.after === null ? null : JSON.stringify(c.after)}::jsonb, ${c.keyName})
+    RETURNING seq`
+  // Delivered at commit (and not at all on rollback) to every API process listening.
+  await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
 }

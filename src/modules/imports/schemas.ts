@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { queryBool } from '../../http/list.ts'
 import { createActorSchema } from '../actors/schemas.ts'
 import { createSourceSchema } from '../sources/schemas.ts'
 import { createIncidentSchema } from '../incidents/schemas.ts'
@@ -36,7 +37,7 @@ export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: '
 }
 
 export const importQuery = z.strictObject({
-  dryRun: z.stringbool({ truthy: ['true'], falsy: ['false'] }).default(false).describe('validate everything, write nothing')
+  dryRun: queryBool().default(false).describe('validate everything, write nothing')
 })
 
 export const importResultSchema = z.object({

@@ -6,7 +6,7 @@ import { notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
+import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
@@ -196,10 +196,11 @@ export function createIncidentRepository (db: Db) {
       })
     },
 
-    async patch (id: string, patch: PatchIncident, keyName: string | null) {
+    async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
+        opts.expect?.(current.version)
         const before = toIncident(current)
         const location = patch.location === undefined ? before.location : patch.location
         const merged: IncidentInput = {
@@ -243,10 +244,11 @@ export function createIncidentRepository (db: Db) {
       })
     },
 
-    async remove (id: string, keyName: string | null) {
+    async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
+        opts.expect?.(current.version)
         const row = await tx.incident.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
         await recordChange(tx, { entity: 'incident', id, action: 'deleted', version: row.version, before: toIncident(current), after: null, keyName })
         // Its casualty reports have no meaning without it: they go too, each with its own change.

@@ -7,12 +7,14 @@ import { batches, negotiate, sendExport, streamedContent } from '../../http/form
 import { incidentColumns, incidentPoint } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
+import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { createIncidentRepository, expandIncidents, toIncident } from './repository.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
   actorIncidentsQuery, createIncidentSchema, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
-  type IncidentListQuery
+  type IncidentListQuery, type IncidentView
 } from './schemas.ts'
 
 const tags = ['Incidents']
@@ -79,11 +81,14 @@ export default async function incidentRoutes (app: FastifyInstance) {
       tags,
       params: idParams,
       querystring: includeQuery,
-      response: { 200: incidentSchema, ...problems(...readProblems, 404) }
+      headers: conditionalReadHeaders,
+      response: { 200: incidentSchema, 304: notModified, ...problems(...readProblems, 404) }
     }
-  }, async (request) => {
-    const [view] = await expandIncidents(app.db, [await incidents.get(request.params.id)], request.query.include)
-    return view
+  }, async (request, reply) => {
+    const { asOf, include } = request.query
+    if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
+    const [view] = await expandIncidents(app.db, [await incidents.get(request.params.id)], include)
+    return tagged(request, reply, view.version, view, !!include)
   })
 
   r.get('/v1/incidents/:id/accounts', {
@@ -123,11 +128,14 @@ export default async function incidentRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
+      headers: conditionalHeaders,
       body: patchIncidentSchema,
-      response: { 200: incidentSchema, ...problems(...writeProblems, 404) }
+      response: { 200: incidentSchema, ...problems(...writeProblems, 404, 412) }
     }
-  }, async (request) => {
-    const [view] = await expandIncidents(app.db, [await incidents.patch(request.params.id, request.body, request.apiKey?.name ?? null)])
+  }, async (request, reply) => {
+    const row = await incidents.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
+    reply.header('etag', `"${row.version}"`)
+    const [view] = await expandIncidents(app.db, [row])
     return view
   })
 
@@ -140,10 +148,11 @@ export default async function incidentRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404) }
+      headers: conditionalHeaders,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 412) }
     }
   }, async (request, reply) => {
-    await incidents.remove(request.params.id, request.apiKey?.name ?? null)
+    await incidents.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
     return reply.code(204).send()
   })
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { text, timestamps } from '../../http/schemas.ts'
+import { asOfParam, text, timestamps } from '../../http/schemas.ts'
 import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
@@ -198,7 +198,8 @@ export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'incl
 }
 
 export const includeQuery = z.strictObject({
-  include: commaList(incidentIncludes, 'related records to expand inline').optional()
-})
+  include: commaList(incidentIncludes, 'related records to expand inline').optional(),
+  asOf: asOfParam
+}).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export const incidentPage = pageOf(incidentSchema).meta({ id: 'IncidentPage' })

@@ -1,9 +1,14 @@
 import { uuidv7 } from 'uuidv7'
+import type { Prisma } from '../../generated/prisma/client.ts'
+import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import type { DbOrTx } from '../../plugins/database.ts'
+import type { KeyListQuery } from './schemas.ts'
 import { newSecret, prefixOf, secretMatches } from './secrets.ts'
 
 export const scopes = ['read', 'write', 'admin'] as const
 export type Scope = typeof scopes[number]
+
+const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
 
 export interface ApiKeyView { id: string, name: string, scopes: Scope[], createdAt: Date, revokedAt: Date | null }
 
@@ -20,6 +25,22 @@ export function createKeyRepository (db: DbOrTx) {
 
     async list () {
       return (await db.apiKey.findMany({ orderBy: { createdAt: 'asc' } })).map(view)
+    },
+
+    /** One page of keys for the HTTP list; never secrets (only their hashes are stored). */
+    async page (q: KeyListQuery) {
+      const spec = sortSpec(q.sort, sortFields)
+      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
+      const where: Prisma.ApiKeyWhereInput = q.revoked === undefined ? {} : { revokedAt: q.revoked ? { not: null } : null }
+      const [rows, total] = await Promise.all([
+        db.apiKey.findMany({
+          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
+          orderBy: keysetOrder(spec) as Prisma.ApiKeyOrderByWithRelationInput[],
+          take: q.limit + 1
+        }),
+        q.includeTotal ? db.apiKey.count({ where }) : Promise.resolve(undefined)
+      ])
+      return { rows: rows.map(view), total, cursorOf: (k: ApiKeyView) => cursorFor(spec, q.sort, { ...k }) }
     },
 
     async revoke (id: string) {

@@ -5,7 +5,8 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
+import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
@@ -89,11 +90,13 @@ export function createSourceRepository (db: Db) {
       }))
     },
 
-    async patch (id: string, patch: PatchSource, keyName: string | null) {
+    async patch (id: string, patch: PatchSource, keyName: string | null, opts: ChangeOptions = {}) {
       const url = patch.url === undefined ? undefined : normaliseUrl(patch.url) as string
       return withUrlCheck(url, id, () => db.$transaction(async (tx) => {
+        await lockLive(tx, 'source', id)
         const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
         if (!current) throw notFound('Source', id)
+        opts.expect?.(current.version)
         if (url) await assertUrlFree(tx, url, id)
         const { publishedAt, ...rest } = patch
         const row = await tx.source.update({
@@ -111,10 +114,12 @@ export function createSourceRepository (db: Db) {
       }))
     },
 
-    async remove (id: string, keyName: string | null) {
+    async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
+        await lockLive(tx, 'source', id)
         const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
         if (!current) throw notFound('Source', id)
+        opts.expect?.(current.version)
         const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
           (SELECT 'incident' AS entity, i.id FROM incident_sources x JOIN incidents i ON i.id = x.incident_id
             WHERE x.source_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)

@@ -4,9 +4,12 @@ import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
-import { idParams } from '../../http/schemas.ts'
+import { asOfParam, idParams } from '../../http/schemas.ts'
+import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { recordAsOf } from '../changes/feed.ts'
 import { createSourceRepository, toSource } from './repository.ts'
 import { sourceListQuery, sourcePage, sourceSchema, createSourceSchema, patchSourceSchema } from './schemas.ts'
+import type { SourceView } from './schemas.ts'
 
 const tags = ['Sources']
 
@@ -35,9 +38,16 @@ export default async function sourceRoutes (app: FastifyInstance) {
       summary: 'Get an source',
       tags,
       params: idParams,
-      response: { 200: sourceSchema, ...problems(...readProblems, 404) }
+      querystring: z.strictObject({ asOf: asOfParam }),
+      headers: conditionalReadHeaders,
+      response: { 200: sourceSchema, 304: notModified, ...problems(...readProblems, 404) }
     }
-  }, async (request) => toSource(await sources.get(request.params.id)))
+  }, async (request, reply) => {
+    const { asOf } = request.query
+    if (asOf) return recordAsOf<SourceView>(app.db, 'source', request.params.id, asOf, 'Source')
+    const row = await sources.get(request.params.id)
+    return tagged(request, reply, row.version, toSource(row))
+  })
 
   r.post('/v1/sources', {
     config: { scope: 'write' },
@@ -64,10 +74,15 @@ export default async function sourceRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
+      headers: conditionalHeaders,
       body: patchSourceSchema,
-      response: { 200: sourceSchema, ...problems(...writeProblems, 404, 409) }
+      response: { 200: sourceSchema, ...problems(...writeProblems, 404, 409, 412) }
     }
-  }, async (request) => toSource(await sources.patch(request.params.id, request.body, request.apiKey?.name ?? null)))
+  }, async (request, reply) => {
+    const row = await sources.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
+    reply.header('etag', `"${row.version}"`)
+    return toSource(row)
+  })
 
   r.delete('/v1/sources/:id', {
     config: { scope: 'write' },
@@ -78,10 +93,11 @@ export default async function sourceRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409) }
+      headers: conditionalHeaders,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
     }
   }, async (request, reply) => {
-    await sources.remove(request.params.id, request.apiKey?.name ?? null)
+    await sources.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
     return reply.code(204).send()
   })
 }

@@ -6,7 +6,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { inTransaction, type WriteOptions } from '../../db/transaction.ts'
+import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
@@ -200,10 +200,11 @@ export function createStatementRepository (db: Db) {
       })
     },
 
-    async patch (id: string, patch: PatchStatement, keyName: string | null) {
+    async patch (id: string, patch: PatchStatement, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
         const before = toStatement(await findStatement(tx, id))
+        opts.expect?.(before.version)
         const merged: StatementInput = {
           speakerId: patch.speakerId ?? before.speakerId,
           speakerTitle: patch.speakerTitle === undefined ? before.speakerTitle : patch.speakerTitle,
@@ -232,9 +233,10 @@ export function createStatementRepository (db: Db) {
       })
     },
 
-    async remove (id: string, keyName: string | null) {
+    async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return db.$transaction(async (tx) => {
         if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
+        opts.expect?.((await findStatement(tx, id)).version)
         const responses = await tx.statement.findMany({ where: { respondsToId: id, deletedAt: null }, select: { id: true }, take: 20 })
         if (responses.length > 0) {
           throw new Problem('conflict', `Statement ${id} is answered by ${responses.length} live statement(s); unlink or delete them first`,

@@ -7,12 +7,14 @@ import { batches, negotiate, sendExport, streamedContent } from '../../http/form
 import { statementColumns } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
+import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { findIncident } from '../incidents/repository.ts'
 import { createStatementRepository, expandStatements } from './repository.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
-  statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery
+  statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery, type StatementView
 } from './schemas.ts'
 
 const tags = ['Statements']
@@ -89,11 +91,14 @@ export default async function statementRoutes (app: FastifyInstance) {
       tags,
       params: idParams,
       querystring: statementIncludeQuery,
-      response: { 200: statementSchema, ...problems(...readProblems, 404) }
+      headers: conditionalReadHeaders,
+      response: { 200: statementSchema, 304: notModified, ...problems(...readProblems, 404) }
     }
-  }, async (request) => {
-    const [view] = await expandStatements(app.db, [await statements.get(request.params.id)], request.query.include)
-    return view
+  }, async (request, reply) => {
+    const { asOf, include } = request.query
+    if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
+    const [view] = await expandStatements(app.db, [await statements.get(request.params.id)], include)
+    return tagged(request, reply, view.version, view, !!include)
   })
 
   r.post('/v1/statements', {
@@ -123,11 +128,14 @@ export default async function statementRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
+      headers: conditionalHeaders,
       body: patchStatementSchema,
-      response: { 200: statementSchema, ...problems(...writeProblems, 404) }
+      response: { 200: statementSchema, ...problems(...writeProblems, 404, 412) }
     }
-  }, async (request) => {
-    const [view] = await expandStatements(app.db, [await statements.patch(request.params.id, request.body, keyName(request))])
+  }, async (request, reply) => {
+    const row = await statements.patch(request.params.id, request.body, keyName(request), { expect: ifMatch(request) })
+    reply.header('etag', `"${row.version}"`)
+    const [view] = await expandStatements(app.db, [row])
     return view
   })
 
@@ -140,10 +148,11 @@ export default async function statementRoutes (app: FastifyInstance) {
       tags,
       security: bearer,
       params: idParams,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409) }
+      headers: conditionalHeaders,
+      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
     }
   }, async (request, reply) => {
-    await statements.remove(request.params.id, keyName(request))
+    await statements.remove(request.params.id, keyName(request), { expect: ifMatch(request) })
     return reply.code(204).send()
   })
 }

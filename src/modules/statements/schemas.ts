@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaList, commaUuids, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { languageSchema, text } from '../../http/schemas.ts'
+import { asOfParam, languageSchema, text } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
@@ -113,7 +113,8 @@ export type StatementListQuery = z.output<typeof statementListQuery>
 export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'>
 
 export const statementIncludeQuery = z.strictObject({
-  include: commaList(statementIncludes, 'related records to expand inline').optional()
-})
+  include: commaList(statementIncludes, 'related records to expand inline').optional(),
+  asOf: asOfParam
+}).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export const statementPage = pageOf(statementSchema).meta({ id: 'StatementPage' })

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { decodeCursor, encodeCursor, sendPage, type SortSpec } from '../../http/list.ts'
+import { notFound } from '../../http/problems.ts'
+import { problems, readProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
+import { changesAfter, revisionsOf } from './feed.ts'
+import { createChangeHub } from './hub.ts'
+import { changeListQuery, changePage, changeStreamQuery, revisionPage, revisionQuery } from './schemas.ts'
+import type { Entity } from './repository.ts'
+
+const seqSpec: SortSpec = { field: 'seq', desc: false, nullable: false, kind: 'number' }
+const cursorSeq = (cursor: string | undefined, sort: string) => (cursor ? BigInt(decodeCursor(cursor, sort, seqSpec).value as number) : null)
+
+export interface ChangeRouteOptions { databaseUrl: string, heartbeatMs?: number }
+
+export default async function changeRoutes (app: FastifyInstance, opts: ChangeRouteOptions) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const hub = createChangeHub(app.db, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs ?? 15_000, pollMs: 5_000 })
+  // preClose runs before the server waits for open requests, which open streams would never finish.
+  app.addHook('preClose', async () => hub.close())
+
+  r.get('/v1/changes', {
+    schema: {
+      operationId: 'listChanges',
+      summary: 'The change feed',
+      description: 'Every create, update and delete in `seq` order (commit order), deletions included, so an integrator can mirror the data: ' +
+        'store the last seq (or follow page.nextCursor) and ask again with `since`. Fetch the record (or its /revisions) for the content.',
+      tags: ['Changes'],
+      querystring: changeListQuery,
+      response: { 200: changePage, ...problems(...readProblems) }
+    }
+  }, async (request, reply) => {
+    const q = request.query
+    const since = cursorSeq(q.cursor, 'seq') ?? BigInt(q.since ?? 0)
+    const rows = await changesAfter(app.db, since, q.limit + 1, q.entity)
+    return sendPage(request, reply, rows, q.limit, (last) => encodeCursor('seq', last.seq, last.id))
+  })
+
+  r.get('/v1/changes/stream', {
+    schema: {
+      operationId: 'streamChanges',
+      summary: 'The change feed, live (server-sent events)',
+      description: 'text/event-stream: one `change` event per change (`id:` is its seq, `data:` the Change as JSON), replaying from `since` ' +
+        'or the `Last-Event-ID` header first; a comment line every 15 s keeps proxies from closing the connection. Fed from the database, ' +
+        'so every API instance streams every change.',
+      tags: ['Changes'],
+      querystring: changeStreamQuery,
+      headers: z.object({ 'last-event-id': z.string().regex(/^\d{1,18}$/, 'must be a change seq').optional() }),
+      response: {
+        200: { description: 'an event stream', content: { 'text/event-stream': { schema: z.string().describe('id: <seq>\\nevent: change\\ndata: <Change JSON>\\n\\n, repeated') } } },
+        ...problems(...readProblems)
+      }
+    }
+  }, async (request, reply) => {
+    const since = BigInt(request.headers['last-event-id'] ?? request.query.since ?? 0)
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': request.id
+    })
+    res.write(': connected\n\n')
+    hub.subscribe(res, since, request.query.entity)
+  })
+
+  const revisable: Array<[string, Entity, string]> = [
+    ['actors', 'actor', 'Actors'], ['sources', 'source', 'Sources'], ['incidents', 'incident', 'Incidents'], ['statements', 'statement', 'Statements']
+  ]
+  for (const [path, entity, tag] of revisable) {
+    r.get(`/v1/${path}/:id/revisions`, {
+      schema: {
+        operationId: `list${tag.slice(0, -1)}Revisions`,
+        summary: `The change history of one ${entity}`,
+        description: 'Every change to the record, oldest first, with the record before and after and the name of the key that made it. Deleted records keep their history.',
+        tags: [tag],
+        params: idParams,
+        querystring: revisionQuery,
+        response: { 200: revisionPage, ...problems(...readProblems, 404) }
+      }
+    }, async (request, reply) => {
+      const after = cursorSeq(request.query.cursor, 'revisions') ?? 0n
+      const rows = await revisionsOf(app.db, entity, request.params.id, after, request.query.limit + 1)
+      if (rows.length === 0 && after === 0n) throw notFound(entity, request.params.id)
+      return sendPage(request, reply, rows, request.query.limit, (last) => encodeCursor('revisions', last.seq, request.params.id))
+    })
+  }
+}
