@@ -138,7 +138,7 @@ describe('PATCH and DELETE /v1/casualties/{id}', () => {
     const results = await Promise.all(reporters.map((a, n) =>
       t.http().post(`/v1/incidents/${inc.id}/casualties`).set(t.auth()).send({ reportedById: a.id, category: 'killed', min: (n + 1) * 10, qualifier: 'exact' })))
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201])
-    // points 10, 20, 30, 40 -> best 25
-    expect(await incident(inc.id)).toMatchObject({ fatalities: { low: 10, best: 25, high: 40 }, version: 5 })
+    // points 10, 20, 30, 40 -> best 25 (the version depends on the order: a report can leave the roll-up unchanged)
+    expect((await incident(inc.id)).fatalities).toEqual({ low: 10, best: 25, high: 40 })
   })
 })
