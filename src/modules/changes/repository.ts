@@ -18,9 +18,15 @@ export const CHANGE_CHANNEL = 'sitrep_changes'
 // order and a mirror reading "after seq N" can never miss a change committed later with a lower seq.
 const LOG_LOCK = 74260001
 
+// Transactions that already hold the lock (it lasts until commit): one round trip per transaction.
+const locked = new WeakSet<object>()
+
 /** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+  if (!locked.has(tx)) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+    locked.add(tx)
+  }
   const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
     INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
     VALUES (${c.entity}, ${c.id}::uuid, ${c.action}::"ChangeAction", ${c.version}, ${c.before === null ? null : JSON.stringify(c.before)}::jsonb,

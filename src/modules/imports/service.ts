@@ -98,20 +98,28 @@ function prepare (text: string) {
 
 /** Dependencies first (a parent before its members, an incident before its figures); lines in a cycle are errors. */
 function order (lines: Line[], fail: (line: number, message: string) => void): Line[] {
-  const rank = (e: ImportEntity) => importEntities.indexOf(e)
-  const pending = [...lines].sort((a, b) => rank(a.entity) - rank(b.entity) || a.n - b.n)
-  const done = new Set<number>()
-  const ordered: Line[] = []
-  while (pending.length > 0) {
-    const next = pending.findIndex((l) => [...l.deps].every((d) => done.has(d)))
-    if (next === -1) {
-      for (const l of pending) fail(l.n, 'its refs form a cycle')
-      break
-    }
-    const [line] = pending.splice(next, 1)
-    done.add(line.n)
-    ordered.push(line)
+  // Kahn's algorithm; among ready lines, entity order then file order keeps the output predictable.
+  const rank = (l: Line) => importEntities.indexOf(l.entity) * 1e9 + l.n
+  const dependents = new Map<number, Line[]>()
+  const waiting = new Map<number, number>()
+  for (const line of lines) {
+    waiting.set(line.n, line.deps.size)
+    for (const d of line.deps) dependents.set(d, [...(dependents.get(d) ?? []), line])
   }
+  const ready = lines.filter((l) => l.deps.size === 0).sort((a, b) => rank(a) - rank(b))
+  const ordered: Line[] = []
+  while (ready.length > 0) {
+    const line = ready.shift()!
+    ordered.push(line)
+    const freed = (dependents.get(line.n) ?? []).filter((d) => {
+      const left = waiting.get(d.n)! - 1
+      waiting.set(d.n, left)
+      return left === 0
+    })
+    if (freed.length > 0) ready.push(...freed)
+    if (freed.length > 0) ready.sort((a, b) => rank(a) - rank(b))
+  }
+  for (const line of lines) if (waiting.get(line.n)! > 0) fail(line.n, 'its refs form a cycle')
   return ordered
 }
 
