@@ -4,6 +4,10 @@ import { Problem } from './problems.ts'
 
 declare module 'fastify' {
   interface FastifyRequest { idempotency: { apiKeyId: string, key: string } | null }
+  interface FastifyContextConfig {
+    /** false for a POST whose answer must never be stored (it carries a secret). */
+    idempotency?: boolean
+  }
 }
 
 const WINDOW_HOURS = 24
@@ -22,7 +26,7 @@ export default fp(async (app) => {
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key']
-    if (request.method !== 'POST' || typeof key !== 'string' || !request.apiKey) return
+    if (request.method !== 'POST' || typeof key !== 'string' || !request.apiKey || request.routeOptions.config.idempotency === false) return
     if (key.length === 0 || key.length > 255) throw new Problem('validation', 'Idempotency-Key must be 1 to 255 characters', { errors: [{ in: 'header', path: 'idempotency-key', message: 'must be 1 to 255 characters' }] })
     const apiKeyId = request.apiKey.id
     const hash = createHash('sha256').update(JSON.stringify([request.method, request.url, request.body])).digest('hex')

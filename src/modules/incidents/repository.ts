@@ -6,6 +6,7 @@ import { notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
+import { keysetSql } from '../../db/keyset.ts'
 import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
@@ -19,7 +20,7 @@ import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, 
 export type IncidentRow = Incident & { actors: IncidentActor[], sources: IncidentSource[] }
 export type Include = typeof incidentIncludes[number]
 
-const relations = {
+export const incidentRelations = {
   actors: { orderBy: { position: 'asc' } },
   sources: { orderBy: { position: 'asc' } }
 } as const satisfies Prisma.IncidentInclude
@@ -123,18 +124,9 @@ async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actor
 }
 
 export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
-  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: relations })
+  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: incidentRelations })
   if (!row) throw notFound('Incident', id)
   return row
-}
-
-function keysetCondition (spec: SortSpec, cursor: { value: unknown, id: string }) {
-  const col = sortColumns[spec.field as keyof typeof sortColumns]
-  const cmp = spec.desc ? Prisma.sql`<` : Prisma.sql`>`
-  if (cursor.value === null) return Prisma.sql`(${col} IS NULL AND i.id ${cmp} ${cursor.id}::uuid)`
-  const value = spec.kind === 'date' ? Prisma.sql`${cursor.value}::timestamptz` : Prisma.sql`${cursor.value}::int`
-  const rest = spec.nullable ? Prisma.sql` OR ${col} IS NULL` : Prisma.empty
-  return Prisma.sql`((${col}, i.id) ${cmp} (${value}, ${cursor.id}::uuid)${rest})`
 }
 
 export function cursorOf (spec: SortSpec, sort: string, row: Incident) {
@@ -151,7 +143,7 @@ export function createIncidentRepository (db: Db) {
       const spec = sortSpec(q.sort, sortFields)
       const conditions = incidentConditions(q as IncidentFilters)
       const filtered = [...conditions]
-      if (q.cursor) filtered.push(keysetCondition(spec, decodeCursor(q.cursor, q.sort, spec)))
+      if (q.cursor) filtered.push(keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`i.id`, spec, decodeCursor(q.cursor, q.sort, spec)))
       const col = sortColumns[spec.field as keyof typeof sortColumns]
       const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
       const nulls = spec.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty
@@ -163,7 +155,7 @@ export function createIncidentRepository (db: Db) {
           ? db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM incidents i ${whereClause(conditions)}`.then((r) => r[0].n)
           : Promise.resolve(undefined)
       ])
-      const found = await db.incident.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: relations })
+      const found = await db.incident.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: incidentRelations })
       const byId = new Map(found.map((r) => [r.id, r]))
       const rows = ids.map((r) => byId.get(r.id)).filter((r): r is IncidentRow => r !== undefined)
       return { rows, total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }

@@ -1,18 +1,19 @@
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Statement, type StatementAboutActor, type StatementIncident, type StatementSource } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
-import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
+import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
+import { keysetSql } from '../../db/keyset.ts'
 import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { whereClause } from '../incidents/filters.ts'
-import { expandIncidents, type IncidentRow } from '../incidents/repository.ts'
+import { expandIncidents, incidentRelations, type IncidentRow } from '../incidents/repository.ts'
 import { statementConditions } from './filters.ts'
 import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
 import type { StatementSummary } from './summary.ts'
@@ -89,7 +90,7 @@ export async function expandStatements (db: DbOrTx, rows: StatementRow[], includ
   if (include.includes('incidents')) {
     const found = await byIds((ids) => db.incident.findMany({
       where: { id: { in: ids }, deletedAt: null },
-      include: { actors: { orderBy: { position: 'asc' } }, sources: { orderBy: { position: 'asc' } } }
+      include: incidentRelations
     }), views.flatMap((v) => v.incidentIds))
     const expanded = new Map((await expandIncidents(db, [...found.values()] as IncidentRow[])).map((i) => [i.id, i]))
     for (const v of views) v.incidents = v.incidentIds.map((id) => expanded.get(id)!).filter(Boolean)
@@ -100,12 +101,6 @@ export async function expandStatements (db: DbOrTx, rows: StatementRow[], includ
     for (const v of views) v.respondsTo = v.respondsToId ? (answered.has(v.respondsToId) ? toStatement(answered.get(v.respondsToId)!) : null) : null
   }
   return views
-}
-
-function keysetCondition (spec: SortSpec, cursor: { value: unknown, id: string }) {
-  const col = sortColumns[spec.field as keyof typeof sortColumns]
-  const cmp = spec.desc ? Prisma.sql`<` : Prisma.sql`>`
-  return Prisma.sql`((${col}, s.id) ${cmp} (${cursor.value}::timestamptz, ${cursor.id}::uuid))`
 }
 
 type StatementInput = CreateStatement
@@ -171,7 +166,7 @@ export function createStatementRepository (db: Db) {
     async list (q: Omit<StatementListQuery, 'include' | 'format'>) {
       const spec = sortSpec(q.sort, sortFields)
       const conditions = statementConditions(q as StatementFilters)
-      const filtered = q.cursor ? [...conditions, keysetCondition(spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
+      const filtered = q.cursor ? [...conditions, keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`s.id`, spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
       const col = sortColumns[spec.field as keyof typeof sortColumns]
       const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
       const [ids, total] = await Promise.all([

@@ -2,7 +2,7 @@ import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db } from '../../plugins/database.ts'
 import { decodeCursor, encodeCursor, type SortSpec } from '../../http/list.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
-import { expandIncidents, type IncidentRow } from '../incidents/repository.ts'
+import { expandIncidents, incidentRelations, type IncidentRow } from '../incidents/repository.ts'
 import { statementConditions } from '../statements/filters.ts'
 import { statementRelations, toStatement } from '../statements/repository.ts'
 import type { TimelineQuery } from './schemas.ts'
@@ -51,7 +51,7 @@ export function createTimelineRepository (db: Db) {
       const statementIds = entries.filter((e) => e.kind === 'statement').map((e) => e.id)
       const [incidents, statements] = await Promise.all([
         incidentIds.length
-          ? db.incident.findMany({ where: { id: { in: incidentIds } }, include: { actors: { orderBy: { position: 'asc' } }, sources: { orderBy: { position: 'asc' } } } })
+          ? db.incident.findMany({ where: { id: { in: incidentIds } }, include: incidentRelations })
           : [],
         statementIds.length ? db.statement.findMany({ where: { id: { in: statementIds } }, include: statementRelations }) : []
       ])
