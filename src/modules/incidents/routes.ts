@@ -10,7 +10,7 @@ import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
-import { createIncidentRepository, expandIncidents, toIncident } from './repository.ts'
+import { createIncidentRepository, expandIncidents, getIncident, listIncidents, toIncident } from './repository.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
   actorIncidentsQuery, createIncidentSchema, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
@@ -28,6 +28,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const incidents = createIncidentRepository(app.db)
   const actors = createActorRepository(app.db)
+  const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
     const { include, format: explicit, ...q } = query
@@ -35,13 +36,13 @@ export default async function incidentRoutes (app: FastifyInstance) {
     if (format !== 'json') {
       const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
       return sendExport(reply, format, {
-        rows: () => batches(incidents.list, filters, (rows) => expandIncidents(app.db, rows, include)),
+        rows: () => batches(list, filters, (rows) => expandIncidents(app.db, rows, include)),
         columns: incidentColumns,
         point: incidentPoint,
         filename: 'incidents'
       })
     }
-    const { rows, total, cursorOf } = await incidents.list(q)
+    const { rows, total, cursorOf } = await list(q)
     const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
     return { ...page, data: await expandIncidents(app.db, page.data, include) }
   }
@@ -87,7 +88,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
-    const [view] = await expandIncidents(app.db, [await incidents.get(request.params.id)], include)
+    const [view] = await expandIncidents(app.db, [await getIncident(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 
@@ -100,7 +101,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       params: idParams,
       response: { 200: accountsSchema, ...problems(...readProblems, 404) }
     }
-  }, async (request) => incidentAccounts(app.db, toIncident(await incidents.get(request.params.id))))
+  }, async (request) => incidentAccounts(app.db, toIncident(await getIncident(app.pool, request.params.id))))
 
   r.post('/v1/incidents', {
     config: { scope: 'write' },

@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Statement, type StatementAboutActor, type StatementIncident, type StatementSource } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
@@ -7,6 +8,7 @@ import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetSql } from '../../db/keyset.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
 import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
@@ -18,7 +20,11 @@ import { statementConditions } from './filters.ts'
 import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
 import type { StatementSummary } from './summary.ts'
 
-export type StatementRow = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
+export type StatementRow = Statement & {
+  incidents: Array<Pick<StatementIncident, 'incidentId'>>
+  aboutActors: Array<Pick<StatementAboutActor, 'actorId'>>
+  sources: Array<Pick<StatementSource, 'sourceId'>>
+}
 export type StatementInclude = typeof statementIncludes[number]
 
 // Links to deleted incidents are kept (history) but not shown.
@@ -27,6 +33,18 @@ export const statementRelations = {
   aboutActors: { orderBy: { position: 'asc' } },
   sources: { orderBy: { position: 'asc' } }
 } as const satisfies Prisma.StatementInclude
+
+const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision', 'respondsToId',
+  'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Statement>
+
+/** A statement row with its links, in one SELECT (alias s): the shape of StatementRow. */
+export const statementRowSql = Prisma.sql`${modelColumns('s', statementFields)},
+  coalesce((SELECT json_agg(json_build_object('incidentId', si.incident_id) ORDER BY si.position) FROM statement_incidents si
+    WHERE si.statement_id = s.id AND EXISTS (SELECT 1 FROM incidents li WHERE li.id = si.incident_id AND li.deleted_at IS NULL)), '[]') AS incidents,
+  coalesce((SELECT json_agg(json_build_object('actorId', sa.actor_id) ORDER BY sa.position) FROM statement_about_actors sa
+    WHERE sa.statement_id = s.id), '[]') AS "aboutActors",
+  coalesce((SELECT json_agg(json_build_object('sourceId', ss.source_id) ORDER BY ss.position) FROM statement_sources ss
+    WHERE ss.statement_id = s.id), '[]') AS sources`
 
 const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
 const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
@@ -159,29 +177,32 @@ function columns (input: StatementInput) {
   }
 }
 
+export async function getStatement (pool: pg.Pool, id: string) {
+  const [row] = await rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ${id}::uuid AND s.deleted_at IS NULL`)
+  if (!row) throw notFound('Statement', id)
+  return row
+}
+
+/** One page in the list's keyset order, plus the exact total when asked. */
+export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery, 'include' | 'format'>) {
+  const spec = sortSpec(q.sort, sortFields)
+  const conditions = statementConditions(q as StatementFilters)
+  const filtered = q.cursor ? [...conditions, keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`s.id`, spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
+  const col = sortColumns[spec.field as keyof typeof sortColumns]
+  const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
+  const [rows, total] = await Promise.all([
+    rawRows<StatementRow>(pool, Prisma.sql`
+      SELECT ${statementRowSql} FROM statements s ${whereClause(filtered)} ORDER BY ${col} ${dir}, s.id ${dir} LIMIT ${q.limit + 1}`),
+    q.includeTotal
+      ? rawRows<{ n: number }>(pool, Prisma.sql`SELECT count(*)::int AS n FROM statements s ${whereClause(conditions)}`).then((r) => r[0].n)
+      : Promise.resolve(undefined)
+  ])
+  const cursorOf = (row: Statement) => encodeCursor(q.sort, iso(spec.field === 'updatedAt' ? row.updatedAt : row.statedAt), row.id)
+  return { rows, total, cursorOf }
+}
+
 export function createStatementRepository (db: Db) {
   return {
-    get: (id: string) => findStatement(db, id),
-
-    async list (q: Omit<StatementListQuery, 'include' | 'format'>) {
-      const spec = sortSpec(q.sort, sortFields)
-      const conditions = statementConditions(q as StatementFilters)
-      const filtered = q.cursor ? [...conditions, keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`s.id`, spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
-      const col = sortColumns[spec.field as keyof typeof sortColumns]
-      const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
-      const [ids, total] = await Promise.all([
-        db.$queryRaw<Array<{ id: string }>>`
-          SELECT s.id FROM statements s ${whereClause(filtered)} ORDER BY ${col} ${dir}, s.id ${dir} LIMIT ${q.limit + 1}`,
-        q.includeTotal
-          ? db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM statements s ${whereClause(conditions)}`.then((r) => r[0].n)
-          : Promise.resolve(undefined)
-      ])
-      const found = new Map((await db.statement.findMany({ where: { id: { in: ids.map((r) => r.id) } }, include: statementRelations })).map((r) => [r.id, r]))
-      const rows = ids.map((r) => found.get(r.id)).filter((r): r is StatementRow => r !== undefined)
-      const cursorOf = (row: Statement) => encodeCursor(q.sort, iso(spec.field === 'updatedAt' ? row.updatedAt : row.statedAt), row.id)
-      return { rows, total, cursorOf }
-    },
-
     async create (input: CreateStatement, keyName: string | null, opts: WriteOptions = {}) {
       return inTransaction(db, opts.tx, async (tx) => {
         await validateStatement(tx, input, null)

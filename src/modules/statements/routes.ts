@@ -11,7 +11,7 @@ import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagge
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { findIncident } from '../incidents/repository.ts'
-import { createStatementRepository, expandStatements } from './repository.ts'
+import { createStatementRepository, expandStatements, getStatement, listStatements } from './repository.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
   statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery, type StatementView
@@ -27,6 +27,7 @@ const listResponse = {
 export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const statements = createStatementRepository(app.db)
+  const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
   const actors = createActorRepository(app.db)
   const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
 
@@ -35,12 +36,12 @@ export default async function statementRoutes (app: FastifyInstance) {
     const format = negotiate(request, statementFormats, explicit)
     if (format !== 'json') {
       return sendExport(reply, format, {
-        rows: () => batches(statements.list, { ...q, includeTotal: false }, (rows) => expandStatements(app.db, rows, include)),
+        rows: () => batches(list, { ...q, includeTotal: false }, (rows) => expandStatements(app.db, rows, include)),
         columns: statementColumns,
         filename: 'statements'
       })
     }
-    const { rows, total, cursorOf } = await statements.list(q)
+    const { rows, total, cursorOf } = await list(q)
     const result = sendPage(request, reply, rows, q.limit, cursorOf, total)
     return { ...result, data: await expandStatements(app.db, result.data, include) }
   }
@@ -97,7 +98,7 @@ export default async function statementRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
-    const [view] = await expandStatements(app.db, [await statements.get(request.params.id)], include)
+    const [view] = await expandStatements(app.db, [await getStatement(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 

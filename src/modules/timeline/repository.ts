@@ -1,16 +1,19 @@
+import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db } from '../../plugins/database.ts'
 import { decodeCursor, encodeCursor, type SortSpec } from '../../http/list.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
-import { expandIncidents, incidentRelations, type IncidentRow } from '../incidents/repository.ts'
+import { expandIncidents, incidentRowSql, type IncidentRow } from '../incidents/repository.ts'
 import { statementConditions } from '../statements/filters.ts'
-import { statementRelations, toStatement } from '../statements/repository.ts'
+import { statementRowSql, toStatement, type StatementRow } from '../statements/repository.ts'
+import { rawRows } from '../../db/rows.ts'
+import { iso } from '../../http/schemas.ts'
 import type { TimelineQuery } from './schemas.ts'
 
 const SORT = '-at'
 const spec: SortSpec = { field: 'at', desc: true, nullable: false, kind: 'date' }
 
-export function createTimelineRepository (db: Db) {
+export function createTimelineRepository (db: Db, pool: pg.Pool) {
   return {
     /** Incidents and statements merged newest first; ids are unique across both, so (at, id) is a total order. */
     async page (q: TimelineQuery) {
@@ -34,32 +37,25 @@ export function createTimelineRepository (db: Db) {
         incidentWhere.push(Prisma.sql`(i.occurred_at, i.id) < (${cursor.value}::timestamptz, ${cursor.id}::uuid)`)
         statementWhere.push(Prisma.sql`(s.stated_at, s.id) < (${cursor.value}::timestamptz, ${cursor.id}::uuid)`)
       }
-      // Each branch is cut to the page size on its own index before the merge.
-      const branches: Prisma.Sql[] = []
-      if (wants('incident')) {
-        branches.push(Prisma.sql`(SELECT 'incident' AS kind, i.id, i.occurred_at AS at FROM incidents i ${whereClause(incidentWhere)}
-          ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${q.limit + 1})`)
-      }
-      if (wants('statement')) {
-        branches.push(Prisma.sql`(SELECT 'statement' AS kind, s.id, s.stated_at AS at FROM statements s ${whereClause(statementWhere)}
-          ORDER BY s.stated_at DESC, s.id DESC LIMIT ${q.limit + 1})`)
-      }
-      const entries = await db.$queryRaw<Array<{ kind: 'incident' | 'statement', id: string, at: Date }>>`
-        SELECT kind, id, at FROM (${Prisma.join(branches, ' UNION ALL ')}) t ORDER BY at DESC, id DESC LIMIT ${q.limit + 1}`
-
-      const incidentIds = entries.filter((e) => e.kind === 'incident').map((e) => e.id)
-      const statementIds = entries.filter((e) => e.kind === 'statement').map((e) => e.id)
+      // Each kind is cut to the page size on its own index, whole rows in one query each, run side by
+      // side; the merge of at most 2 × (limit + 1) rows happens here.
       const [incidents, statements] = await Promise.all([
-        incidentIds.length
-          ? db.incident.findMany({ where: { id: { in: incidentIds } }, include: incidentRelations })
+        wants('incident')
+          ? rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i ${whereClause(incidentWhere)}
+              ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${q.limit + 1}`)
           : [],
-        statementIds.length ? db.statement.findMany({ where: { id: { in: statementIds } }, include: statementRelations }) : []
+        wants('statement')
+          ? rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s ${whereClause(statementWhere)}
+              ORDER BY s.stated_at DESC, s.id DESC LIMIT ${q.limit + 1}`)
+          : []
       ])
-      const incidentViews = new Map((await expandIncidents(db, incidents as IncidentRow[])).map((i) => [i.id, i]))
-      const statementViews = new Map(statements.map((s) => [s.id, toStatement(s)]))
-      const rows = entries.map((e) => e.kind === 'incident'
-        ? { kind: 'incident' as const, at: e.at.toISOString(), item: incidentViews.get(e.id)! }
-        : { kind: 'statement' as const, at: e.at.toISOString(), item: statementViews.get(e.id)! })
+      const incidentViews = await expandIncidents(db, incidents)
+      const entries = [
+        ...incidentViews.map((item) => ({ kind: 'incident' as const, at: item.occurredAt, item })),
+        ...statements.map((s) => ({ kind: 'statement' as const, at: iso(s.statedAt), item: toStatement(s) }))
+      ]
+      // (at, id) descending, as PostgreSQL orders them: ISO instants and lower-case uuids compare as strings.
+      const rows = entries.sort((x, y) => x.at === y.at ? (x.item.id < y.item.id ? 1 : -1) : (x.at < y.at ? 1 : -1)).slice(0, q.limit + 1)
       return { rows, cursorOf: (row: { at: string, item: { id: string } }) => encodeCursor(SORT, row.at, row.item.id) }
     }
   }
