@@ -45,7 +45,10 @@ import * as world from './world.ts'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const MiB = 1024 * 1024
 
+const main_ = import.meta.url === pathToFileURL(process.argv[1]).href
+// Only as the main script: bench/bench.ts imports the helpers below with arguments of its own.
 const { values: a } = parseArgs({
+  args: main_ ? process.argv.slice(2) : [],
   options: {
     'database-url': { type: 'string' },
     incidents: { type: 'string', default: '200000' },
@@ -122,7 +125,7 @@ async function serverSettings (url: string) {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-function freePort (): Promise<number> {
+export function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.unref()
@@ -135,7 +138,7 @@ function freePort (): Promise<number> {
 }
 
 /** Resident set size of a process in bytes (VmRSS), or its peak since the last reset (VmHWM). */
-function procMem (pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function procMem (pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return m ? Number(m[1]) * 1024 : NaN
 }
@@ -195,7 +198,7 @@ class BackendCpu {
 }
 
 /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0; a process we own). */
-function resetPeak (pid: number): boolean {
+export function resetPeak (pid: number): boolean {
   try { writeFileSync(`/proc/${pid}/clear_refs`, '5'); return true } catch { return false }
 }
 
@@ -230,7 +233,7 @@ function run (args: string[], env: Record<string, string>, timeoutS: number): Pr
 interface StreamResult { status: number, rows: number, bytes: number, seconds: number }
 
 /** Streams a URL to its end, counting bytes and newline-terminated lines without keeping them. */
-function streamCount (url: string): Promise<StreamResult> {
+export function streamCount (url: string): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now()
     get(url, (res) => {
