@@ -16,38 +16,65 @@ ON CONFLICT (key) DO UPDATE SET
 RETURNING r.count, ceil(extract(epoch FROM r.reset_at - now()) * 1000)::int AS ttl`
 }
 
+/** Numbers of a window this process has reserved but not yet handed out. */
+interface Lease { next: number, last: number, resetAt: number }
+
 /**
  * A store for @fastify/rate-limit that keeps its counters in PostgreSQL. Requests for a key that
  * arrive while that key's upsert is in flight are counted together by the next one: a burst from
  * one client costs a few round trips and no queue on its row lock, and every request still counts.
+ *
+ * For large budgets a process also reserves a block of max/100 counts at a time (a lease) and
+ * hands them out without a round trip: at 100k requests per minute that is one upsert per 1,000
+ * requests instead of one per request. The counter stays shared: a process can only run out early
+ * (by the unused part of its lease, under 1% of the budget), never let more through than the
+ * budget. Budgets under 200 a minute reserve one count at a time, i.e. exactly.
  */
 export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCtor {
   return class PostgresRateLimitStore implements FastifyRateLimitStore {
     // Keys with an upsert in flight, and the requests waiting for the next one.
     readonly waiting = new Map<string, Callback[]>()
+    readonly leases = new Map<string, Lease>()
+    private calls = 0
 
-    incr (key: string, callback: Callback, timeWindow: number) {
+    incr (key: string, callback: Callback, timeWindow: number, max?: number) {
+      const now = Date.now()
+      // Leases of clients that went quiet would pile up: drop the ended ones now and then.
+      if (++this.calls % 10_000 === 0) for (const [k, l] of this.leases) if (l.resetAt <= now) this.leases.delete(k)
+      const lease = this.leases.get(key)
+      if (lease && lease.next <= lease.last && now < lease.resetAt) {
+        callback(null, { current: lease.next++, ttl: lease.resetAt - now })
+        return
+      }
       const queue = this.waiting.get(key)
       if (queue) queue.push(callback)
-      else this.send(key, [callback], timeWindow)
+      else this.send(key, [callback], timeWindow, max ?? 0)
     }
 
     child () {
       return this
     }
 
-    private send (key: string, batch: Callback[], timeWindow: number) {
+    private send (key: string, batch: Callback[], timeWindow: number, max: number) {
       this.waiting.set(key, [])
-      pool.query<{ count: number, ttl: number }>({ ...increment, values: [key, timeWindow, batch.length] })
+      const reserve = Math.max(batch.length, Math.min(1000, Math.floor(max / 100)))
+      pool.query<{ count: number, ttl: number }>({ ...increment, values: [key, timeWindow, reserve] })
         .then(({ rows: [row] }) => {
-          // In arrival order: the last request of the batch is the row's count.
+          // In arrival order: the batch takes the first numbers of the block, the rest is leased.
           const ttl = Math.max(0, row.ttl)
-          batch.forEach((callback, i) => callback(null, { current: row.count - (batch.length - 1 - i), ttl }))
+          const first = row.count - reserve + 1
+          batch.forEach((callback, i) => callback(null, { current: first + i, ttl }))
+          if (reserve > batch.length) this.leases.set(key, { next: first + batch.length, last: row.count, resetAt: Date.now() + ttl })
+          else this.leases.delete(key)
         }, (err: Error) => batch.forEach((callback) => callback(err)))
         .finally(() => {
-          const next = this.waiting.get(key) ?? []
-          if (next.length > 0) this.send(key, next, timeWindow)
-          else this.waiting.delete(key)
+          // Those that queued meanwhile are served from the new lease, or batched into the next upsert.
+          const queued = this.waiting.get(key) ?? []
+          this.waiting.delete(key)
+          const lease = this.leases.get(key)
+          const served = lease && Date.now() < lease.resetAt ? Math.max(0, Math.min(queued.length, lease.last - lease.next + 1)) : 0
+          queued.slice(0, served).forEach((callback) => this.incr(key, callback, timeWindow, max))
+          if (queued.length > served) this.send(key, queued.slice(served), timeWindow, max)
         })
     }
   }

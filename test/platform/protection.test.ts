@@ -101,6 +101,27 @@ describe('rate limiting (PostgreSQL counters)', () => {
     const { rows } = await t.app.pool.query("SELECT count FROM rate_limits WHERE key = 'test:burst'")
     expect(rows).toEqual([{ count: 25 }])
   })
+  it('when the budget is large, then a process leases blocks of max/100 counts and never lets more than the budget through', async () => {
+    const a = new (postgresRateLimitStore(t.app.pool))({})
+    const b = new (postgresRateLimitStore(t.app.pool))({})
+    const incr = (store: typeof a, max: number) => new Promise<number>((resolve, reject) =>
+      store.incr('test:lease', (err, res) => (err ? reject(err) : resolve(res!.current)), 60_000, max))
+    // 1,000 a minute: blocks of 10. The first call reserves 1-10, the other process 11-20.
+    const first = await Promise.all(Array.from({ length: 4 }, () => incr(a, 1000)))
+    expect(first).toEqual([1, 2, 3, 4])
+    expect(await incr(b, 1000)).toBe(11)
+    const { rows } = await t.app.pool.query("SELECT count FROM rate_limits WHERE key = 'test:lease'")
+    expect(rows).toEqual([{ count: 20 }])
+    // a's lease goes on where it stopped, without a round trip, then reserves 21-30.
+    const rest = await Promise.all(Array.from({ length: 8 }, () => incr(a, 1000)))
+    expect(rest).toEqual([5, 6, 7, 8, 9, 10, 21, 22])
+    // Over the whole budget, the numbers handed out are distinct and none is skipped past the total.
+    const all = await Promise.all(Array.from({ length: 1000 }, (_, i) => incr(i % 2 ? a : b, 1000)))
+    expect(new Set(all).size).toBe(1000)
+    const { rows: [{ count }] } = await t.app.pool.query("SELECT count FROM rate_limits WHERE key = 'test:lease'")
+    expect(Math.max(...all)).toBeLessThanOrEqual(count)
+    expect(count - 1000 - 13).toBeLessThanOrEqual(2 * 10)
+  })
 })
 
 describe.runIf(process.env.TEST_REDIS_URL)('rate limiting with REDIS_URL', () => {
@@ -246,7 +267,8 @@ describe('GET /metrics', () => {
   })
 
   it('keeps one registry per app, so apps in one process count apart', async () => {
-    const other = await sibling(t)
+    // The same budget as the test app's: processes sharing a database share their rate-limit counters.
+    const other = await sibling(t, { rateLimitPerMinute: 1e6 })
     await other.http().get('/v1/sources')
     const mine = await t.http().get('/metrics')
     expect(mine.text).not.toMatch(/route="\/v1\/sources"/)
