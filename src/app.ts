@@ -61,9 +61,9 @@ export async function buildApp (opts: AppOptions) {
     logger: opts.logger ?? {
       level: opts.logLevel ?? 'info',
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-      // Asynchronous: lines written meanwhile go out together in one write, instead of one blocking
-      // write per line (that took 13% of the CPU under load); pino flushes the rest on exit.
-      stream: pino.destination({ dest: 1, sync: false })
+      // Buffered: lines go out together, at 8 KiB or every 250 ms, instead of one blocking write per
+      // line (13% of the CPU of a single-record read under load); pino flushes the rest on exit.
+      stream: pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 250 })
     },
     logController: new RequestLog(),
     bodyLimit: 1024 * 1024,
