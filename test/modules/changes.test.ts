@@ -97,7 +97,7 @@ describe('GET /v1/changes/stream', () => {
   })
 
   it('ends open streams when the server shuts down', async () => {
-    const other = await buildApp({ databaseUrl: t.databaseUrl, logger: false })
+    const other = await buildApp({ databaseUrl: t.databaseUrl, logger: false, rateLimitPerMinute: 1_000_000 })
     await other.listen({ port: 0, host: '127.0.0.1' })
     const { port } = other.server.address() as { port: number }
     const ended = new Promise<string>((resolve) => {

@@ -1,5 +1,7 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import type { Actor, Prisma } from '../../generated/prisma/client.ts'
+import { Prisma, type Actor } from '../../generated/prisma/client.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
@@ -34,6 +36,16 @@ export function toActor (a: Actor): ActorView {
     updatedAt: iso(a.updatedAt),
     version: a.version
   }
+}
+
+const actorFields = ['id', 'name', 'kind', 'aliases', 'countryCode', 'parentId', 'title', 'description', 'wikidataId', 'acledName',
+  'ucdpId', 'gdeltCode', 'mergedIntoId', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Actor>
+
+/** Actors by id (deleted and merged ones too: they are what a record points at), as views keyed by id. */
+export async function loadActorViews (pool: pg.Pool, ids: string[]) {
+  const unique = [...new Set(ids)]
+  const rows = unique.length === 0 ? [] : await rawRows<Actor>(pool, Prisma.sql`SELECT ${modelColumns('a', actorFields)} FROM actors a WHERE a.id = ANY(${unique}::uuid[])`)
+  return new Map(rows.map((a) => [a.id, toActor(a)]))
 }
 
 const externalColumns = { wikidata: 'wikidataId', acled: 'acledName', ucdp: 'ucdpId', gdelt: 'gdeltCode' } as const

@@ -1,6 +1,8 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import type { CasualtyReport, CasualtyReportSource, Prisma } from '../../generated/prisma/client.ts'
-import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { Prisma, type CasualtyReport, type CasualtyReportSource } from '../../generated/prisma/client.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
+import type { Db, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
@@ -12,7 +14,7 @@ import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
 import type { CasualtyReportView, CreateCasualty, PatchCasualty } from './schemas.ts'
 
-type ReportRow = CasualtyReport & { sources: CasualtyReportSource[] }
+type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }
@@ -37,12 +39,17 @@ export function toCasualtyReport (r: ReportRow): CasualtyReportView {
 }
 
 /** Live reports of these incidents, oldest first, in one query. */
-export async function loadCasualtyReports (db: DbOrTx, incidentIds: string[]) {
-  const rows = await db.casualtyReport.findMany({
-    where: { incidentId: { in: incidentIds }, deletedAt: null },
-    include: withSources,
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }]
-  })
+const reportFields = ['id', 'incidentId', 'reportedById', 'category', 'min', 'max', 'qualifier', 'groups', 'note', 'reportedAt',
+  'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof CasualtyReport>
+
+/** The live casualty reports of these incidents with their sources, oldest first, in one query. */
+export async function loadCasualtyReports (pool: pg.Pool, incidentIds: string[]) {
+  if (incidentIds.length === 0) return []
+  const rows = await rawRows<ReportRow>(pool, Prisma.sql`SELECT ${modelColumns('r', reportFields)},
+      coalesce((SELECT json_agg(json_build_object('sourceId', rs.source_id) ORDER BY rs.position)
+        FROM casualty_report_sources rs WHERE rs.casualty_report_id = r.id), '[]') AS sources
+    FROM casualty_reports r WHERE r.incident_id = ANY(${incidentIds}::uuid[]) AND r.deleted_at IS NULL
+    ORDER BY r.created_at, r.id`)
   return rows.map(toCasualtyReport)
 }
 

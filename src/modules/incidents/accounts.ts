@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import type { DbOrTx } from '../../plugins/database.ts'
+import type pg from 'pg'
 import { actorSchema, type ActorView } from '../actors/schemas.ts'
-import { toActor } from '../actors/repository.ts'
+import { loadActorViews } from '../actors/repository.ts'
 import { casualtyReportSchema, type CasualtyReportView } from '../casualties/schemas.ts'
 import { loadCasualtyReports } from '../casualties/repository.ts'
 import { loadIncidentStatements } from '../statements/repository.ts'
@@ -22,10 +22,10 @@ export const accountsSchema = z.object({
 interface Account { actor: ActorView | null, statements: StatementSummary[], casualtyReports: CasualtyReportView[] }
 
 /** "Who says what": the incident's statements and casualty figures grouped by the actor who gave them. */
-export async function incidentAccounts (db: DbOrTx, incident: IncidentView) {
-  const [statements, reports] = await Promise.all([loadIncidentStatements(db, [incident.id]), loadCasualtyReports(db, [incident.id])])
+export async function incidentAccounts (pool: pg.Pool, incident: IncidentView) {
+  const [statements, reports] = await Promise.all([loadIncidentStatements(pool, [incident.id]), loadCasualtyReports(pool, [incident.id])])
   const actorIds = [...new Set([...statements.map((s) => s.speakerId), ...reports.flatMap((r) => (r.reportedById ? [r.reportedById] : []))])]
-  const actors = new Map((await db.actor.findMany({ where: { id: { in: actorIds } } })).map((a) => [a.id, toActor(a)]))
+  const actors = await loadActorViews(pool, actorIds)
   const accounts = new Map<string, Account>()
   const accountOf = (actorId: string | null) => {
     const key = actorId ?? ''

@@ -11,8 +11,8 @@ import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { toActor } from '../actors/repository.ts'
-import { toSource } from '../sources/repository.ts'
+import { loadActorViews } from '../actors/repository.ts'
+import { loadSourceViews } from '../sources/repository.ts'
 import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
 import { loadIncidentStatements } from '../statements/repository.ts'
 import { acledCrosswalk } from './acled.ts'
@@ -76,27 +76,35 @@ export function toIncident (i: IncidentRow): IncidentView {
   }
 }
 
-/** Expands the requested relations for a whole page at once: one query per relation, never per row. */
-export async function expandIncidents (db: DbOrTx, rows: IncidentRow[], include: Include[] = []): Promise<IncidentView[]> {
+// Map.groupBy needs Node 21.
+function groupBy<K, V> (pairs: ReadonlyArray<readonly [K, V]>) {
+  const groups = new Map<K, V[]>()
+  for (const [k, v] of pairs) {
+    const group = groups.get(k)
+    if (group) group.push(v)
+    else groups.set(k, [v])
+  }
+  return groups
+}
+
+/** Expands the requested relations for a whole page at once: one query per relation, never per row, all at once. */
+export async function expandIncidents (pool: pg.Pool, rows: IncidentRow[], include: Include[] = []): Promise<IncidentView[]> {
   const views = rows.map(toIncident)
   if (include.length === 0 || rows.length === 0) return views
-  if (include.includes('actors')) {
-    const ids = [...new Set(rows.flatMap((r) => r.actors.map((a) => a.actorId)))]
-    const actors = new Map((await db.actor.findMany({ where: { id: { in: ids } } })).map((a) => [a.id, toActor(a)]))
-    for (const v of views) v.actors = v.actors.map((a) => ({ ...a, actor: actors.get(a.actorId) }))
-  }
-  if (include.includes('sources')) {
-    const ids = [...new Set(rows.flatMap((r) => r.sources.map((s) => s.sourceId)))]
-    const sources = new Map((await db.source.findMany({ where: { id: { in: ids } } })).map((s) => [s.id, toSource(s)]))
-    for (const v of views) v.sources = v.sourceIds.map((id) => sources.get(id)!).filter(Boolean)
-  }
-  if (include.includes('casualties')) {
-    const reports = await loadCasualtyReports(db, views.map((v) => v.id))
-    for (const v of views) v.casualtyReports = reports.filter((r) => r.incidentId === v.id)
-  }
-  if (include.includes('statements')) {
-    const statements = await loadIncidentStatements(db, views.map((v) => v.id))
-    for (const v of views) v.statements = statements.filter((s) => s.incidentIds.includes(v.id))
+  const ids = views.map((v) => v.id)
+  const [actors, sources, reports, statements] = await Promise.all([
+    include.includes('actors') ? loadActorViews(pool, rows.flatMap((r) => r.actors.map((a) => a.actorId))) : undefined,
+    include.includes('sources') ? loadSourceViews(pool, rows.flatMap((r) => r.sources.map((s) => s.sourceId))) : undefined,
+    include.includes('casualties') ? loadCasualtyReports(pool, ids).then((all) => groupBy(all.map((r) => [r.incidentId, r]))) : undefined,
+    include.includes('statements')
+      ? loadIncidentStatements(pool, ids).then((all) => groupBy(all.flatMap((s) => s.incidentIds.map((id) => [id, s] as const))))
+      : undefined
+  ])
+  for (const v of views) {
+    if (actors) v.actors = v.actors.map((a) => ({ ...a, actor: actors.get(a.actorId) }))
+    if (sources) v.sources = v.sourceIds.map((id) => sources.get(id)!).filter(Boolean)
+    if (reports) v.casualtyReports = reports.get(v.id) ?? []
+    if (statements) v.statements = statements.get(v.id) ?? []
   }
   return views
 }

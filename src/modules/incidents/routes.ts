@@ -36,7 +36,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     if (format !== 'json') {
       const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
       return sendExport(reply, format, {
-        rows: () => batches(list, filters, (rows) => expandIncidents(app.db, rows, include)),
+        rows: () => batches(list, filters, (rows) => expandIncidents(app.pool, rows, include)),
         columns: incidentColumns,
         point: incidentPoint,
         filename: 'incidents'
@@ -44,7 +44,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     }
     const { rows, total, cursorOf } = await list(q)
     const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...page, data: await expandIncidents(app.db, page.data, include) }
+    return { ...page, data: await expandIncidents(app.pool, page.data, include) }
   }
 
   r.get('/v1/incidents', {
@@ -88,7 +88,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
-    const [view] = await expandIncidents(app.db, [await getIncident(app.pool, request.params.id)], include)
+    const [view] = await expandIncidents(app.pool, [await getIncident(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 
@@ -101,7 +101,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       params: idParams,
       response: { 200: accountsSchema, ...problems(...readProblems, 404) }
     }
-  }, async (request) => incidentAccounts(app.db, toIncident(await getIncident(app.pool, request.params.id))))
+  }, async (request) => incidentAccounts(app.pool, toIncident(await getIncident(app.pool, request.params.id))))
 
   r.post('/v1/incidents', {
     config: { scope: 'write' },
@@ -116,7 +116,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const row = await incidents.create(request.body, request.apiKey?.name ?? null)
-    const [view] = await expandIncidents(app.db, [row])
+    const [view] = await expandIncidents(app.pool, [row])
     return reply.code(201).header('location', `/v1/incidents/${row.id}`).send(view)
   })
 
@@ -136,7 +136,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const row = await incidents.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
     reply.header('etag', `"${row.version}"`)
-    const [view] = await expandIncidents(app.db, [row])
+    const [view] = await expandIncidents(app.pool, [row])
     return view
   })
 

@@ -1,5 +1,7 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import type { Prisma, Source } from '../../generated/prisma/client.ts'
+import { Prisma, type Source } from '../../generated/prisma/client.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { Db, DbOrTx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound } from '../../http/problems.ts'
@@ -12,6 +14,16 @@ import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './s
 import { normaliseUrl } from './url.ts'
 
 const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
+
+const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'createdAt', 'updatedAt', 'version',
+  'deletedAt'] as const satisfies ReadonlyArray<keyof Source>
+
+/** Sources by id (deleted ones too: they are what a record cites), as views keyed by id. */
+export async function loadSourceViews (pool: pg.Pool, ids: string[]) {
+  const unique = [...new Set(ids)]
+  const rows = unique.length === 0 ? [] : await rawRows<Source>(pool, Prisma.sql`SELECT ${modelColumns('s', sourceFields)} FROM sources s WHERE s.id = ANY(${unique}::uuid[])`)
+  return new Map(rows.map((s) => [s.id, toSource(s)]))
+}
 
 export function toSource (s: Source): SourceView {
   return {

@@ -11,11 +11,11 @@ import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { toActor } from '../actors/repository.ts'
-import { toSource } from '../sources/repository.ts'
+import { loadActorViews } from '../actors/repository.ts'
+import { loadSourceViews } from '../sources/repository.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { whereClause } from '../incidents/filters.ts'
-import { expandIncidents, incidentRelations, type IncidentRow } from '../incidents/repository.ts'
+import { expandIncidents, loadIncidentRows } from '../incidents/repository.ts'
 import { statementConditions } from './filters.ts'
 import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
 import type { StatementSummary } from './summary.ts'
@@ -71,14 +71,17 @@ export function toStatement (s: StatementRow): StatementSummary {
 }
 
 /** Live statements linked to these incidents, oldest first, in one query. */
-export async function loadIncidentStatements (db: DbOrTx, incidentIds: string[]) {
-  const rows = await db.statement.findMany({
-    where: { deletedAt: null, incidents: { some: { incidentId: { in: incidentIds } } } },
-    include: statementRelations,
-    orderBy: [{ statedAt: 'asc' }, { id: 'asc' }]
-  })
+export async function loadIncidentStatements (pool: pg.Pool, incidentIds: string[]) {
+  if (incidentIds.length === 0) return []
+  const rows = await rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s
+    WHERE s.deleted_at IS NULL AND s.id IN (SELECT l.statement_id FROM statement_incidents l WHERE l.incident_id = ANY(${incidentIds}::uuid[]))
+    ORDER BY s.stated_at, s.id`)
   return rows.map(toStatement)
 }
+
+const loadStatementRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
+  ? Promise.resolve([])
+  : rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL`)
 
 export async function findStatement (db: DbOrTx, id: string): Promise<StatementRow> {
   const row = await db.statement.findFirst({ where: { id, deletedAt: null }, include: statementRelations })
@@ -86,37 +89,29 @@ export async function findStatement (db: DbOrTx, id: string): Promise<StatementR
   return row
 }
 
-const byIds = async <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>, ids: string[]) =>
-  new Map((ids.length ? await load([...new Set(ids)]) : []).map((r) => [r.id, r]))
-
 /** Expands the requested relations for a whole page: one query per relation, never per row. */
-export async function expandStatements (db: DbOrTx, rows: StatementRow[], include: StatementInclude[] = []): Promise<StatementView[]> {
+export async function expandStatements (pool: pg.Pool, rows: StatementRow[], include: StatementInclude[] = []): Promise<StatementView[]> {
   const views: StatementView[] = rows.map(toStatement)
   if (include.length === 0 || rows.length === 0) return views
-  if (include.includes('speaker') || include.includes('aboutActors')) {
-    const actors = await byIds((ids) => db.actor.findMany({ where: { id: { in: ids } } }),
-      views.flatMap((v) => [v.speakerId, ...v.aboutActorIds]))
-    for (const v of views) {
-      if (include.includes('speaker')) v.speaker = toActor(actors.get(v.speakerId)!)
-      if (include.includes('aboutActors')) v.aboutActors = v.aboutActorIds.map((id) => toActor(actors.get(id)!))
-    }
-  }
-  if (include.includes('sources')) {
-    const sources = await byIds((ids) => db.source.findMany({ where: { id: { in: ids } } }), views.flatMap((v) => v.sourceIds))
-    for (const v of views) v.sources = v.sourceIds.map((id) => toSource(sources.get(id)!))
-  }
-  if (include.includes('incidents')) {
-    const found = await byIds((ids) => db.incident.findMany({
-      where: { id: { in: ids }, deletedAt: null },
-      include: incidentRelations
-    }), views.flatMap((v) => v.incidentIds))
-    const expanded = new Map((await expandIncidents(db, [...found.values()] as IncidentRow[])).map((i) => [i.id, i]))
-    for (const v of views) v.incidents = v.incidentIds.map((id) => expanded.get(id)!).filter(Boolean)
-  }
-  if (include.includes('respondsTo')) {
-    const answered = await byIds((ids) => db.statement.findMany({ where: { id: { in: ids }, deletedAt: null }, include: statementRelations }),
-      views.flatMap((v) => (v.respondsToId ? [v.respondsToId] : [])))
-    for (const v of views) v.respondsTo = v.respondsToId ? (answered.has(v.respondsToId) ? toStatement(answered.get(v.respondsToId)!) : null) : null
+  const wants = (i: StatementInclude) => include.includes(i)
+  // One query per relation, all at once.
+  const [actors, sources, incidents, answered] = await Promise.all([
+    wants('speaker') || wants('aboutActors') ? loadActorViews(pool, views.flatMap((v) => [v.speakerId, ...v.aboutActorIds])) : undefined,
+    wants('sources') ? loadSourceViews(pool, views.flatMap((v) => v.sourceIds)) : undefined,
+    wants('incidents')
+      ? loadIncidentRows(pool, [...new Set(views.flatMap((v) => v.incidentIds))])
+        .then((found) => expandIncidents(pool, found)).then((expanded) => new Map(expanded.map((i) => [i.id, i])))
+      : undefined,
+    wants('respondsTo')
+      ? loadStatementRows(pool, [...new Set(views.flatMap((v) => (v.respondsToId ? [v.respondsToId] : [])))]).then((found) => new Map(found.map((r) => [r.id, toStatement(r)])))
+      : undefined
+  ])
+  for (const v of views) {
+    if (wants('speaker')) v.speaker = actors!.get(v.speakerId)!
+    if (wants('aboutActors')) v.aboutActors = v.aboutActorIds.map((id) => actors!.get(id)!)
+    if (sources) v.sources = v.sourceIds.map((id) => sources.get(id)!)
+    if (incidents) v.incidents = v.incidentIds.map((id) => incidents.get(id)!).filter(Boolean)
+    if (answered) v.respondsTo = v.respondsToId ? answered.get(v.respondsToId) ?? null : null
   }
   return views
 }

@@ -36,14 +36,14 @@ export default async function statementRoutes (app: FastifyInstance) {
     const format = negotiate(request, statementFormats, explicit)
     if (format !== 'json') {
       return sendExport(reply, format, {
-        rows: () => batches(list, { ...q, includeTotal: false }, (rows) => expandStatements(app.db, rows, include)),
+        rows: () => batches(list, { ...q, includeTotal: false }, (rows) => expandStatements(app.pool, rows, include)),
         columns: statementColumns,
         filename: 'statements'
       })
     }
     const { rows, total, cursorOf } = await list(q)
     const result = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...result, data: await expandStatements(app.db, result.data, include) }
+    return { ...result, data: await expandStatements(app.pool, result.data, include) }
   }
 
   r.get('/v1/statements', {
@@ -98,7 +98,7 @@ export default async function statementRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
-    const [view] = await expandStatements(app.db, [await getStatement(app.pool, request.params.id)], include)
+    const [view] = await expandStatements(app.pool, [await getStatement(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 
@@ -116,7 +116,7 @@ export default async function statementRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const row = await statements.create(request.body, keyName(request))
-    const [view] = await expandStatements(app.db, [row])
+    const [view] = await expandStatements(app.pool, [row])
     return reply.code(201).header('location', `/v1/statements/${row.id}`).send(view)
   })
 
@@ -136,7 +136,7 @@ export default async function statementRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const row = await statements.patch(request.params.id, request.body, keyName(request), { expect: ifMatch(request) })
     reply.header('etag', `"${row.version}"`)
-    const [view] = await expandStatements(app.db, [row])
+    const [view] = await expandStatements(app.pool, [row])
     return view
   })
 

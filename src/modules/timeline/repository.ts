@@ -49,7 +49,7 @@ export function createTimelineRepository (db: Db, pool: pg.Pool) {
               ORDER BY s.stated_at DESC, s.id DESC LIMIT ${q.limit + 1}`)
           : []
       ])
-      const incidentViews = await expandIncidents(db, incidents)
+      const incidentViews = await expandIncidents(pool, incidents)
       const entries = [
         ...incidentViews.map((item) => ({ kind: 'incident' as const, at: item.occurredAt, item })),
         ...statements.map((s) => ({ kind: 'statement' as const, at: iso(s.statedAt), item: toStatement(s) }))
