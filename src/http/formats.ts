@@ -136,19 +136,31 @@ export function sendExport<T extends object> (reply: FastifyReply, format: Exclu
   return reply.send(body)
 }
 
-/** Walks a keyset list batch by batch, turning each batch into views with one call (no per-row queries). */
+/**
+ * Walks a keyset list batch by batch, turning each batch into views with one call (no per-row
+ * queries). The next batch is asked for as soon as a batch arrives, so the database works on it
+ * while this one is written out.
+ */
 export async function * batches<Row, View, Q extends { limit: number, cursor?: string }> (
   list: (q: Q) => Promise<{ rows: Row[], cursorOf: (row: Row) => string }>,
   query: Q,
   toViews: (rows: Row[]) => Promise<View[]>,
   size = 1000
 ): AsyncGenerator<View> {
-  let cursor: string | undefined
-  for (;;) {
-    const { rows, cursorOf } = await list({ ...query, limit: size, cursor })
-    const page = rows.slice(0, size)
-    for (const view of await toViews(page)) yield view
-    if (rows.length <= size) return
-    cursor = cursorOf(page[page.length - 1])
+  type Batch = { rows: Row[], cursorOf: (row: Row) => string }
+  const fetch = (cursor?: string): Promise<Batch> => list({ ...query, limit: size, cursor })
+  let pending: Promise<Batch> | undefined = fetch()
+  try {
+    while (pending) {
+      const { rows, cursorOf }: Batch = await pending
+      const page = rows.slice(0, size)
+      pending = rows.length > size ? fetch(cursorOf(page[page.length - 1])) : undefined
+      // A failure of the prefetch surfaces at its await, not as an unhandled rejection meanwhile.
+      pending?.catch(() => {})
+      for (const view of await toViews(page)) yield view
+    }
+  } finally {
+    // A consumer that stops early leaves at most one query running; let it finish quietly.
+    pending?.catch(() => {})
   }
 }

@@ -36,7 +36,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     if (format !== 'json') {
       const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
       return sendExport(reply, format, {
-        rows: () => batches(list, filters, (rows) => expandIncidents(app.pool, rows, include)),
+        rows: () => batches((b: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, b, { bulk: true }), filters, (rows) => expandIncidents(app.pool, rows, include)),
         columns: incidentColumns,
         point: incidentPoint,
         filename: 'incidents'
