@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -163,6 +164,34 @@ describe('GET /v1/stats/incidents', () => {
 
   it('when nothing matches, then data is empty', async () => {
     expect(await stats('groupBy=type&from=2030-01-01')).toEqual({ groupBy: ['type'], data: [] })
+  })
+
+  it('when the same stats are asked again, then they come from the cache until a write lands, and the write shows at once', async () => {
+    const sent: string[] = []
+    const original = pg.Client.prototype.query
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string }
+      sent.push(typeof q === 'string' ? q : q.text)
+      return (original as (...a: unknown[]) => unknown).apply(this, args)
+    } as typeof original
+    const groupings = () => sent.filter((q) => q.includes('GROUP BY')).length
+    try {
+      const before = await stats('groupBy=type&country=AF')
+      const computed = groupings()
+      expect(computed).toBe(1)
+      expect(await stats('groupBy=type&country=AF')).toEqual(before)
+      expect(groupings()).toBe(computed)
+      // Another query is another entry.
+      await stats('groupBy=type&country=PK')
+      expect(groupings()).toBe(computed + 1)
+      await createIncident(t, { type: 'airstrike', title: 'Another strike', occurredAt: '2025-10-20T10:00:00Z', countryCodes: ['AF'] })
+      const after = await stats('groupBy=type&country=AF')
+      expect(groupings()).toBe(computed + 2)
+      const count = (body: { data: Array<{ type: string, count: number }> }) => body.data.find((r) => r.type === 'airstrike')!.count
+      expect(count(after)).toBe(count(before) + 1)
+    } finally {
+      pg.Client.prototype.query = original
+    }
   })
 
   it.each([

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { problems, readProblems } from '../../http/responses.ts'
 import { createStatsRepository } from './repository.ts'
+import { changeLogCache } from './cache.ts'
 import { incidentStatsQuery, incidentStatsSchema, statsFormats } from './schemas.ts'
 import { negotiate, sendExport, streamedContent } from '../../http/formats.ts'
 
 export default async function statsRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const stats = createStatsRepository(app.db)
+  const incidentStats = changeLogCache(app.pool, stats.incidentStats)
 
   r.get('/v1/stats/incidents', {
     schema: {
@@ -34,7 +36,8 @@ export default async function statsRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { format: explicit, ...query } = request.query
     const format = negotiate(request, statsFormats, explicit)
-    const data = await stats.incidentStats(query)
+    // The parsed query, keys in schema order, names the result.
+    const data = await incidentStats(JSON.stringify(query), query)
     if (format === 'csv') {
       const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
       return sendExport(reply, 'csv', { rows: async function * () { yield * data }, columns, filename: 'incident-stats' })
