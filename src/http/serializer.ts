@@ -17,16 +17,19 @@ function tagOf (branches: Json[]): string | undefined {
  * turn, for every value written. The two unions our schemas have are cheaper to decide:
  * "X or null" by the null, a tagged union by its tag. Both become if/then/else.
  */
-function simplify (node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(simplify)
+function simplify (node: unknown, definitions: Record<string, Json>): unknown {
+  if (Array.isArray(node)) return node.map((n) => simplify(n, definitions))
   if (node === null || typeof node !== 'object') return node
   const out: Json = {}
-  for (const [k, v] of Object.entries(node)) out[k] = simplify(v)
+  for (const [k, v] of Object.entries(node)) out[k] = simplify(v, definitions)
   const branches = (out.anyOf ?? out.oneOf) as Json[] | undefined
   if (!branches) return out
   const { anyOf: _a, oneOf: _o, ...rest } = out
   if (branches.length === 2 && branches.some(isNull)) {
-    const other = branches.find((b) => !isNull(b))!
+    // "X or null" as a type list, which fast-json-stringify checks with typeof.
+    let other = branches.find((b) => !isNull(b))!
+    if (typeof other.$ref === 'string') other = definitions[other.$ref.replace('#/definitions/', '')] ?? other
+    if (typeof other.type === 'string') return { ...rest, ...other, type: [other.type, 'null'] }
     return { ...rest, if: { type: 'null' }, then: { type: 'null' }, else: other }
   }
   const tag = tagOf(branches)
@@ -39,7 +42,9 @@ function simplify (node: unknown): unknown {
 }
 
 export function responseJsonSchema (schema: z.ZodType) {
-  return simplify(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-7' })) as Json
+  const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-7' }) as Json
+  const definitions = (json.definitions ?? {}) as Record<string, Json>
+  return simplify(json, simplify(definitions, definitions) as Record<string, Json>) as Json
 }
 
 /**
