@@ -11,7 +11,7 @@
 // when one of those changes. Each run works on a fresh copy (CREATE DATABASE … TEMPLATE), so the
 // W11 import never leaks into the next run.
 
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -293,29 +293,42 @@ interface Report {
   opts: { connections: number, duration: number, warmup: number }
 }
 
+function commit () {
+  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim() } catch { return 'unknown' }
+}
+
 function report (r: Report) {
   const out: string[] = []
+  out.push(`# Benchmark results\n\n\`npm run bench\` at commit ${commit()}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n`)
   out.push(`${r.counts.incidents.toLocaleString('en-US')} incidents, ${r.counts.statements.toLocaleString('en-US')} statements, ` +
     `${r.counts.actors.toLocaleString('en-US')} actors; PostgreSQL ${r.version}; wrk, ${r.opts.connections} connections, ` +
     `${r.opts.warmup} s warm-up, ${r.opts.duration} s measured; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ` +
     `${(totalmem() / 1024 ** 3).toFixed(0)} GiB; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   out.push('')
-  out.push('| workload | raw req/s | raw p50 | raw p99 | sitrep req/s | sitrep p50 | sitrep p99 | errors (raw/sitrep) | sitrep ÷ raw |')
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  out.push('| workload | raw req/s | raw p50 | raw p99 | sitrep req/s | sitrep p50 | sitrep p99 | errors (raw/sitrep) | sitrep ÷ raw | target |')
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
+  const mark = (ok: boolean) => (ok ? 'met' : '**missed**')
   for (const w of r.list) {
     const raw = r.results.raw[w.id]
     const s = r.results.sitrep[w.id]
     if (!raw || !s) continue
+    const ratio = s.rps / raw.rps
+    const target = ['W4', 'W9'].includes(w.id)
+      ? `p50 ≤ 300 ms: ${mark(s.p50 <= 300)}`
+      : w.id === 'W12'
+        ? (r.results.sitrep.W1 ? `p50 ≤ 1.5 × W1's: ${mark(s.p50 <= 1.5 * r.results.sitrep.W1.p50)}` : '')
+        : `≥ 0.9× and p99 ≤ 50 ms: ${mark(ratio >= 0.9 && s.p99 <= 50)}`
     out.push(`| ${w.id} ${w.what} | ${raw.rps.toFixed(0)} | ${fmtMs(raw.p50)} ms | ${fmtMs(raw.p99)} ms | ${s.rps.toFixed(0)} | ${fmtMs(s.p50)} ms | ` +
-      `${fmtMs(s.p99)} ms | ${raw.errors}/${s.errors} | ${(s.rps / raw.rps).toFixed(2)}× |`)
+      `${fmtMs(s.p99)} ms | ${raw.errors}/${s.errors} | ${ratio.toFixed(2)}× | ${target} |`)
   }
   for (const [name, e] of Object.entries(r.exports)) {
     out.push(`| W10 NDJSON export, last 365 days (${name}) | ${e.rows.toLocaleString('en-US')} rows in ${e.seconds.toFixed(1)} s | ` +
-      `**${e.rowsPerS.toFixed(0)} rows/s** | peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB | growth ${(e.growth / MiB).toFixed(0)} MiB | | | status ${e.status} | |`)
+      `**${e.rowsPerS.toFixed(0)} rows/s** | peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB | growth ${(e.growth / MiB).toFixed(0)} MiB | | | status ${e.status} | | ` +
+      `${name === 'sitrep' ? `≥ 100k rows/s, growth ≤ 100 MB: ${mark(e.rowsPerS >= 100_000 && e.growth <= 100 * MiB)}` : ''} |`)
   }
   if (r.imported) {
     out.push(`| W11 import over HTTP (sitrep) | ${r.imported.records.toLocaleString('en-US')} records in ${r.imported.seconds.toFixed(1)} s | ` +
-      `**${r.imported.recordsPerS.toFixed(0)} records/s** | | | | | | |`)
+      `**${r.imported.recordsPerS.toFixed(0)} records/s** | | | | | | | ≥ 10k records/s: ${mark(r.imported.recordsPerS >= 10_000)} |`)
   }
   const w1 = r.results.sitrep.W1
   const w12 = r.results.sitrep.W12
