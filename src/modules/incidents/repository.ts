@@ -55,7 +55,12 @@ async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[
   ])
   const actorsOf = groupBy(actors.map((a) => [a.incidentId, { actorId: a.actorId, role: a.role }] as const))
   const sourcesOf = groupBy(sources.map((l) => [l.incidentId, { sourceId: l.sourceId }] as const))
-  return rows.map((r) => ({ ...r, actors: actorsOf.get(r.id) ?? [], sources: sourcesOf.get(r.id) ?? [] }))
+  // In place: a copy of every row was a fifth of the export's garbage.
+  for (const r of rows as IncidentRow[]) {
+    r.actors = actorsOf.get(r.id) ?? []
+    r.sources = sourcesOf.get(r.id) ?? []
+  }
+  return rows as IncidentRow[]
 }
 
 /** Live incidents by id, in one query; the order of the result is not the order of ids. */

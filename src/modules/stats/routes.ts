@@ -40,7 +40,7 @@ export default async function statsRoutes (app: FastifyInstance) {
     const data = await incidentStats(JSON.stringify(query), query)
     if (format === 'csv') {
       const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
-      return sendExport(reply, 'csv', { rows: async function * () { yield * data }, columns, filename: 'incident-stats' })
+      return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename: 'incident-stats' })
     }
     return { groupBy: query.groupBy, data }
   })
