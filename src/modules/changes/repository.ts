@@ -21,12 +21,15 @@ const LOG_LOCK = 74260001
 // Transactions that already hold the lock (it lasts until commit): one round trip per transaction.
 const locked = new WeakSet<object>()
 
+async function lockLog (tx: Tx) {
+  if (locked.has(tx)) return
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+  locked.add(tx)
+}
+
 /** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
-  if (!locked.has(tx)) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
-    locked.add(tx)
-  }
+  await lockLog(tx)
   const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
     INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
     VALUES (${c.entity}, ${c.id}::uuid, ${c.action}::"ChangeAction", ${c.version}, ${c.before === null ? null : JSON.stringify(c.before)}::jsonb,
@@ -34,4 +37,23 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
     RETURNING seq`
   // Delivered at commit (and not at all on rollback) to every API process listening.
   await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
+}
+
+/**
+ * Many changes at once (the bulk import): one INSERT whose `seq`s follow the order given, and one
+ * notification carrying the last seq (listeners read the log after their own last seq anyway).
+ */
+export async function recordChanges (tx: Tx, changes: ChangeInput[]) {
+  if (changes.length === 0) return
+  await lockLog(tx)
+  const rows = changes.map((c, ord) => ({ ord, entity: c.entity, entity_id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, key_name: c.keyName }))
+  await tx.$executeRaw`
+    WITH added AS (
+      INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
+      SELECT entity, entity_id, action, version, before, after, key_name
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(ord int, entity text, entity_id uuid, action "ChangeAction", version int,
+        before jsonb, after jsonb, key_name text)
+      ORDER BY ord
+      RETURNING seq)
+    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`
 }

@@ -40,6 +40,14 @@ export function toSource (s: Source): SourceView {
   }
 }
 
+/** The 409 for a URL that a live source already has. */
+export const urlConflict = (clash: { id: string, url: string }) =>
+  new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+
+/** The columns of a new source, under its normalised URL. */
+export const sourceColumns = (input: CreateSource, url: string) =>
+  ({ ...input, url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null })
+
 export function createSourceRepository (db: Db) {
   async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {
     try {
@@ -53,7 +61,7 @@ export function createSourceRepository (db: Db) {
 
   async function assertUrlFree (on: DbOrTx, url: string, exceptId: string | null) {
     const clash = await on.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
-    if (clash) throw new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+    if (clash) throw urlConflict(clash)
   }
 
   function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
@@ -95,7 +103,7 @@ export function createSourceRepository (db: Db) {
       return withUrlCheck(url, null, () => inTransaction(db, opts.tx, async (tx) => {
         await assertUrlFree(tx, url, null)
         const row = await tx.source.create({
-          data: { ...input, id: opts.id ?? uuidv7(), url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null }
+          data: { ...sourceColumns(input, url), id: opts.id ?? uuidv7() }
         })
         await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
         return row
