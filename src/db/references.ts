@@ -11,12 +11,17 @@ export interface Reference { kind: Referenced, id: string, path: string }
 /** What is known of a referenced id: undefined when no live record has it, else the actor it was merged into (or null). */
 export type LiveLookup = (kind: Referenced, id: string) => string | null | undefined
 
-/** The live records among these ids, each with the actor it was merged into (null for other kinds), in one query. */
-export async function findLive (db: DbOrTx, kind: Referenced, ids: string[]): Promise<Map<string, string | null>> {
-  if (ids.length === 0) return new Map()
+export interface LiveRow { id: string, merged: string | null }
+
+/** The live records among these ids, each with the actor it was merged into (null for other kinds). */
+export function liveSql (kind: Referenced, ids: string[]): Prisma.Sql {
   const merged = kind === 'actor' ? Prisma.sql`merged_into_id::text` : Prisma.sql`NULL::text`
-  const live = await db.$queryRaw<Array<{ id: string, merged: string | null }>>`
-    SELECT id::text, ${merged} AS merged FROM ${tables[kind]} WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`
+  return Prisma.sql`SELECT id::text, ${merged} AS merged FROM ${tables[kind]} WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`
+}
+
+async function findLive (db: DbOrTx, kind: Referenced, ids: string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map()
+  const live = await db.$queryRaw<LiveRow[]>(liveSql(kind, ids))
   return new Map(live.map((r) => [r.id, r.merged]))
 }
 

@@ -7,7 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
@@ -174,13 +174,13 @@ export function createActorRepository (db: Db) {
       return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
     },
 
-    async create (input: CreateActor, keyName: string | null, opts: WriteOptions = {}) {
+    async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => inTransaction(db, opts.tx, async (tx) => {
+      return withNameCheck(names, null, () => db.$transaction(async (tx) => {
         await assertParent(tx, input.parentId, null)
         await assertNamesFree(tx, names, null)
         const row = await tx.actor.create({
-          data: { id: opts.id ?? uuidv7(), ...actorColumns(input) }
+          data: { id: uuidv7(), ...actorColumns(input) }
         })
         await recordChange(tx, { entity: 'actor', id: row.id, action: 'created', version: 1, before: null, after: toActor(row), keyName })
         return row

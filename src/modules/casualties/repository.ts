@@ -8,7 +8,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
@@ -115,11 +115,11 @@ export function createCasualtyRepository (db: Db) {
       return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
     },
 
-    async create (incidentId: string, input: CreateCasualty, keyName: string | null, opts: WriteOptions = {}) {
-      return inTransaction(db, opts.tx, async (tx) => {
+    async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
+      return db.$transaction(async (tx) => {
         if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
         await validateReport(tx, incidentId, input, null)
-        const id = opts.id ?? uuidv7()
+        const id = uuidv7()
         await tx.casualtyReport.create({ data: { ...reportColumns(incidentId, input), id } })
         await tx.casualtyReportSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
         const row = await tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../plugins/database.ts'
 
 export type Entity = 'actor' | 'source' | 'incident' | 'casualtyReport' | 'statement'
@@ -17,19 +18,17 @@ export const CHANGE_CHANNEL = 'sitrep_changes'
 // Held until commit: writers append to the log one transaction at a time, so `seq` order is commit
 // order and a mirror reading "after seq N" can never miss a change committed later with a lower seq.
 const LOG_LOCK = 74260001
+const lockLog = Prisma.sql`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
 
 // Transactions that already hold the lock (it lasts until commit): one round trip per transaction.
 const locked = new WeakSet<object>()
 
-async function lockLog (tx: Tx) {
-  if (locked.has(tx)) return
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
-  locked.add(tx)
-}
-
 /** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
-  await lockLog(tx)
+  if (!locked.has(tx)) {
+    await tx.$executeRaw(lockLog)
+    locked.add(tx)
+  }
   const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
     INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
     VALUES (${c.entity}, ${c.id}::uuid, ${c.action}::"ChangeAction", ${c.version}, ${c.before === null ? null : JSON.stringify(c.before)}::jsonb,
@@ -40,20 +39,20 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
 }
 
 /**
- * Many changes at once (the bulk import): one INSERT whose `seq`s follow the order given, and one
- * notification carrying the last seq (listeners read the log after their own last seq anyway).
+ * Many changes at once (the bulk import), as statements to run in order inside the caller's
+ * transaction: the lock, then one INSERT whose `seq`s follow the order given and one notification
+ * carrying the last seq (listeners read the log after their own last seq anyway).
  */
-export async function recordChanges (tx: Tx, changes: ChangeInput[]) {
-  if (changes.length === 0) return
-  await lockLog(tx)
-  const rows = changes.map((c, ord) => ({ ord, entity: c.entity, entity_id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, key_name: c.keyName }))
-  await tx.$executeRaw`
+export function recordChangesSql (changes: ChangeInput[]): Prisma.Sql[] {
+  if (changes.length === 0) return []
+  const rows = JSON.stringify(changes.map((c, ord) =>
+    ({ ord, entity: c.entity, id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, keyName: c.keyName })))
+  return [lockLog, Prisma.sql`
     WITH added AS (
       INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
-      SELECT entity, entity_id, action, version, before, after, key_name
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(ord int, entity text, entity_id uuid, action "ChangeAction", version int,
-        before jsonb, after jsonb, key_name text)
+      SELECT entity, id, action, version, before, after, "keyName"
+      FROM json_to_recordset(${rows}::json) AS x(ord int, entity text, id uuid, action "ChangeAction", version int, before jsonb, after jsonb, "keyName" text)
       ORDER BY ord
       RETURNING seq)
-    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`
+    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`]
 }

@@ -1,6 +1,7 @@
-import type { Tx } from '../../plugins/database.ts'
-import { findLive, referencedKinds, type Reference, type Referenced } from '../../db/references.ts'
-import { incidentReferences, incidentRelations, countriesOf, type IncidentRow } from '../incidents/repository.ts'
+import type pg from 'pg'
+import { Prisma } from '../../generated/prisma/client.ts'
+import { liveSql, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
+import { incidentReferences, countriesOf, type IncidentRow } from '../incidents/repository.ts'
 import { reportReferences } from '../casualties/repository.ts'
 import { statementReferences } from '../statements/repository.ts'
 import { normaliseUrl } from '../sources/url.ts'
@@ -11,6 +12,7 @@ import type { CreateCasualty } from '../casualties/schemas.ts'
 import type { CreateStatement } from '../statements/schemas.ts'
 import type { KilledReport } from '../casualties/rollup.ts'
 import type { Line } from './lines.ts'
+import { query } from './sql.ts'
 
 export type ReportLine = CreateCasualty & { incidentId: string }
 
@@ -66,48 +68,59 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }
 
-export async function loadFacts (tx: Tx, lines: Line[]): Promise<Facts> {
+/** An incident row as Prisma returns it with its links, read and locked in one statement (alias i). */
+const lockedIncidents = (ids: string[]) => Prisma.sql`
+  SELECT i.id, i.type, i.title, i.summary, i.status, i.occurred_at AS "occurredAt", i.ended_at AS "endedAt", i.date_precision AS "datePrecision",
+    i.country_codes AS "countryCodes", i.location_name AS "locationName", i.location_admin1 AS "locationAdmin1", i.location_country AS "locationCountry",
+    i.lat, i.lon, i.location_precision AS "locationPrecision", i.tags, i.fatalities_low AS "fatalitiesLow", i.fatalities_best AS "fatalitiesBest",
+    i.fatalities_high AS "fatalitiesHigh", i.contested, i.created_at AS "createdAt", i.updated_at AS "updatedAt", i.version, i.deleted_at AS "deletedAt",
+    coalesce((SELECT json_agg(json_build_object('incidentId', l.incident_id, 'actorId', l.actor_id, 'role', l.role, 'position', l.position) ORDER BY l.position)
+      FROM incident_actors l WHERE l.incident_id = i.id), '[]') AS actors,
+    coalesce((SELECT json_agg(json_build_object('incidentId', l.incident_id, 'sourceId', l.source_id, 'position', l.position) ORDER BY l.position)
+      FROM incident_sources l WHERE l.incident_id = i.id), '[]') AS sources
+  FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE OF i`
+
+export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
-  // Lock first, in id order as the single-record writers do, so that the reports and denials read
-  // below cannot change before commit.
+  const [{ now }] = await query<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
+  // Locked first, in id order as the single-record writers lock them, so that their reports and
+  // denials, read below, cannot change before commit.
   const touched = touchedIncidents(lines, inFile)
-  const [{ now }] = await tx.$queryRaw<Array<{ now: Date }>>`SELECT now() AS now`
-  const locked = touched.length === 0
-    ? []
-    : await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT id::text FROM incidents WHERE id = ANY(${touched}::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`
-  const lockedIds = locked.map((r) => r.id)
+  const incidents = touched.length === 0 ? [] : await query<IncidentRow>(client, lockedIncidents(touched))
+  const lockedIds = incidents.map((i) => i.id)
 
   const wanted = Object.fromEntries(referencedKinds.map((k) => [k, new Set<string>()])) as Record<Referenced, Set<string>>
   for (const line of lines) for (const r of lineReferences(line)) if (!inFile.has(r.id)) wanted[r.kind].add(r.id)
   const live = {} as Facts['live']
-  for (const kind of referencedKinds) live[kind] = await findLive(tx, kind, [...wanted[kind]])
+  for (const kind of referencedKinds) {
+    const ids = [...wanted[kind]]
+    const rows = ids.length === 0 ? [] : await query<LiveRow>(client, liveSql(kind, ids))
+    live[kind] = new Map(rows.map((r) => [r.id, r.merged]))
+  }
 
   const names = [...new Set(lines.filter((l) => l.entity === 'actor').flatMap((l) => [actorOf(l).name, ...actorOf(l).aliases]))]
   const nameRows = names.length === 0
     ? []
-    : await tx.$queryRaw<Array<{ name: string, key: string, id: string | null, holder: string | null, held: string | null }>>`
+    : await query<{ name: string, key: string, id: string | null, holder: string | null, held: string | null }>(client, Prisma.sql`
       SELECT x.name, sitrep_name_key(x.name) AS key, h.id, h.holder, h.held
       FROM unnest(${names}::text[]) AS x(name)
       LEFT JOIN LATERAL (SELECT a.id::text, a.name AS holder, n.name AS held FROM actor_names n JOIN actors a ON a.id = n.actor_id
-        WHERE n.key = sitrep_name_key(x.name) LIMIT 1) h ON true`
+        WHERE n.key = sitrep_name_key(x.name) LIMIT 1) h ON true`)
 
   const urls = [...new Set(lines.filter((l) => l.entity === 'source').map((l) => normaliseUrl(sourceOf(l).url)!))]
   const urlRows = urls.length === 0
     ? []
-    : await tx.$queryRaw<Array<{ id: string, url: string }>>`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`
+    : await query<{ id: string, url: string }>(client, Prisma.sql`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`)
 
-  let incidents: IncidentRow[] = []
   let reports: ExistingReport[] = []
   let denied: Array<{ id: string }> = []
   if (lockedIds.length > 0) {
-    incidents = await tx.incident.findMany({ where: { id: { in: lockedIds } }, include: incidentRelations })
-    reports = await tx.$queryRaw<ExistingReport[]>`
+    reports = await query<ExistingReport>(client, Prisma.sql`
       SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", category::text, min, max, qualifier::text AS qualifier
-      FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`
-    denied = await tx.$queryRaw<Array<{ id: string }>>`
+      FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`)
+    denied = await query<{ id: string }>(client, Prisma.sql`
       SELECT DISTINCT si.incident_id::text AS id FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
-      WHERE si.incident_id = ANY(${lockedIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`
+      WHERE si.incident_id = ANY(${lockedIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
   }
 
   return {

@@ -9,20 +9,30 @@ export interface Line { n: number, entity: ImportEntity, ref?: string, id: strin
 const isRef = (v: unknown): v is { ref: string } =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { ref: unknown }).ref === 'string'
 
-/** Every value at a path like `actors.*.actorId`, with its concrete path. */
-function valuesAt (data: unknown, path: string[], at: string[] = []): Array<{ value: unknown, path: string }> {
-  if (path.length === 0) return [{ value: data, path: at.join('.') }]
-  const [head, ...rest] = path
-  if (head === '*') return Array.isArray(data) ? data.flatMap((item, i) => valuesAt(item, rest, [...at, String(i)])) : []
-  if (typeof data !== 'object' || data === null || !(head in data)) return []
-  return valuesAt((data as Record<string, unknown>)[head], rest, [...at, head])
-}
+const fieldPaths = Object.fromEntries(importEntities.map((e) => [e, referenceFields[e].map((f) => ({ keys: f.path.split('.'), kind: f.kind }))]))
 
-function setAt (data: Record<string, unknown>, path: string, value: unknown) {
-  const keys = path.split('.')
-  let node: any = data
-  for (const k of keys.slice(0, -1)) node = node[k]
-  node[keys[keys.length - 1]] = value
+/**
+ * Calls visit(holder, key, at) for every value at a path like `actors.*.actorId` (`at` holds the
+ * concrete path's parts, valid during the call), so that a ref can be replaced where it stands.
+ */
+function eachAt (node: unknown, keys: string[], i: number, at: string[], visit: (holder: any, key: string | number, at: string[]) => void) {
+  if (typeof node !== 'object' || node === null) return
+  const key = keys[i]
+  const last = i === keys.length - 1
+  if (key === '*') {
+    if (!Array.isArray(node)) return
+    for (let j = 0; j < node.length; j++) {
+      at.push(String(j))
+      if (last) visit(node, j, at)
+      else eachAt(node[j], keys, i + 1, at, visit)
+      at.pop()
+    }
+  } else if (key in node) {
+    at.push(key)
+    if (last) visit(node, key, at)
+    else eachAt((node as Record<string, unknown>)[key], keys, i + 1, at, visit)
+    at.pop()
+  }
 }
 
 /** Parses, resolves refs and validates every line against the create schemas; collects every error. */
@@ -33,7 +43,7 @@ export function parseLines (text: string) {
   const byRef = new Map<string, Line>()
   text.split('\n').forEach((raw, i) => {
     const n = i + 1
-    if (raw.trim() === '') return
+    if (!/\S/.test(raw)) return
     let json: unknown
     try { json = JSON.parse(raw) } catch { return fail(n, '', 'not valid JSON') }
     const parsed = lineSchema.safeParse(json)
@@ -53,15 +63,16 @@ export function parseLines (text: string) {
 
   for (const line of lines) {
     const before = errors.length
-    for (const field of referenceFields[line.entity]) {
-      for (const { value, path } of valuesAt(line.data, field.path.split('.'))) {
-        if (!isRef(value)) continue
+    for (const field of fieldPaths[line.entity]) {
+      eachAt(line.data, field.keys, 0, [], (holder, key, at) => {
+        const value = holder[key]
+        if (!isRef(value)) return
         const target = byRef.get(value.ref)
-        if (!target) { fail(line.n, `data.${path}`, `no line has ref "${value.ref}"`); continue }
-        if (target.entity !== field.kind) { fail(line.n, `data.${path}`, `ref "${value.ref}" is a ${target.entity}, not a ${field.kind}`); continue }
+        if (!target) return fail(line.n, `data.${at.join('.')}`, `no line has ref "${value.ref}"`)
+        if (target.entity !== field.kind) return fail(line.n, `data.${at.join('.')}`, `ref "${value.ref}" is a ${target.entity}, not a ${field.kind}`)
         line.deps.add(target.n)
-        setAt(line.data, path, target.id)
-      }
+        holder[key] = target.id
+      })
     }
     // An unresolved ref would only repeat itself as a type error.
     if (errors.length > before) continue

@@ -1,7 +1,7 @@
-import type { Db } from '../../plugins/database.ts'
+import type pg from 'pg'
 import { Problem, validationProblem, type FieldError } from '../../http/problems.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../../db/errors.ts'
-import { recordChanges, type ChangeInput } from '../changes/repository.ts'
+import { recordChangesSql, type ChangeInput } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
 import { toIncident } from '../incidents/repository.ts'
@@ -13,6 +13,7 @@ import { loadFacts } from './facts.ts'
 import { judge, type Accepted } from './judge.ts'
 import { settleRollUps } from './rollups.ts'
 import { writeAccepted } from './write.ts'
+import { StatementChain } from './sql.ts'
 
 export interface ImportOptions {
   dryRun?: boolean
@@ -20,8 +21,6 @@ export interface ImportOptions {
   /** Called as records are written (done, total). */
   onProgress?: (done: number, total: number) => void
 }
-
-class DryRunRollback extends Error {}
 
 const views: Record<ImportEntity, (row: any) => object> = {
   actor: toActor, source: toSource, incident: toIncident, casualtyReport: toCasualtyReport, statement: toStatement
@@ -43,25 +42,35 @@ function changesOf (accepted: Accepted, changed: ReturnType<typeof settleRollUps
  * in a constant number of queries), then written table by table in one statement each, with one
  * change-log entry per record; see README "Import".
  */
-export async function runImport (db: Db, text: string, opts: ImportOptions): Promise<ImportResult> {
+export async function runImport (pool: pg.Pool, text: string, opts: ImportOptions): Promise<ImportResult> {
   const { lines, errors } = parseLines(text)
   const ordered = orderLines(lines, (line, message) => errors.push({ in: 'body', line, path: 'ref', message }))
   if (errors.length > 0) throw importProblem(errors)
 
   const created = Object.fromEntries(importEntities.map((e) => [e, 0])) as ImportResult['created']
+  const client = await pool.connect()
+  let broken = false
   try {
-    await db.$transaction(async (tx) => {
-      const facts = await loadFacts(tx, ordered)
-      const judged = judge(ordered, facts)
-      if (judged.errors.length > 0) throw importProblem(judged.errors)
-      const changed = settleRollUps(judged.accepted, facts)
-      await writeAccepted(tx, judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length))
-      await recordChanges(tx, changesOf(judged.accepted, changed, opts.keyName))
-      for (const { entity } of judged.accepted.order) created[entity]++
-      if (opts.dryRun) throw new DryRunRollback()
-    }, { timeout: 30 * 60_000, maxWait: 10_000 })
+    // A large file takes longer per statement than the pool's guard against runaway reads allows,
+    // and its rows, read by json_to_recordset, would spill to temporary files with the default work_mem.
+    await client.query("BEGIN; SET LOCAL statement_timeout = '10min'; SET LOCAL work_mem = '256MB'")
+    const facts = await loadFacts(client, ordered)
+    const judged = judge(ordered, facts)
+    if (judged.errors.length > 0) throw importProblem(judged.errors)
+    const changed = settleRollUps(judged.accepted, facts)
+    const chain = new StatementChain(client)
+    writeAccepted(chain, judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length))
+    // The snapshots are built while PostgreSQL writes the tables.
+    for (const sql of recordChangesSql(changesOf(judged.accepted, changed, opts.keyName))) chain.send(sql)
+    await chain.done()
+    for (const { entity } of judged.accepted.order) created[entity]++
+    await client.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT')
   } catch (err) {
-    if (!(err instanceof DryRunRollback)) throw asProblem(err)
+    await client.query('ROLLBACK').catch(() => { broken = true })
+    throw asProblem(err)
+  } finally {
+    // A connection that cannot even roll back is closed rather than returned to the pool.
+    client.release(broken)
   }
   const refs: Record<string, string> = {}
   for (const line of lines) if (line.ref) refs[line.ref] = line.id

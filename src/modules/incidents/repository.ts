@@ -9,7 +9,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -232,11 +232,11 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 
 export function createIncidentRepository (db: Db) {
   return {
-    async create (body: CreateIncident, keyName: string | null, opts: WriteOptions = {}) {
+    async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return inTransaction(db, opts.tx, async (tx) => {
+      return db.$transaction(async (tx) => {
         await validateIncident(tx, input)
-        const id = opts.id ?? uuidv7()
+        const id = uuidv7()
         await tx.incident.create({ data: { id, ...incidentColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findIncident(tx, id)

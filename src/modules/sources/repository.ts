@@ -7,7 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
@@ -98,12 +98,12 @@ export function createSourceRepository (db: Db) {
       return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
     },
 
-    async create (input: CreateSource, keyName: string | null, opts: WriteOptions = {}) {
+    async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => inTransaction(db, opts.tx, async (tx) => {
+      return withUrlCheck(url, null, () => db.$transaction(async (tx) => {
         await assertUrlFree(tx, url, null)
         const row = await tx.source.create({
-          data: { ...sourceColumns(input, url), id: opts.id ?? uuidv7() }
+          data: { ...sourceColumns(input, url), id: uuidv7() }
         })
         await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
         return row

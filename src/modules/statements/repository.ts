@@ -9,7 +9,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -200,10 +200,10 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
 
 export function createStatementRepository (db: Db) {
   return {
-    async create (input: CreateStatement, keyName: string | null, opts: WriteOptions = {}) {
-      return inTransaction(db, opts.tx, async (tx) => {
+    async create (input: CreateStatement, keyName: string | null) {
+      return db.$transaction(async (tx) => {
         await validateStatement(tx, input, null)
-        const id = opts.id ?? uuidv7()
+        const id = uuidv7()
         await tx.statement.create({ data: { id, ...statementColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findStatement(tx, id)
