@@ -38,21 +38,23 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
   await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
 }
 
+/** The lock recordChange takes, for a caller writing the log with insertChangesSql on its own connection. */
+export const changeLogLockSql = lockLog
+
 /**
- * Many changes at once (the bulk import), as statements to run in order inside the caller's
- * transaction: the lock, then one INSERT whose `seq`s follow the order given and one notification
- * carrying the last seq (listeners read the log after their own last seq anyway).
+ * Many changes at once (the bulk import), after changeLogLockSql in the same transaction: one INSERT
+ * whose `seq`s follow the order given, and one notification carrying the last seq (listeners read
+ * the log after their own last seq anyway).
  */
-export function recordChangesSql (changes: ChangeInput[]): Prisma.Sql[] {
-  if (changes.length === 0) return []
+export function insertChangesSql (changes: ChangeInput[]): Prisma.Sql {
   const rows = JSON.stringify(changes.map((c, ord) =>
     ({ ord, entity: c.entity, id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, keyName: c.keyName })))
-  return [lockLog, Prisma.sql`
+  return Prisma.sql`
     WITH added AS (
       INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
       SELECT entity, id, action, version, before, after, "keyName"
       FROM json_to_recordset(${rows}::json) AS x(ord int, entity text, id uuid, action "ChangeAction", version int, before jsonb, after jsonb, "keyName" text)
       ORDER BY ord
       RETURNING seq)
-    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`]
+    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`
 }

@@ -1,19 +1,19 @@
 import type pg from 'pg'
 import { Problem, validationProblem, type FieldError } from '../../http/problems.ts'
-import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../../db/errors.ts'
-import { recordChangesSql, type ChangeInput } from '../changes/repository.ts'
+import { isCheckViolation, isForeignKeyViolation, isTransientConflict, isUniqueViolation } from '../../db/errors.ts'
+import { changeLogLockSql, insertChangesSql, type ChangeInput } from '../changes/repository.ts'
 import { toActor } from '../actors/repository.ts'
 import { toSource } from '../sources/repository.ts'
-import { toIncident } from '../incidents/repository.ts'
+import { toIncident, type IncidentRow } from '../incidents/repository.ts'
 import { toCasualtyReport } from '../casualties/repository.ts'
 import { toStatement } from '../statements/repository.ts'
 import { importEntities, type ImportEntity, type ImportResult } from './schemas.ts'
 import { orderLines, parseLines } from './lines.ts'
 import { loadFacts } from './facts.ts'
-import { judge, type Accepted } from './judge.ts'
+import { judge } from './judge.ts'
 import { settleRollUps } from './rollups.ts'
-import { writeAccepted } from './write.ts'
-import { StatementChain } from './sql.ts'
+import { inBatches, tableWrites } from './write.ts'
+import { runWrites, type Write } from './sql.ts'
 
 export interface ImportOptions {
   dryRun?: boolean
@@ -26,21 +26,28 @@ const views: Record<ImportEntity, (row: any) => object> = {
   actor: toActor, source: toSource, incident: toIncident, casualtyReport: toCasualtyReport, statement: toStatement
 }
 
-/** One 'created' entry per record, in judging order, then one 'updated' entry per existing incident whose roll-up changed. */
-function changesOf (accepted: Accepted, changed: ReturnType<typeof settleRollUps>, keyName: string | null): ChangeInput[] {
+type Logged = { entity: ImportEntity, row: { id: string } } | { before: IncidentRow, after: IncidentRow }
+
+/** A record's change-log entry: 'created' with its snapshot, or 'updated' for an existing incident whose roll-up changed. */
+function changeOf (item: Logged, keyName: string | null): ChangeInput {
+  if ('row' in item) return { entity: item.entity, id: item.row.id, action: 'created', version: 1, before: null, after: views[item.entity](item.row), keyName }
+  return { entity: 'incident', id: item.after.id, action: 'updated', version: item.after.version, before: toIncident(item.before), after: toIncident(item.after), keyName }
+}
+
+/** The change log's writes: the lock, then the entries in judging order, their snapshots built batch by batch. */
+function logWrites (items: Logged[], keyName: string | null): Write[] {
+  if (items.length === 0) return []
   return [
-    ...accepted.order.map(({ entity, row }): ChangeInput =>
-      ({ entity, id: row.id, action: 'created', version: 1, before: null, after: views[entity](row), keyName })),
-    ...changed.map(({ before, after }): ChangeInput =>
-      ({ entity: 'incident', id: after.id, action: 'updated', version: after.version, before: toIncident(before), after: toIncident(after), keyName }))
+    { build: () => changeLogLockSql },
+    ...inBatches(items).map((batch) => ({ build: () => insertChangesSql(batch.map((item) => changeOf(item, keyName))) }))
   ]
 }
 
 /**
- * The bulk import of API.md §3: all lines or none, in one transaction. Lines are validated with the
- * create schemas and judged with the repositories' own rules against what the database holds (read
- * in a constant number of queries), then written table by table in one statement each, with one
- * change-log entry per record; see README "Import".
+ * The bulk import of API.md §3: all lines or none, in one transaction on a connection of its own.
+ * Lines are validated with the create schemas and judged with the repositories' own rules against
+ * what the database holds (read in a constant number of queries), then written table by table, one
+ * statement per batch of rows, with one change-log entry per record; see README "Import".
  */
 export async function runImport (pool: pg.Pool, text: string, opts: ImportOptions): Promise<ImportResult> {
   const { lines, errors } = parseLines(text)
@@ -58,11 +65,10 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
     const judged = judge(ordered, facts)
     if (judged.errors.length > 0) throw importProblem(judged.errors)
     const changed = settleRollUps(judged.accepted, facts)
-    const chain = new StatementChain(client)
-    writeAccepted(chain, judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length))
-    // The snapshots are built while PostgreSQL writes the tables.
-    for (const sql of recordChangesSql(changesOf(judged.accepted, changed, opts.keyName))) chain.send(sql)
-    await chain.done()
+    await runWrites(client, [
+      ...tableWrites(judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length)),
+      ...logWrites([...judged.accepted.order, ...changed], opts.keyName)
+    ])
     for (const { entity } of judged.accepted.order) created[entity]++
     await client.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT')
   } catch (err) {
@@ -88,6 +94,8 @@ function asProblem (err: unknown) {
   }
   if (isForeignKeyViolation(err)) return new Problem('conflict', 'A record the import refers to changed while the import ran; nothing was written. Import again.')
   if (isCheckViolation(err)) return validationProblem([{ in: 'body', path: '', message: 'a value breaks a data rule of the database; nothing was written' }])
+  // e.g. a single write that locks an incident the import holds while waiting for the change log's lock
+  if (isTransientConflict(err)) return new Problem('conflict', 'The import collided with concurrent writes to the same records; nothing was written. Import again.')
   return err
 }
 

@@ -7,21 +7,20 @@ export async function query<T> (client: pg.ClientBase, sql: Prisma.Sql): Promise
   return result.rows as T[]
 }
 
+/** A statement built only when its turn comes near (its JSON can be large), and what to do once it ran. */
+export interface Write { build: () => Prisma.Sql, done?: () => void }
+
 /**
- * Statements sent one after another on one connection without the caller waiting for each: the
- * caller builds the next statement (its JSON) while PostgreSQL runs the previous one. Once one
- * fails, the later ones are not sent and reject with the same error.
+ * Runs the writes one after another on the connection, building each one's SQL while PostgreSQL
+ * runs the previous one: the JavaScript and the database work side by side, and at most two
+ * statements' parameters are held in memory at a time.
  */
-export class StatementChain {
-  private last: Promise<unknown> = Promise.resolve()
-  constructor (private readonly client: pg.ClientBase) {}
-
-  send (sql: Prisma.Sql) {
-    this.last = this.last.then(() => query(this.client, sql))
-  }
-
-  /** Resolves when every statement sent so far has run. */
-  done (): Promise<unknown> {
-    return this.last
+export async function runWrites (client: pg.ClientBase, writes: Write[]) {
+  let next = writes[0]?.build()
+  for (let i = 0; i < writes.length; i++) {
+    const running = query(client, next!)
+    next = writes[i + 1]?.build()
+    await running
+    writes[i].done?.()
   }
 }
