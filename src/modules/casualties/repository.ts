@@ -14,7 +14,7 @@ import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
 import type { CasualtyReportView, CreateCasualty, PatchCasualty } from './schemas.ts'
 
-export type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
+type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
-import { incidentReferences, countriesOf, type IncidentRow } from '../incidents/repository.ts'
+import { incidentReferences, incidentRowSql, countriesOf, type IncidentRow } from '../incidents/repository.ts'
 import { reportReferences } from '../casualties/repository.ts'
 import { statementReferences } from '../statements/repository.ts'
 import { normaliseUrl } from '../sources/url.ts'
@@ -68,23 +68,14 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }
 
-/** An incident row as Prisma returns it with its links, read and locked in one statement (alias i). */
-const lockedIncidents = (ids: string[]) => Prisma.sql`
-  SELECT i.id, i.type, i.title, i.summary, i.status, i.occurred_at AS "occurredAt", i.ended_at AS "endedAt", i.date_precision AS "datePrecision",
-    i.country_codes AS "countryCodes", i.location_name AS "locationName", i.location_admin1 AS "locationAdmin1", i.location_country AS "locationCountry",
-    i.lat, i.lon, i.location_precision AS "locationPrecision", i.tags, i.fatalities_low AS "fatalitiesLow", i.fatalities_best AS "fatalitiesBest",
-    i.fatalities_high AS "fatalitiesHigh", i.contested, i.created_at AS "createdAt", i.updated_at AS "updatedAt", i.version, i.deleted_at AS "deletedAt",
-    coalesce((SELECT json_agg(json_build_object('incidentId', l.incident_id, 'actorId', l.actor_id, 'role', l.role, 'position', l.position) ORDER BY l.position)
-      FROM incident_actors l WHERE l.incident_id = i.id), '[]') AS actors,
-    coalesce((SELECT json_agg(json_build_object('incidentId', l.incident_id, 'sourceId', l.source_id, 'position', l.position) ORDER BY l.position)
-      FROM incident_sources l WHERE l.incident_id = i.id), '[]') AS sources
-  FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE OF i`
+/** Existing incidents as the view functions read them, locked until commit, in id order as the single-record writers lock them. */
+const lockedIncidents = (ids: string[]) =>
+  Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE OF i`
 
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
   const [{ now }] = await query<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
-  // Locked first, in id order as the single-record writers lock them, so that their reports and
-  // denials, read below, cannot change before commit.
+  // Locked first, so that their reports and denials, read below, cannot change before commit.
   const touched = touchedIncidents(lines, inFile)
   const incidents = touched.length === 0 ? [] : await query<IncidentRow>(client, lockedIncidents(touched))
   const lockedIds = incidents.map((i) => i.id)

@@ -1,23 +1,30 @@
-import type { Actor, Source } from '../../generated/prisma/client.ts'
+import type {
+  Actor, CasualtyReport, CasualtyReportSource, Incident, IncidentActor, IncidentSource, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
+} from '../../generated/prisma/client.ts'
 import { Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { referenceErrors, type LiveLookup } from '../../db/references.ts'
 import { actorColumns, conflictWith, missingParent } from '../actors/repository.ts'
 import { sourceColumns, urlConflict } from '../sources/repository.ts'
 import { normaliseUrl } from '../sources/url.ts'
-import { incidentColumns, incidentReferences, incidentRuleError, uniqueLinks, type IncidentRow } from '../incidents/repository.ts'
-import { reportColumns, reportReferences, twinConflict, type ReportRow } from '../casualties/repository.ts'
-import { statementColumns, statementReferences, type StatementRow } from '../statements/repository.ts'
+import { incidentColumns, incidentReferences, incidentRuleError, uniqueLinks } from '../incidents/repository.ts'
+import { reportColumns, reportReferences, twinConflict } from '../casualties/repository.ts'
+import { statementColumns, statementReferences } from '../statements/repository.ts'
 import type { ImportEntity } from './schemas.ts'
 import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
+
+// New records with their link rows in full (the view functions read only part of them).
+export type NewIncident = Incident & { actors: IncidentActor[], sources: IncidentSource[] }
+export type NewReport = CasualtyReport & { sources: CasualtyReportSource[] }
+export type NewStatement = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
 
 /** The rows an import writes, as the repositories would have written them. */
 export interface Accepted {
   actors: Actor[]
   sources: Source[]
-  incidents: IncidentRow[]
-  reports: ReportRow[]
-  statements: StatementRow[]
+  incidents: NewIncident[]
+  reports: NewReport[]
+  statements: NewStatement[]
   /** every record in the order the lines were judged, which is the order of their change-log entries */
   order: Array<{ entity: ImportEntity, row: { id: string } }>
 }
