@@ -18,7 +18,8 @@ export const CHANGE_CHANNEL = 'sitrep_changes'
 // Held until commit: writers append to the log one transaction at a time, so `seq` order is commit
 // order and a mirror reading "after seq N" can never miss a change committed later with a lower seq.
 const LOG_LOCK = 74260001
-const lockLog = Prisma.sql`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+/** The lock every writer of the log takes (recordChange does it; a caller of insertChangesSql sends it first). */
+export const changeLogLockSql = Prisma.sql`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
 
 // Transactions that already hold the lock (it lasts until commit): one round trip per transaction.
 const locked = new WeakSet<object>()
@@ -26,7 +27,7 @@ const locked = new WeakSet<object>()
 /** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
   if (!locked.has(tx)) {
-    await tx.$executeRaw(lockLog)
+    await tx.$executeRaw(changeLogLockSql)
     locked.add(tx)
   }
   const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
@@ -37,9 +38,6 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
   // Delivered at commit (and not at all on rollback) to every API process listening.
   await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
 }
-
-/** The lock recordChange takes, for a caller writing the log with insertChangesSql on its own connection. */
-export const changeLogLockSql = lockLog
 
 /**
  * Many changes at once (the bulk import), after changeLogLockSql in the same transaction: one INSERT
