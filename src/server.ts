@@ -18,7 +18,7 @@ async function main (config: Config) {
     redisUrl: config.redisUrl,
     corsOrigins: config.corsOrigins
   })
-  if (config.demoData && await loadDemoData(app.db)) app.log.info('loaded the demo story into the empty database')
+  if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop the embedded server.
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {

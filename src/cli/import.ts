@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { PrismaPg } from '@prisma/adapter-pg'
-import { PrismaClient } from '../generated/prisma/client.ts'
+import pg from 'pg'
 import { Problem } from '../http/problems.ts'
 import { runImport } from '../modules/imports/service.ts'
 import { UsageError, withCliDatabase } from './database.ts'
@@ -19,11 +18,11 @@ function progressBar (done: number, total: number) {
 await withCliDatabase(async (databaseUrl) => {
   if (!file) throw new UsageError('usage: npm run import -- FILE.ndjson [--dry-run]')
   const text = await readFile(file, 'utf8').catch(() => { throw new UsageError(`cannot read ${file}`) })
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) })
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
   const started = Date.now()
   try {
     let lastDraw = 0
-    const result = await runImport(db, text, {
+    const result = await runImport(pool, text, {
       dryRun,
       keyName: 'cli import',
       onProgress: process.stderr.isTTY
@@ -43,6 +42,6 @@ await withCliDatabase(async (databaseUrl) => {
     const lines = (err.extra.errors ?? []).map((e) => `line ${e.line}: ${e.path ? `${e.path}: ` : ''}${e.message}`)
     throw new UsageError([err.message, ...lines].join('\n'))
   } finally {
-    await db.$disconnect()
+    await pool.end()
   }
 })

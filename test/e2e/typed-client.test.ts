@@ -28,7 +28,7 @@ function ok<T> (result: { data?: T, error?: unknown, response: Response }): T {
 
 beforeAll(async () => {
   t = await createTestApp()
-  expect(await loadDemoData(t.app.db)).toBe(true)
+  expect(await loadDemoData(t.app.pool)).toBe(true)
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = t.app.server.address() as AddressInfo
   client = createClient<paths, Json>({

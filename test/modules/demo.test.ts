@@ -15,7 +15,7 @@ const get = async (url: string) => {
 
 beforeAll(async () => {
   t = await createTestApp()
-  expect(await loadDemoData(t.app.db)).toBe(true)
+  expect(await loadDemoData(t.app.pool)).toBe(true)
   for (const [key, q] of [['pakistan', 'externalId=wikidata:Q843'], ['taliban', 'q=taliban%20government'], ['mod', 'q=afghan%20ministry'], ['trump', 'q=donald%20trump'], ['kugelman', 'q=kugelman']]) {
     const found = (await get(`/v1/actors?${q}`)).body.data
     expect(found, q).toHaveLength(1)
@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 describe('the demo story', () => {
   it('loads once: a second start finds data and leaves it alone', async () => {
-    expect(await loadDemoData(t.app.db)).toBe(false)
+    expect(await loadDemoData(t.app.pool)).toBe(false)
     expect((await get('/v1/incidents?includeTotal=true')).body.page.total).toBe(4)
   })
 

@@ -4,10 +4,10 @@ import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
@@ -59,9 +59,29 @@ async function liveUnmerged (tx: Tx, id: string) {
   return current
 }
 
-const conflictWith = (clash: { id: string, name: string, held: string }) =>
+/** The 409 for a name or alias that another actor (`id`, `name`) already holds as `held`. */
+export const conflictWith = (clash: { id: string, name: string, held: string }) =>
   new Problem('conflict', `An actor named "${clash.name}" already uses the name "${clash.held}" (id ${clash.id})`,
     { existing: { id: clash.id, name: clash.name } })
+
+/** The columns of a new actor. */
+export function actorColumns (input: CreateActor) {
+  return {
+    name: input.name,
+    kind: input.kind,
+    aliases: input.aliases,
+    countryCode: input.countryCode,
+    parentId: input.parentId,
+    title: input.title,
+    description: input.description,
+    wikidataId: input.externalIds.wikidata ?? null,
+    acledName: input.externalIds.acled ?? null,
+    ucdpId: input.externalIds.ucdp ?? null,
+    gdeltCode: input.externalIds.gdelt ?? null
+  }
+}
+
+export const missingParent = (parentId: string): FieldError => ({ in: 'body', path: 'parentId', message: `actor ${parentId} does not exist` })
 
 export function createActorRepository (db: Db) {
   /** Who already holds one of these names or aliases (compared as the database compares them). */
@@ -102,7 +122,7 @@ export function createActorRepository (db: Db) {
         SELECT a.id, a.parent_id, a.deleted_at IS NOT NULL, up.depth + 1 FROM actors a JOIN up ON a.id = up.parent_id WHERE up.depth < 50)
       SELECT id, deleted FROM up`
     if (chain.length === 0 || chain[0].deleted) {
-      throw validationProblem([{ in: 'body', path: 'parentId', message: `actor ${parentId} does not exist` }])
+      throw validationProblem([missingParent(parentId)])
     }
     if (selfId && chain.some((r) => r.id === selfId)) {
       throw validationProblem([{ in: 'body', path: 'parentId', message: 'the parent chain would form a cycle' }])
@@ -154,26 +174,13 @@ export function createActorRepository (db: Db) {
       return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
     },
 
-    async create (input: CreateActor, keyName: string | null, opts: WriteOptions = {}) {
+    async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => inTransaction(db, opts.tx, async (tx) => {
+      return withNameCheck(names, null, () => db.$transaction(async (tx) => {
         await assertParent(tx, input.parentId, null)
         await assertNamesFree(tx, names, null)
         const row = await tx.actor.create({
-          data: {
-            id: opts.id ?? uuidv7(),
-            name: input.name,
-            kind: input.kind,
-            aliases: input.aliases,
-            countryCode: input.countryCode,
-            parentId: input.parentId,
-            title: input.title,
-            description: input.description,
-            wikidataId: input.externalIds.wikidata ?? null,
-            acledName: input.externalIds.acled ?? null,
-            ucdpId: input.externalIds.ucdp ?? null,
-            gdeltCode: input.externalIds.gdelt ?? null
-          }
+          data: { id: uuidv7(), ...actorColumns(input) }
         })
         await recordChange(tx, { entity: 'actor', id: row.id, action: 'created', version: 1, before: null, after: toActor(row), keyName })
         return row

@@ -1,7 +1,24 @@
+import type { Incident } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../plugins/database.ts'
 import { recordChange } from '../changes/repository.ts'
 import { findIncident, toIncident } from '../incidents/repository.ts'
-import { isContested, rollUp } from './rollup.ts'
+import { isContested, rollUp, type KilledReport } from './rollup.ts'
+
+export type DerivedColumns = Pick<Incident, 'fatalitiesLow' | 'fatalitiesBest' | 'fatalitiesHigh' | 'contested'>
+
+/** An incident's derived columns, from its live killed reports and whether a live denial is linked to it. */
+export function derivedColumns (killed: KilledReport[], hasDenial: boolean): DerivedColumns {
+  const fatalities = rollUp(killed)
+  return {
+    fatalitiesLow: fatalities?.low ?? null,
+    fatalitiesBest: fatalities?.best ?? null,
+    fatalitiesHigh: fatalities?.high ?? null,
+    contested: isContested(fatalities, hasDenial)
+  }
+}
+
+export const sameDerived = (a: DerivedColumns, b: DerivedColumns) =>
+  a.fatalitiesLow === b.fatalitiesLow && a.fatalitiesBest === b.fatalitiesBest && a.fatalitiesHigh === b.fatalitiesHigh && a.contested === b.contested
 
 /**
  * Recomputes an incident's fatalities and contested flag inside the write's transaction (the
@@ -16,21 +33,12 @@ export async function refreshIncidentDerived (tx: Tx, incidentId: string, keyNam
   const denials = await tx.statementIncident.count({
     where: { incidentId, statement: { kind: 'denial', deletedAt: null } }
   })
-  const fatalities = rollUp(killed)
-  const contested = isContested(fatalities, denials > 0)
+  const derived = derivedColumns(killed, denials > 0)
   const current = await findIncident(tx, incidentId)
-  if (current.fatalitiesLow === (fatalities?.low ?? null) && current.fatalitiesBest === (fatalities?.best ?? null) &&
-    current.fatalitiesHigh === (fatalities?.high ?? null) && current.contested === contested) return
+  if (sameDerived(current, derived)) return
   await tx.incident.update({
     where: { id: incidentId },
-    data: {
-      fatalitiesLow: fatalities?.low ?? null,
-      fatalitiesBest: fatalities?.best ?? null,
-      fatalitiesHigh: fatalities?.high ?? null,
-      contested,
-      version: { increment: 1 },
-      updatedAt: new Date()
-    }
+    data: { ...derived, version: { increment: 1 }, updatedAt: new Date() }
   })
   const after = await findIncident(tx, incidentId)
   await recordChange(tx, { entity: 'incident', id: incidentId, action: 'updated', version: after.version, before: toIncident(current), after: toIncident(after), keyName })

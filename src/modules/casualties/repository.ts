@@ -6,9 +6,9 @@ import type { Db, Tx } from '../../plugins/database.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
-import { assertReferencesExist } from '../../db/references.ts'
+import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
@@ -55,20 +55,30 @@ export async function loadCasualtyReports (pool: pg.Pool, incidentIds: string[])
 
 type ReportInput = CreateCasualty
 
+export const reportReferences = (input: Pick<ReportInput, 'reportedById' | 'sourceIds'>): Reference[] => [
+  ...(input.reportedById ? [{ kind: 'actor' as const, id: input.reportedById, path: 'reportedById' }] : []),
+  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+]
+
+/** The 409 for a second live report by one reporter in one category on one incident. */
+export const twinConflict = (category: string, twinId: string) =>
+  new Problem('conflict', `This reporter already has a ${category} report on the incident (id ${twinId}); update it instead`,
+    { existing: { id: twinId } })
+
+/** The report's own columns (not its source links). */
+export function reportColumns (incidentId: string, input: ReportInput) {
+  const { sourceIds, reportedAt, ...fields } = input
+  return { ...fields, incidentId, reportedAt: reportedAt ? new Date(reportedAt) : null }
+}
+
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {
   const figure = figureProblem(input)
   if (figure) throw validationProblem([{ in: 'body', ...figure }])
-  await assertReferencesExist(tx, [
-    ...(input.reportedById ? [{ kind: 'actor' as const, id: input.reportedById, path: 'reportedById' }] : []),
-    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
-  ])
+  await assertReferencesExist(tx, reportReferences(input))
   const twin = await tx.casualtyReport.findFirst({
     where: { incidentId, reportedById: input.reportedById, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
   })
-  if (twin) {
-    throw new Problem('conflict', `This reporter already has a ${input.category} report on the incident (id ${twin.id}); update it instead`,
-      { existing: { id: twin.id } })
-  }
+  if (twin) throw twinConflict(input.category, twin.id)
 }
 
 export function createCasualtyRepository (db: Db) {
@@ -105,16 +115,13 @@ export function createCasualtyRepository (db: Db) {
       return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
     },
 
-    async create (incidentId: string, input: CreateCasualty, keyName: string | null, opts: WriteOptions = {}) {
-      return inTransaction(db, opts.tx, async (tx) => {
+    async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
+      return db.$transaction(async (tx) => {
         if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
         await validateReport(tx, incidentId, input, null)
-        const id = opts.id ?? uuidv7()
-        const { sourceIds, reportedAt, ...fields } = input
-        await tx.casualtyReport.create({
-          data: { ...fields, id, incidentId, reportedAt: reportedAt ? new Date(reportedAt) : null }
-        })
-        await tx.casualtyReportSource.createMany({ data: [...new Set(sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
+        const id = uuidv7()
+        await tx.casualtyReport.create({ data: { ...reportColumns(incidentId, input), id } })
+        await tx.casualtyReportSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
         const row = await tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
         await recordChange(tx, { entity: 'casualtyReport', id, action: 'created', version: 1, before: null, after: toCasualtyReport(row), keyName })
         await refreshIncidentDerived(tx, incidentId, keyName)

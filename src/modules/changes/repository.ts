@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../plugins/database.ts'
 
 export type Entity = 'actor' | 'source' | 'incident' | 'casualtyReport' | 'statement'
@@ -17,6 +18,8 @@ export const CHANGE_CHANNEL = 'sitrep_changes'
 // Held until commit: writers append to the log one transaction at a time, so `seq` order is commit
 // order and a mirror reading "after seq N" can never miss a change committed later with a lower seq.
 const LOG_LOCK = 74260001
+/** The lock every writer of the log takes (recordChange does it; a caller of insertChangesSql sends it first). */
+export const changeLogLockSql = Prisma.sql`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
 
 // Transactions that already hold the lock (it lasts until commit): one round trip per transaction.
 const locked = new WeakSet<object>()
@@ -24,7 +27,7 @@ const locked = new WeakSet<object>()
 /** Called inside the write's own transaction, so a change is recorded exactly when the write commits. */
 export async function recordChange (tx: Tx, c: ChangeInput) {
   if (!locked.has(tx)) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOG_LOCK})`
+    await tx.$executeRaw(changeLogLockSql)
     locked.add(tx)
   }
   const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
@@ -34,4 +37,22 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
     RETURNING seq`
   // Delivered at commit (and not at all on rollback) to every API process listening.
   await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
+}
+
+/**
+ * Many changes at once (the bulk import), after changeLogLockSql in the same transaction: one INSERT
+ * whose `seq`s follow the order given, and one notification carrying the last seq (listeners read
+ * the log after their own last seq anyway).
+ */
+export function insertChangesSql (changes: ChangeInput[]): Prisma.Sql {
+  const rows = JSON.stringify(changes.map((c, ord) =>
+    ({ ord, entity: c.entity, id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, keyName: c.keyName })))
+  return Prisma.sql`
+    WITH added AS (
+      INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
+      SELECT entity, id, action, version, before, after, "keyName"
+      FROM json_to_recordset(${rows}::json) AS x(ord int, entity text, id uuid, action "ChangeAction", version int, before jsonb, after jsonb, "keyName" text)
+      ORDER BY ord
+      RETURNING seq)
+    SELECT pg_notify(${CHANGE_CHANNEL}, max(seq)::text) FROM added`
 }

@@ -34,5 +34,5 @@ export default async function importRoutes (app: FastifyInstance) {
       body: z.string().describe('NDJSON: one JSON record per line'),
       response: { 200: importResultSchema, ...problems(...writeProblems, 404) }
     }
-  }, async (request) => runImport(app.db, request.body, { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null }))
+  }, async (request) => runImport(app.pool, request.body, { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null }))
 }

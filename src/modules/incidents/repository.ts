@@ -3,13 +3,13 @@ import { uuidv7 } from 'uuidv7'
 import { Prisma, type Incident, type IncidentActor, type IncidentSource } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
-import { notFound, validationProblem } from '../../http/problems.ts'
+import { notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -145,28 +145,49 @@ function locationColumns (location: CreateIncident['location']) {
   }
 }
 
-type IncidentInput = Omit<CreateIncident, 'countryCodes'> & { countryCodes: string[] }
+export type IncidentInput = Omit<CreateIncident, 'countryCodes'> & { countryCodes: string[] }
+
+/** The first rule across fields that the incident breaks, or null. */
+export function incidentRuleError (input: IncidentInput): FieldError | null {
+  if (input.endedAt !== null && new Date(input.endedAt) < new Date(input.occurredAt)) {
+    return { in: 'body', path: 'endedAt', message: 'endedAt must not be before occurredAt' }
+  }
+  if (input.countryCodes.length === 0) return { in: 'body', path: 'countryCodes', message: 'give countryCodes or a location' }
+  return null
+}
+
+export const incidentReferences = (input: Pick<IncidentInput, 'actors' | 'sourceIds'>): Reference[] => [
+  ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
+  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+]
 
 /** Checks that hold across fields and the references to other records. */
 async function validateIncident (tx: Tx, input: IncidentInput) {
-  if (input.endedAt !== null && new Date(input.endedAt) < new Date(input.occurredAt)) {
-    throw validationProblem([{ in: 'body', path: 'endedAt', message: 'endedAt must not be before occurredAt' }])
-  }
-  if (input.countryCodes.length === 0) {
-    throw validationProblem([{ in: 'body', path: 'countryCodes', message: 'give countryCodes or a location' }])
-  }
-  const refs: Reference[] = [
-    ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
-    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
-  ]
-  await assertReferencesExist(tx, refs)
+  const broken = incidentRuleError(input)
+  if (broken) throw validationProblem([broken])
+  await assertReferencesExist(tx, incidentReferences(input))
 }
 
 // The location's country always counts among the incident's countries.
-const countriesOf = (given: string[] | undefined, location: CreateIncident['location']) =>
+export const countriesOf = (given: string[] | undefined, location: CreateIncident['location']) =>
   [...new Set([...(given ?? []), ...(location ? [location.countryCode] : [])])]
 
-const uniqueLinks = (actors: CreateIncident['actors']) =>
+/** The incident's own columns (not its links, not the derived roll-up). */
+export const incidentColumns = (input: IncidentInput) => ({
+  type: input.type,
+  title: input.title,
+  summary: input.summary,
+  status: input.status,
+  occurredAt: new Date(input.occurredAt),
+  endedAt: input.endedAt ? new Date(input.endedAt) : null,
+  datePrecision: input.datePrecision,
+  countryCodes: input.countryCodes,
+  tags: [...new Set(input.tags)],
+  ...locationColumns(input.location)
+})
+
+/** Actor links without repeats, in the order given. */
+export const uniqueLinks = (actors: CreateIncident['actors']) =>
   [...new Map(actors.map((a) => [`${a.actorId}/${a.role}`, a])).values()]
 
 async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) {
@@ -216,26 +237,12 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 
 export function createIncidentRepository (db: Db) {
   return {
-    async create (body: CreateIncident, keyName: string | null, opts: WriteOptions = {}) {
+    async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return inTransaction(db, opts.tx, async (tx) => {
+      return db.$transaction(async (tx) => {
         await validateIncident(tx, input)
-        const id = opts.id ?? uuidv7()
-        await tx.incident.create({
-          data: {
-            id,
-            type: input.type,
-            title: input.title,
-            summary: input.summary,
-            status: input.status,
-            occurredAt: new Date(input.occurredAt),
-            endedAt: input.endedAt ? new Date(input.endedAt) : null,
-            datePrecision: input.datePrecision,
-            countryCodes: input.countryCodes,
-            tags: [...new Set(input.tags)],
-            ...locationColumns(input.location)
-          }
-        })
+        const id = uuidv7()
+        await tx.incident.create({ data: { id, ...incidentColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findIncident(tx, id)
         await recordChange(tx, { entity: 'incident', id, action: 'created', version: 1, before: null, after: toIncident(row), keyName })
@@ -267,20 +274,7 @@ export function createIncidentRepository (db: Db) {
         await validateIncident(tx, merged)
         await tx.incident.update({
           where: { id },
-          data: {
-            type: merged.type,
-            title: merged.title,
-            summary: merged.summary,
-            status: merged.status,
-            occurredAt: new Date(merged.occurredAt),
-            endedAt: merged.endedAt ? new Date(merged.endedAt) : null,
-            datePrecision: merged.datePrecision,
-            countryCodes: merged.countryCodes,
-            tags: [...new Set(merged.tags)],
-            ...locationColumns(merged.location),
-            version: { increment: 1 },
-            updatedAt: new Date()
-          }
+          data: { ...incidentColumns(merged), version: { increment: 1 }, updatedAt: new Date() }
         })
         if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
         if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })

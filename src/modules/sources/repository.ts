@@ -7,7 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
@@ -40,6 +40,14 @@ export function toSource (s: Source): SourceView {
   }
 }
 
+/** The 409 for a URL that a live source already has. */
+export const urlConflict = (clash: { id: string, url: string }) =>
+  new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+
+/** The columns of a new source, under its normalised URL. */
+export const sourceColumns = (input: CreateSource, url: string) =>
+  ({ ...input, url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null })
+
 export function createSourceRepository (db: Db) {
   async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {
     try {
@@ -53,7 +61,7 @@ export function createSourceRepository (db: Db) {
 
   async function assertUrlFree (on: DbOrTx, url: string, exceptId: string | null) {
     const clash = await on.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
-    if (clash) throw new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+    if (clash) throw urlConflict(clash)
   }
 
   function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
@@ -90,12 +98,12 @@ export function createSourceRepository (db: Db) {
       return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
     },
 
-    async create (input: CreateSource, keyName: string | null, opts: WriteOptions = {}) {
+    async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => inTransaction(db, opts.tx, async (tx) => {
+      return withUrlCheck(url, null, () => db.$transaction(async (tx) => {
         await assertUrlFree(tx, url, null)
         const row = await tx.source.create({
-          data: { ...input, id: opts.id ?? uuidv7(), url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null }
+          data: { ...sourceColumns(input, url), id: uuidv7() }
         })
         await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
         return row

@@ -9,7 +9,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetSql } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import { inTransaction, type ChangeOptions, type WriteOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -118,18 +118,19 @@ export async function expandStatements (pool: pg.Pool, rows: StatementRow[], inc
 
 type StatementInput = CreateStatement
 
+export const statementReferences = (input: StatementInput): Reference[] => [
+  { kind: 'actor', id: input.speakerId, path: 'speakerId' },
+  ...input.incidentIds.map((id, n) => ({ kind: 'incident' as const, id, path: `incidentIds.${n}` })),
+  ...input.aboutActorIds.map((id, n) => ({ kind: 'actor' as const, id, path: `aboutActorIds.${n}` })),
+  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
+  ...(input.respondsToId ? [{ kind: 'statement' as const, id: input.respondsToId, path: 'respondsToId' }] : [])
+]
+
 async function validateStatement (tx: Tx, input: StatementInput, selfId: string | null) {
-  const refs: Reference[] = [
-    { kind: 'actor', id: input.speakerId, path: 'speakerId' },
-    ...input.incidentIds.map((id, n) => ({ kind: 'incident' as const, id, path: `incidentIds.${n}` })),
-    ...input.aboutActorIds.map((id, n) => ({ kind: 'actor' as const, id, path: `aboutActorIds.${n}` })),
-    ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
-  ]
-  if (input.respondsToId) {
-    if (input.respondsToId === selfId) throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'a statement cannot respond to itself' }])
-    refs.push({ kind: 'statement', id: input.respondsToId, path: 'respondsToId' })
+  if (input.respondsToId && input.respondsToId === selfId) {
+    throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'a statement cannot respond to itself' }])
   }
-  await assertReferencesExist(tx, refs)
+  await assertReferencesExist(tx, statementReferences(input))
   if (input.respondsToId && selfId) {
     const chain = await tx.$queryRaw<Array<{ id: string }>>`
       WITH RECURSIVE up(id, responds_to_id, depth) AS (
@@ -147,7 +148,7 @@ async function writeLinks (tx: Tx, id: string, input: Partial<Pick<StatementInpu
 }
 
 /** Incidents whose contested flag may change: those a denial is linked to, before or after the write. */
-function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
+export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
   return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
 }
 
@@ -158,7 +159,8 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
   }
 }
 
-function columns (input: StatementInput) {
+/** The statement's own columns (not its links). */
+export function statementColumns (input: StatementInput) {
   return {
     speakerId: input.speakerId,
     speakerTitle: input.speakerTitle,
@@ -198,11 +200,11 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
 
 export function createStatementRepository (db: Db) {
   return {
-    async create (input: CreateStatement, keyName: string | null, opts: WriteOptions = {}) {
-      return inTransaction(db, opts.tx, async (tx) => {
+    async create (input: CreateStatement, keyName: string | null) {
+      return db.$transaction(async (tx) => {
         await validateStatement(tx, input, null)
-        const id = opts.id ?? uuidv7()
-        await tx.statement.create({ data: { id, ...columns(input) } })
+        const id = uuidv7()
+        await tx.statement.create({ data: { id, ...statementColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findStatement(tx, id)
         await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
@@ -231,7 +233,7 @@ export function createStatementRepository (db: Db) {
           sourceIds: patch.sourceIds ?? before.sourceIds
         }
         await validateStatement(tx, merged, id)
-        await tx.statement.update({ where: { id }, data: { ...columns(merged), version: { increment: 1 }, updatedAt: new Date() } })
+        await tx.statement.update({ where: { id }, data: { ...statementColumns(merged), version: { increment: 1 }, updatedAt: new Date() } })
         if (patch.incidentIds) await tx.statementIncident.deleteMany({ where: { statementId: id } })
         if (patch.aboutActorIds) await tx.statementAboutActor.deleteMany({ where: { statementId: id } })
         if (patch.sourceIds) await tx.statementSource.deleteMany({ where: { statementId: id } })

@@ -1,0 +1,126 @@
+import type pg from 'pg'
+import { Prisma } from '../../generated/prisma/client.ts'
+import { liveSql, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
+import { incidentReferences, incidentRowSql, countriesOf, type IncidentRow } from '../incidents/repository.ts'
+import { reportReferences } from '../casualties/repository.ts'
+import { statementReferences } from '../statements/repository.ts'
+import { normaliseUrl } from '../sources/url.ts'
+import type { CreateActor } from '../actors/schemas.ts'
+import type { CreateSource } from '../sources/schemas.ts'
+import type { CreateIncident } from '../incidents/schemas.ts'
+import type { CreateCasualty } from '../casualties/schemas.ts'
+import type { CreateStatement } from '../statements/schemas.ts'
+import type { KilledReport } from '../casualties/rollup.ts'
+import type { Line } from './lines.ts'
+import { query } from './sql.ts'
+
+export type ReportLine = CreateCasualty & { incidentId: string }
+
+export const actorOf = (l: Line) => l.data as CreateActor
+export const sourceOf = (l: Line) => l.data as CreateSource
+export const incidentOf = (l: Line) => {
+  const body = l.data as CreateIncident
+  return { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
+}
+export const reportOf = (l: Line) => l.data as ReportLine
+export const statementOf = (l: Line) => l.data as CreateStatement
+
+/** A name's key (as sitrep_name_key() computes it) and the live actor already holding it, if any. */
+export interface NameFact { key: string, holder: { id: string, name: string, held: string } | null }
+
+export interface ExistingReport extends KilledReport { id: string, incidentId: string, reportedById: string | null, category: string }
+
+/** What the database holds that the lines' checks need, read in a constant number of queries. */
+export interface Facts {
+  /** the transaction's time: createdAt and updatedAt of everything written */
+  now: Date
+  /** the live records that lines reference by id (not by ref), with the actor each was merged into */
+  live: Record<Referenced, Map<string, string | null>>
+  names: Map<string, NameFact>
+  /** live sources by (normalised) URL */
+  urls: Map<string, string>
+  /** existing incidents whose roll-up the import may change, locked until commit */
+  incidents: Map<string, IncidentRow>
+  /** the live casualty reports of those incidents */
+  reports: ExistingReport[]
+  /** those of them with a live denial linked */
+  denied: Set<string>
+}
+
+/** Every reference a line makes, as the single-record routes check them (a report's incident included). */
+export function lineReferences (line: Line): Reference[] {
+  switch (line.entity) {
+    case 'actor': { const { parentId } = actorOf(line); return parentId ? [{ kind: 'actor', id: parentId, path: 'parentId' }] : [] }
+    case 'source': return []
+    case 'incident': return incidentReferences(incidentOf(line))
+    case 'casualtyReport': { const r = reportOf(line); return [{ kind: 'incident', id: r.incidentId, path: 'incidentId' }, ...reportReferences(r)] }
+    case 'statement': return statementReferences(statementOf(line))
+  }
+}
+
+/** Existing incidents whose fatalities or contested flag the lines may change: those given figures or linked to a denial. */
+function touchedIncidents (lines: Line[], inFile: Set<string>) {
+  const ids = new Set<string>()
+  for (const line of lines) {
+    if (line.entity === 'casualtyReport') ids.add(reportOf(line).incidentId)
+    if (line.entity === 'statement' && statementOf(line).kind === 'denial') for (const id of statementOf(line).incidentIds) ids.add(id)
+  }
+  return [...ids].filter((id) => !inFile.has(id)).sort()
+}
+
+/** Existing incidents as the view functions read them, locked until commit, in id order as the single-record writers lock them. */
+const lockedIncidents = (ids: string[]) =>
+  Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE OF i`
+
+export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
+  const inFile = new Set(lines.map((l) => l.id))
+  const [{ now }] = await query<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
+  // Locked first, so that their reports and denials, read below, cannot change before commit.
+  const touched = touchedIncidents(lines, inFile)
+  const incidents = touched.length === 0 ? [] : await query<IncidentRow>(client, lockedIncidents(touched))
+  const lockedIds = incidents.map((i) => i.id)
+
+  const wanted = Object.fromEntries(referencedKinds.map((k) => [k, new Set<string>()])) as Record<Referenced, Set<string>>
+  for (const line of lines) for (const r of lineReferences(line)) if (!inFile.has(r.id)) wanted[r.kind].add(r.id)
+  const live = {} as Facts['live']
+  for (const kind of referencedKinds) {
+    const ids = [...wanted[kind]]
+    const rows = ids.length === 0 ? [] : await query<LiveRow>(client, liveSql(kind, ids))
+    live[kind] = new Map(rows.map((r) => [r.id, r.merged]))
+  }
+
+  const names = [...new Set(lines.filter((l) => l.entity === 'actor').flatMap((l) => [actorOf(l).name, ...actorOf(l).aliases]))]
+  const nameRows = names.length === 0
+    ? []
+    : await query<{ name: string, key: string, id: string | null, holder: string | null, held: string | null }>(client, Prisma.sql`
+      SELECT x.name, sitrep_name_key(x.name) AS key, h.id, h.holder, h.held
+      FROM unnest(${names}::text[]) AS x(name)
+      LEFT JOIN LATERAL (SELECT a.id::text, a.name AS holder, n.name AS held FROM actor_names n JOIN actors a ON a.id = n.actor_id
+        WHERE n.key = sitrep_name_key(x.name) LIMIT 1) h ON true`)
+
+  const urls = [...new Set(lines.filter((l) => l.entity === 'source').map((l) => normaliseUrl(sourceOf(l).url)!))]
+  const urlRows = urls.length === 0
+    ? []
+    : await query<{ id: string, url: string }>(client, Prisma.sql`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`)
+
+  let reports: ExistingReport[] = []
+  let denied: Array<{ id: string }> = []
+  if (lockedIds.length > 0) {
+    reports = await query<ExistingReport>(client, Prisma.sql`
+      SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", category::text, min, max, qualifier::text AS qualifier
+      FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`)
+    denied = await query<{ id: string }>(client, Prisma.sql`
+      SELECT DISTINCT si.incident_id::text AS id FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
+      WHERE si.incident_id = ANY(${lockedIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
+  }
+
+  return {
+    now,
+    live,
+    names: new Map(nameRows.map((r) => [r.name, { key: r.key, holder: r.id ? { id: r.id, name: r.holder!, held: r.held! } : null }])),
+    urls: new Map(urlRows.map((r) => [r.url, r.id])),
+    incidents: new Map(incidents.map((i) => [i.id, i])),
+    reports,
+    denied: new Set(denied.map((r) => r.id))
+  }
+}

@@ -1,0 +1,157 @@
+import type {
+  Actor, CasualtyReport, CasualtyReportSource, Incident, IncidentActor, IncidentSource, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
+} from '../../generated/prisma/client.ts'
+import { Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
+import { referenceErrors, type LiveLookup } from '../../db/references.ts'
+import { actorColumns, conflictWith, missingParent } from '../actors/repository.ts'
+import { sourceColumns, urlConflict } from '../sources/repository.ts'
+import { normaliseUrl } from '../sources/url.ts'
+import { incidentColumns, incidentReferences, incidentRuleError, uniqueLinks } from '../incidents/repository.ts'
+import { reportColumns, reportReferences, twinConflict } from '../casualties/repository.ts'
+import { statementColumns, statementReferences } from '../statements/repository.ts'
+import type { ImportEntity } from './schemas.ts'
+import type { Line } from './lines.ts'
+import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
+
+// New records with their link rows in full (the view functions read only part of them).
+export type NewIncident = Incident & { actors: IncidentActor[], sources: IncidentSource[] }
+export type NewReport = CasualtyReport & { sources: CasualtyReportSource[] }
+export type NewStatement = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
+
+/** The rows an import writes, as the repositories would have written them. */
+export interface Accepted {
+  actors: Actor[]
+  sources: Source[]
+  incidents: NewIncident[]
+  reports: NewReport[]
+  statements: NewStatement[]
+  /** every record in the order the lines were judged, which is the order of their change-log entries */
+  order: Array<{ entity: ImportEntity, row: { id: string } }>
+}
+
+const twinKey = (incidentId: string, reportedById: string | null, category: string) => `${incidentId}|${reportedById ?? ''}|${category}`
+
+/** One line's problem as the import reports it: each field error under `data`, or the problem's message for the whole line. */
+function lineErrors (n: number, problem: Problem): FieldError[] {
+  const details = problem.extra.errors ?? [{ in: 'body' as const, path: '', message: problem.message }]
+  return details.map((e) => ({ in: 'body', line: n, path: e.path ? `data.${e.path}` : 'data', message: e.message }))
+}
+
+/**
+ * Judges every line in write order, exactly as writing them one by one through the repositories
+ * would: the same checks, the same messages, and a line that depends on a refused line is refused
+ * too. Lines already accepted count as existing for the lines after them (their names, URLs and
+ * figures are taken; references to them are live). Builds the rows to write on the way.
+ */
+export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], accepted: Accepted } {
+  const inFile = new Set(ordered.map((l) => l.id))
+  const live: LiveLookup = (kind, id) => (inFile.has(id) ? null : facts.live[kind].get(id))
+  const names = new Map<string, { id: string, name: string, held: string }>()
+  const urls = new Map<string, string>()
+  const twins = new Map(facts.reports.map((r) => [twinKey(r.incidentId, r.reportedById, r.category), r.id]))
+  const stamps = { createdAt: facts.now, updatedAt: facts.now, version: 1, deletedAt: null }
+  const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [] }
+
+  function actor (line: Line): Problem | null {
+    const input = actorOf(line)
+    // Merged parents are allowed, as for single writes: membership is history.
+    if (input.parentId && live('actor', input.parentId) === undefined) return validationProblem([missingParent(input.parentId)])
+    const own = [input.name, ...input.aliases].map((name) => ({ name, ...facts.names.get(name)! }))
+    for (const { key, holder } of own) {
+      const clash = holder ?? names.get(key)
+      if (clash) return conflictWith(clash)
+    }
+    // actor_names keeps, per key, the first of the actor's own names with it.
+    for (const { name, key } of own) if (!names.has(key)) names.set(key, { id: line.id, name: input.name, held: name })
+    const row: Actor = { id: line.id, ...actorColumns(input), mergedIntoId: null, ...stamps }
+    accepted.actors.push(row)
+    return null
+  }
+
+  function source (line: Line): Problem | null {
+    const input = sourceOf(line)
+    const url = normaliseUrl(input.url)!
+    const clash = facts.urls.get(url) ?? urls.get(url)
+    if (clash) return urlConflict({ id: clash, url })
+    urls.set(url, line.id)
+    accepted.sources.push({ id: line.id, ...sourceColumns(input, url), ...stamps })
+    return null
+  }
+
+  function incident (line: Line): Problem | null {
+    const input = incidentOf(line)
+    const broken = incidentRuleError(input)
+    if (broken) return validationProblem([broken])
+    const refs = referenceErrors(incidentReferences(input), live)
+    if (refs.length > 0) return validationProblem(refs)
+    const id = line.id
+    accepted.incidents.push({
+      id,
+      ...incidentColumns(input),
+      // The roll-up is filled in once every figure and denial is known.
+      fatalitiesLow: null,
+      fatalitiesBest: null,
+      fatalitiesHigh: null,
+      contested: false,
+      ...stamps,
+      actors: uniqueLinks(input.actors).map((a, position) => ({ incidentId: id, actorId: a.actorId, role: a.role, position })),
+      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId: id, sourceId, position }))
+    })
+    return null
+  }
+
+  function report (line: Line): Problem | null {
+    const { incidentId, ...input } = reportOf(line)
+    if (live('incident', incidentId) === undefined) return notFound('Incident', incidentId)
+    // The figure itself (max against min and qualifier) was checked with the line's schema.
+    const refs = referenceErrors(reportReferences(input), live)
+    if (refs.length > 0) return validationProblem(refs)
+    const key = twinKey(incidentId, input.reportedById, input.category)
+    const twin = twins.get(key)
+    if (twin) return twinConflict(input.category, twin)
+    twins.set(key, line.id)
+    const id = line.id
+    accepted.reports.push({
+      id,
+      ...reportColumns(incidentId, input),
+      ...stamps,
+      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position }))
+    })
+    return null
+  }
+
+  function statement (line: Line): Problem | null {
+    const input = statementOf(line)
+    const refs = referenceErrors(statementReferences(input), live)
+    if (refs.length > 0) return validationProblem(refs)
+    const statementId = line.id
+    accepted.statements.push({
+      id: statementId,
+      ...statementColumns(input),
+      ...stamps,
+      incidents: [...new Set(input.incidentIds)].map((incidentId, position) => ({ statementId, incidentId, position })),
+      aboutActors: [...new Set(input.aboutActorIds)].map((actorId, position) => ({ statementId, actorId, position })),
+      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ statementId, sourceId, position }))
+    })
+    return null
+  }
+
+  const checks = { actor, source, incident, casualtyReport: report, statement }
+  const lists = { actor: accepted.actors, source: accepted.sources, incident: accepted.incidents, casualtyReport: accepted.reports, statement: accepted.statements }
+  const errors: FieldError[] = []
+  const refused = new Set<number>()
+  for (const line of ordered) {
+    const failedDep = [...line.deps].find((d) => refused.has(d))
+    const problem = failedDep === undefined
+      ? checks[line.entity](line)
+      : validationProblem([{ in: 'body', path: '', message: `depends on line ${failedDep}, which failed` }])
+    if (problem) {
+      refused.add(line.n)
+      errors.push(...lineErrors(line.n, problem))
+    } else {
+      const list: Array<{ id: string }> = lists[line.entity]
+      accepted.order.push({ entity: line.entity, row: list[list.length - 1] })
+    }
+  }
+  return { errors, accepted }
+}
