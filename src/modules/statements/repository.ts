@@ -152,6 +152,14 @@ export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' 
   return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
 }
 
+/**
+ * Row locks before the change log's lock, as casualty writes and imports take them: a statement
+ * that held the log's lock while waiting for an incident could deadlock with a figure on it.
+ */
+async function lockIncidents (tx: Tx, incidentIds: string[]) {
+  for (const id of incidentIds) await lockLive(tx, 'incident', id)
+}
+
 async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string | null) {
   // Sorted, so concurrent writers lock incidents in one order and never deadlock.
   for (const id of incidentIds) {
@@ -207,8 +215,10 @@ export function createStatementRepository (db: Db) {
         await tx.statement.create({ data: { id, ...statementColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findStatement(tx, id)
+        const denied = denialIncidents(toStatement(row))
+        await lockIncidents(tx, denied)
         await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
-        await refreshIncidents(tx, denialIncidents(toStatement(row)), keyName)
+        await refreshIncidents(tx, denied, keyName)
         return row
       })
     },
@@ -240,6 +250,7 @@ export function createStatementRepository (db: Db) {
         await writeLinks(tx, id, { incidentIds: patch.incidentIds, aboutActorIds: patch.aboutActorIds, sourceIds: patch.sourceIds })
         const row = await findStatement(tx, id)
         const after = toStatement(row)
+        await lockIncidents(tx, denialIncidents(before, after))
         await recordChange(tx, { entity: 'statement', id, action: 'updated', version: row.version, before, after, keyName })
         await refreshIncidents(tx, denialIncidents(before, after), keyName)
         return row
@@ -257,6 +268,7 @@ export function createStatementRepository (db: Db) {
         }
         const before = toStatement(await findStatement(tx, id))
         const row = await tx.statement.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+        await lockIncidents(tx, denialIncidents(before))
         await recordChange(tx, { entity: 'statement', id, action: 'deleted', version: row.version, before, after: null, keyName })
         await refreshIncidents(tx, denialIncidents(before), keyName)
       })
