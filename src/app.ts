@@ -8,8 +8,10 @@ import underPressure, { type PressureOptions } from './plugins/under-pressure.ts
 import helmet from './plugins/helmet.ts'
 import cors from './plugins/cors.ts'
 import metrics from './plugins/metrics.ts'
+import drain from './plugins/drain.ts'
 import rateLimit from './plugins/rate-limit.ts'
-import errors from './http/errors.ts'
+import errors, { frameworkErrors } from './http/errors.ts'
+import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
@@ -43,6 +45,8 @@ export interface AppOptions {
   pressure?: PressureOptions
   /** pino destination for tests; defaults to stdout. */
   logger?: FastifyServerOptions['logger']
+  /** body, URL, timeout and statement limits (defaults in src/http/limits.ts; tests lower them) */
+  limits?: Partial<Limits>
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -57,6 +61,7 @@ class RequestLog extends LogController {
 }
 
 export async function buildApp (opts: AppOptions) {
+  const limits: Limits = { ...defaultLimits, ...opts.limits }
   const app = Fastify({
     logger: opts.logger ?? {
       level: opts.logLevel ?? 'info',
@@ -66,13 +71,11 @@ export async function buildApp (opts: AppOptions) {
       stream: pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 250 })
     },
     logController: new RequestLog(),
-    bodyLimit: 1024 * 1024,
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 72_000,
+    ...serverLimits(limits),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors
   })
 
   app.setValidatorCompiler(validatorCompiler)
@@ -91,11 +94,13 @@ export async function buildApp (opts: AppOptions) {
   })
 
   await app.register(errors)
+  await app.register(limitsPlugin, limits)
+  await app.register(drain)
   // Before everything that does work: shed load first; security and CORS headers on every answer.
   await app.register(underPressure, opts.pressure ?? {})
   await app.register(helmet)
   await app.register(cors, { origins: opts.corsOrigins ?? [] })
-  await app.register(database, { databaseUrl: opts.databaseUrl })
+  await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs })
   await app.register(metrics)
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
@@ -111,7 +116,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(casualtyRoutes)
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
-  await app.register(importRoutes)
+  await app.register(importRoutes, { bodyLimit: limits.importBodyBytes })
   await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs })
   await app.register(statsRoutes)
   await app.register(keyRoutes)

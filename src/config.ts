@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { defaultLimits, type Limits } from './http/limits.ts'
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
@@ -21,7 +24,15 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
     .describe('Redis for the rate-limit counters; unset keeps them in PostgreSQL (both are shared by every API process)'),
   CORS_ORIGINS: origins.optional().describe('browser origins allowed to call the API (comma-separated, or *); unset sends no CORS headers'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level')
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  BODY_LIMIT_BYTES: int(1024, 2 ** 30, defaultLimits.bodyBytes).describe('largest request body of every route but the import (413 over it)'),
+  IMPORT_BODY_LIMIT_BYTES: int(1024, 2 ** 30, defaultLimits.importBodyBytes).describe('largest POST /v1/import body (413 over it)'),
+  // Node refuses request lines and headers over 16 KiB (431) before this check could see a longer URL.
+  MAX_URL_LENGTH: int(256, 16_384, defaultLimits.urlLength).describe('longest path and query string in characters (414 over it)'),
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.requestTimeoutMs).describe('time for a whole request, headers and body, to arrive (408 after it)'),
+  CONNECTION_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.connectionTimeoutMs).describe('a connection with no traffic for this long is closed'),
+  KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.keepAliveTimeoutMs).describe('an idle keep-alive connection is closed after this'),
+  STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)')
 })
 
 export interface Config {
@@ -36,6 +47,7 @@ export interface Config {
   redisUrl: string | undefined
   corsOrigins: string[]
   logLevel: string
+  limits: Limits
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +72,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     corsOrigins: e.CORS_ORIGINS ?? [],
-    logLevel: e.LOG_LEVEL
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      bodyBytes: e.BODY_LIMIT_BYTES,
+      importBodyBytes: e.IMPORT_BODY_LIMIT_BYTES,
+      urlLength: e.MAX_URL_LENGTH,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      statementTimeoutMs: e.STATEMENT_TIMEOUT_MS
+    }
   }
 }

@@ -16,7 +16,8 @@ async function main (config: Config) {
     logLevel: config.logLevel,
     rateLimitPerMinute: config.rateLimitPerMinute,
     redisUrl: config.redisUrl,
-    corsOrigins: config.corsOrigins
+    corsOrigins: config.corsOrigins,
+    limits: config.limits
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 

@@ -11,13 +11,22 @@ export interface EmbeddedPostgresOptions {
   database?: string
   /** Trades crash safety for speed: only for throwaway test clusters. */
   forTests?: boolean
+  /** A restarted cluster keeps its port, so clients holding its URL reconnect (default: a free port). */
+  port?: number
   log?: (msg: string) => void
+}
+
+export interface EmbeddedPostgres {
+  url: string
+  /** the postmaster's process id */
+  pid: number
+  stop: () => Promise<void>
 }
 
 const USER = 'postgres'
 const PASSWORD = 'password'
 
-export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Promise<{ url: string, stop: () => Promise<void> }> {
+export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(opts.dataDir)
   const database = opts.database ?? 'sitrep'
   const log = opts.log ?? (() => {})
@@ -28,7 +37,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
   // The port is only known to be free when probed; another process may take it before
   // postgres binds, so a bind failure is retried with a new port.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
+    const port = opts.port ?? await freePort()
     // Only the startup output is kept (to explain a failed start); a served instance logs forever.
     let output: string[] | undefined = []
     const server = new (await loadEmbeddedPostgres())({
@@ -65,7 +74,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
       // start() rejects without a reason when postgres exits; the reason is in its output.
       await server.stop().catch(() => {})
       const text = (output ?? []).join('')
-      if (attempt < 3 && text.includes('already in use')) continue
+      if (attempt < 3 && text.includes('already in use') && opts.port === undefined) continue
       throw new Error(`embedded PostgreSQL failed to start in ${dataDir}:\n${text.trim().split('\n').slice(-5).join('\n')}`)
     }
     output = undefined
@@ -82,9 +91,11 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
     process.on('exit', stopOnExit)
     return {
       url,
+      pid,
       stop: async () => {
         process.removeListener('exit', stopOnExit)
-        await server.stop()
+        // A server that was killed or crashed has nothing to stop (and would never report its exit again).
+        if (await isAlive(pid)) await server.stop()
       }
     }
   }
@@ -185,6 +196,16 @@ async function procStat (pid: number): Promise<ProcStat | undefined> {
   const close = stat.lastIndexOf(')')
   const [state, ppid] = stat.slice(close + 2).split(' ')
   return { comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid) }
+}
+
+async function isAlive (pid: number): Promise<boolean> {
+  if (existsSync('/proc/self')) return isRunning(await procStat(pid))
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** An exited orphan stays a zombie until init reaps it, which may take seconds. */

@@ -1,16 +1,42 @@
 // Error codes meaning "the database cannot be reached right now": network errors from the driver,
-// PostgreSQL's connection-exception class (08) and admin/crash shutdown codes (57P01-57P03).
+// PostgreSQL's connection-exception class (08), too many connections (53300) and admin/crash
+// shutdown codes (57P01-57P03).
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017'])
+  '53300', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017'])
 
-const unavailableMessages = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|DatabaseNotReachable|the database system is (starting up|shutting down)/i
+// The same, as Prisma's driver adapter names them (it drops the socket error's code).
+const unavailableKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'])
+
+const unavailableMessages = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|DatabaseNotReachable|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)/i
+
+interface ErrorLike {
+  code?: unknown
+  originalCode?: unknown
+  kind?: unknown
+  message?: unknown
+  cause?: unknown
+  meta?: { driverAdapterError?: { cause?: { originalCode?: unknown, kind?: unknown } } }
+}
+
+function * chain (err: unknown): Generator<ErrorLike> {
+  for (let e = err as ErrorLike | undefined, depth = 0; e && depth < 6; e = e.cause as ErrorLike | undefined, depth++) yield e
+}
 
 export function isDatabaseUnavailable (err: unknown): boolean {
-  for (let e: any = err, depth = 0; e && depth < 6; e = e.cause, depth++) {
-    const code = e.code ?? e.originalCode ?? e.meta?.driverAdapterError?.cause?.originalCode
+  for (const e of chain(err)) {
+    const adapter = e.meta?.driverAdapterError?.cause
+    const code = e.code ?? e.originalCode ?? adapter?.originalCode
     if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08'))) return true
-    if (e.kind === 'DatabaseNotReachable' || e.meta?.driverAdapterError?.cause?.kind === 'DatabaseNotReachable') return true
+    if (unavailableKinds.has(String(e.kind)) || unavailableKinds.has(String(adapter?.kind))) return true
     if (typeof e.message === 'string' && unavailableMessages.test(e.message)) return true
+  }
+  return false
+}
+
+/** PostgreSQL cancelled the statement (query_canceled): it ran past statement_timeout. */
+export function isStatementTimeout (err: unknown): boolean {
+  for (const e of chain(err)) {
+    if ([e.code, e.originalCode, e.meta?.driverAdapterError?.cause?.originalCode].includes('57014')) return true
   }
   return false
 }

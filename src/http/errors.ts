@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { Moved, Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
-import { isDatabaseUnavailable } from './database-errors.ts'
+import { isDatabaseUnavailable, isStatementTimeout } from './database-errors.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts'
 
 const partOf: Record<string, FieldError['in']> = { querystring: 'query', params: 'path', body: 'body', headers: 'header' }
@@ -28,6 +28,10 @@ export function toProblem (err: FastifyError): Problem {
     return validationProblem(fieldErrors(where, err.validation as unknown as ZodIssueLike[]))
   }
   if (isDatabaseUnavailable(err)) return new Problem('unavailable', 'The database is unavailable; retry shortly', {}, { 'retry-after': '5' })
+  // The server's fault or load, not the client's syntax: 503 as for an outage (504 would claim a gateway).
+  if (isStatementTimeout(err)) {
+    return new Problem('unavailable', 'The query ran longer than the server allows; narrow the filters or retry later', {}, { 'retry-after': '5' })
+  }
   // Backstops for races the repositories' own checks cannot see: the database has the last word.
   if (isUniqueViolation(err)) return new Problem('conflict', 'The write conflicts with an existing record; read it and retry')
   if (isForeignKeyViolation(err)) return new Problem('conflict', 'A referenced record changed during the write; retry')
@@ -41,6 +45,10 @@ export function toProblem (err: FastifyError): Problem {
       return validationProblem([{ in: 'body', path: '', message: 'a JSON body is required' }])
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return validationProblem([{ in: 'body', path: '', message: 'the body is not valid JSON' }])
+    case 'FST_ERR_BAD_URL':
+      return validationProblem([{ in: 'path', path: '', message: 'the path is not a valid URL (malformed percent-encoding)' }])
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return validationProblem([{ in: 'path', path: '', message: 'a path segment is longer than any id (200 characters)' }])
   }
   if (err.statusCode === 400 && err.name === 'SyntaxError') {
     return validationProblem([{ in: 'body', path: '', message: 'the body is not valid JSON' }])
@@ -57,6 +65,18 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, probl
     .headers(problem.headers)
     .type('application/problem+json')
     .send(problemBody(problem, request.url, request.id))
+}
+
+/**
+ * Fastify's router answers a malformed or over-long path itself, before any route, hook or error
+ * handler, with its own JSON; this option makes those answers problem+json too.
+ */
+export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(err)
+  request.log.info({ problem: problem.type, detail: problem.message }, 'request rejected')
+  // No route, so no serializer: the body goes out as a string.
+  return reply.code(problem.status).type('application/problem+json; charset=utf-8')
+    .send(JSON.stringify(problemBody(problem, request.url, request.id)))
 }
 
 export default fp(async (app) => {

@@ -1,15 +1,15 @@
 import { z } from 'zod'
 import { problemCatalogue, problemSchema } from './problems.ts'
 
-type Status = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 429 | 503
+type Status = 400 | 401 | 403 | 404 | 406 | 408 | 409 | 412 | 413 | 414 | 415 | 429 | 503
 
 const typeByStatus = Object.fromEntries(
   Object.entries(problemCatalogue).map(([type, p]) => [p.status, type])
 ) as Record<number, string>
 
-/** OpenAPI response entries for the problems an operation can answer with. */
+/** OpenAPI response entries for the problems an operation can answer with (any of them may answer 414, 429 or 503). */
 export function problems (...statuses: Status[]) {
-  const all: Status[] = [...new Set<Status>([...statuses, 429, 503])]
+  const all: Status[] = [...new Set<Status>([...statuses, 414, 429, 503])]
   return Object.fromEntries(all.map((status) => [status, {
     description: `${problemCatalogue[typeByStatus[status] as keyof typeof problemCatalogue].title} (/problems/${typeByStatus[status]})`,
     content: { 'application/problem+json': { schema: problemSchema } }
@@ -17,7 +17,8 @@ export function problems (...statuses: Status[]) {
 }
 
 export const readProblems = [400, 401, 403] as const
-export const writeProblems = [400, 401, 403, 413, 415] as const
+// 408: a body that does not arrive in full within the request timeout.
+export const writeProblems = [400, 401, 403, 408, 413, 415] as const
 
 /** 308 for ids that now live elsewhere (merged actors); the Location header names the new URL. */
 export const movedResponse = z.undefined().describe('Permanent Redirect: the actor was merged; the Location header gives the same URL with the survivor\'s id')

@@ -14,21 +14,32 @@ declare module 'fastify' {
   }
 }
 
-export function createPool (databaseUrl: string) {
+export interface PoolOptions {
+  /** PostgreSQL cancels a statement running longer than this (default 15 s) */
+  statementTimeoutMs?: number
+  /** told when an idle connection dies (the server restarted or was killed) */
+  onIdleError?: (err: Error) => void
+}
+
+export function createPool (databaseUrl: string, opts: PoolOptions = {}) {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
     connectionTimeoutMillis: 3000,
     // A pathological query must not hold a connection forever.
-    statement_timeout: 15000
+    statement_timeout: opts.statementTimeoutMs ?? 15000
   })
-  // An idle client losing its server (database restart) must not crash the process.
-  pool.on('error', () => {})
+  // pg emits 'error' when an idle client loses its server; unhandled, that event would crash the process.
+  // The pool drops the client itself, and the next request opens a new connection.
+  pool.on('error', (err) => opts.onIdleError?.(err))
   return pool
 }
 
-export default fp<{ databaseUrl: string }>(async (app, opts) => {
-  const pool = createPool(opts.databaseUrl)
+export default fp<{ databaseUrl: string, statementTimeoutMs: number }>(async (app, opts) => {
+  const pool = createPool(opts.databaseUrl, {
+    statementTimeoutMs: opts.statementTimeoutMs,
+    onIdleError: (err) => app.log.warn({ err }, 'an idle database connection was lost')
+  })
   const db = new PrismaClient({ adapter: new PrismaPg(pool) })
   app.decorate('pool', pool)
   app.decorate('db', db)

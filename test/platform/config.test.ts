@@ -14,7 +14,37 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 600,
       redisUrl: undefined,
       corsOrigins: [],
-      logLevel: 'info'
+      logLevel: 'info',
+      limits: {
+        bodyBytes: 1_048_576,
+        importBodyBytes: 67_108_864,
+        urlLength: 8192,
+        requestTimeoutMs: 30_000,
+        connectionTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 72_000,
+        statementTimeoutMs: 15_000
+      }
+    })
+  })
+
+  it('when the limits are set, then each one is read from its variable', () => {
+    const c = loadConfig({
+      BODY_LIMIT_BYTES: '2048',
+      IMPORT_BODY_LIMIT_BYTES: '4096',
+      MAX_URL_LENGTH: '1024',
+      REQUEST_TIMEOUT_MS: '5000',
+      CONNECTION_TIMEOUT_MS: '6000',
+      KEEP_ALIVE_TIMEOUT_MS: '7000',
+      STATEMENT_TIMEOUT_MS: '800'
+    })
+    expect(c.limits).toEqual({
+      bodyBytes: 2048,
+      importBodyBytes: 4096,
+      urlLength: 1024,
+      requestTimeoutMs: 5000,
+      connectionTimeoutMs: 6000,
+      keepAliveTimeoutMs: 7000,
+      statementTimeoutMs: 800
     })
   })
 
@@ -38,7 +68,10 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
     [{ CORS_ORIGINS: 'news.example' }, 'CORS_ORIGINS'],
-    [{ CORS_ORIGINS: 'https://news.example/app' }, 'CORS_ORIGINS']
+    [{ CORS_ORIGINS: 'https://news.example/app' }, 'CORS_ORIGINS'],
+    [{ BODY_LIMIT_BYTES: '1mb' }, 'BODY_LIMIT_BYTES'],
+    [{ MAX_URL_LENGTH: '100000' }, 'MAX_URL_LENGTH'],
+    [{ STATEMENT_TIMEOUT_MS: '0' }, 'STATEMENT_TIMEOUT_MS']
   ])('when %o, then one error names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name}=`))

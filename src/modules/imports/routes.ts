@@ -7,15 +7,14 @@ import { problems, writeProblems } from '../../http/responses.ts'
 import { importQuery, importResultSchema } from './schemas.ts'
 import { runImport } from './service.ts'
 
-/** Bulk loads are larger than single writes: 64 MiB holds ~100k typical lines. */
-export const importBodyLimit = 64 * 1024 * 1024
+const size = (bytes: number) => (bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`)
 
-export default async function importRoutes (app: FastifyInstance) {
+export default async function importRoutes (app: FastifyInstance, opts: { bodyLimit: number }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
 
   r.post('/v1/import', {
     config: { scope: 'write' },
-    bodyLimit: importBodyLimit,
+    bodyLimit: opts.bodyLimit,
     preValidation: async (request) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim()
       if (type !== 'application/x-ndjson') throw new Problem('unsupported-media-type', 'Send the import as application/x-ndjson, one record per line')
@@ -26,7 +25,8 @@ export default async function importRoutes (app: FastifyInstance) {
       description: 'One record per line: `{ "entity": "actor|source|incident|casualtyReport|statement", "ref": "local-name", "data": { … } }`. ' +
         'In `data`, any id field may be `{ "ref": "local-name" }` naming another line (in any order) or a real id. ' +
         'Every line goes through the same validation as the single-record routes; the import is atomic: all lines are written, or none and a 400 lists ' +
-        'every bad line as `{ line, path, message }`. `dryRun=true` validates (including against the database) and writes nothing. Body limit 64 MiB.',
+        'every bad line as `{ line, path, message }`. `dryRun=true` validates (including against the database) and writes nothing. ' +
+        `Body limit ${size(opts.bodyLimit)}.`,
       tags: ['Import'],
       security: bearer,
       consumes: ['application/x-ndjson'],
