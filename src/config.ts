@@ -29,7 +29,7 @@ const envSchema = z.object({
   IMPORT_BODY_LIMIT_BYTES: int(1024, 2 ** 30, defaultLimits.importBodyBytes).describe('largest POST /v1/import body (413 over it)'),
   // Node refuses request lines and headers over 16 KiB (431) before this check could see a longer URL.
   MAX_URL_LENGTH: int(256, 16_384, defaultLimits.urlLength).describe('longest path and query string in characters (414 over it)'),
-  REQUEST_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.requestTimeoutMs).describe('time for a whole request, headers and body, to arrive (408 after it)'),
+  REQUEST_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.requestTimeoutMs).describe('time for the headers to arrive, and again for the body (408 after it)'),
   CONNECTION_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.connectionTimeoutMs).describe('a connection with no traffic for this long is closed'),
   KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.keepAliveTimeoutMs).describe('an idle keep-alive connection is closed after this'),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)')

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import pg from 'pg'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../generated/prisma/client.ts'
+import { defaultLimits } from '../http/limits.ts'
 
 export type Db = PrismaClient
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
@@ -15,7 +16,7 @@ declare module 'fastify' {
 }
 
 export interface PoolOptions {
-  /** PostgreSQL cancels a statement running longer than this (default 15 s) */
+  /** PostgreSQL cancels a statement running longer than this (default 15 s, see src/http/limits.ts) */
   statementTimeoutMs?: number
   /** told when an idle connection dies (the server restarted or was killed) */
   onIdleError?: (err: Error) => void
@@ -27,7 +28,7 @@ export function createPool (databaseUrl: string, opts: PoolOptions = {}) {
     max: 10,
     connectionTimeoutMillis: 3000,
     // A pathological query must not hold a connection forever.
-    statement_timeout: opts.statementTimeoutMs ?? 15000
+    statement_timeout: opts.statementTimeoutMs ?? defaultLimits.statementTimeoutMs
   })
   // pg emits 'error' when an idle client loses its server; unhandled, that event would crash the process.
   // The pool drops the client itself, and the next request opens a new connection.
