@@ -40,3 +40,15 @@ export function isStatementTimeout (err: unknown): boolean {
   }
   return false
 }
+
+// Prisma's interactive transaction could not get a connection within maxWait (the pool is saturated),
+// or ran past its timeout; either way the write was not done and may be retried.
+const busyMessages = /Unable to start a transaction in the given time|expired transaction|timeout for this transaction/
+
+/** The database is reachable but too busy to take the request now. */
+export function isDatabaseBusy (err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e.code === 'P2028' && typeof e.message === 'string' && busyMessages.test(e.message)) return true
+  }
+  return false
+}

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { Moved, Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
-import { isDatabaseUnavailable, isStatementTimeout } from './database-errors.ts'
+import { isDatabaseBusy, isDatabaseUnavailable, isStatementTimeout } from './database-errors.ts'
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts'
 
 const partOf: Record<string, FieldError['in']> = { querystring: 'query', params: 'path', body: 'body', headers: 'header' }
@@ -28,6 +28,7 @@ export function toProblem (err: FastifyError): Problem {
     return validationProblem(fieldErrors(where, err.validation as unknown as ZodIssueLike[]))
   }
   if (isDatabaseUnavailable(err)) return new Problem('unavailable', 'The database is unavailable; retry shortly', {}, { 'retry-after': '5' })
+  if (isDatabaseBusy(err)) return new Problem('unavailable', 'The database is too busy to take this request; retry shortly', {}, { 'retry-after': '5' })
   // The server's fault or load, not the client's syntax: 503 as for an outage (504 would claim a gateway).
   if (isStatementTimeout(err)) {
     return new Problem('unavailable', 'The query ran longer than the server allows; narrow the filters or retry later', {}, { 'retry-after': '5' })

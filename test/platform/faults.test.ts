@@ -14,11 +14,17 @@ let pg: OwnPostgres
 let app: FastifyInstance
 let auth: { authorization: string }
 const crashes: unknown[] = []
+const warnings: string[] = []
 const onCrash = (err: unknown) => { crashes.push(err) }
 
 beforeAll(async () => {
   pg = await startOwnPostgres()
-  app = await buildApp({ databaseUrl: pg.url, logger: false, rateLimitPerMinute: 1_000_000, heartbeatMs: 200 })
+  app = await buildApp({
+    databaseUrl: pg.url,
+    logger: { level: 'warn', stream: { write: (line: string) => { if (JSON.parse(line).level === 40) warnings.push(JSON.parse(line).msg) } } },
+    rateLimitPerMinute: 1_000_000,
+    heartbeatMs: 200
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   auth = { authorization: `Bearer ${(await createKeyRepository(app.db).create('faults', ['write'])).secret}` }
   process.on('unhandledRejection', onCrash)
@@ -66,6 +72,7 @@ describe('when PostgreSQL stops and starts again under a running app', () => {
     // The server terminated the pool's idle connections: pg reports each on the pool, which drops it.
     for (let i = 0; i < 100 && app.pool.idleCount > 0; i++) await sleep(20)
     expect(app.pool.idleCount).toBe(0)
+    expect(warnings, 'each lost idle connection is logged, not thrown').toContain('an idle database connection was lost')
 
     const calls: Array<[string, () => supertest.Test]> = [
       ['list actors', () => http().get('/v1/actors')],

@@ -96,6 +96,9 @@ describe('statement timeout', () => {
     // Stand-ins for a pathological filter, through both ways the code reaches PostgreSQL.
     app.get('/v1/slow-prisma', async () => app.db.$queryRaw`SELECT pg_sleep(5)`)
     app.get('/v1/slow-pool', async () => (await app.pool.query('SELECT pg_sleep(5)')).rows)
+    // Outside /v1: no key lookup or rate-limit counter needs a connection before the handler does.
+    app.get('/probe/transaction', async () => app.db.$transaction(async (tx) => tx.$queryRaw`SELECT 1 AS ok`))
+    app.get('/probe/query', async () => (await app.pool.query('SELECT 1 AS ok')).rows)
     await app.ready()
   })
   afterAll(async () => {
@@ -126,5 +129,23 @@ describe('statement timeout', () => {
     const list = await supertest(app.server).get('/v1/actors')
     expectMatchesSpec(list, 'GET', '/v1/actors')
     expect(list.status).toBe(200)
+  })
+
+  it('when every pool connection is taken, then a transaction or query that cannot get one answers 503, not a 500', async () => {
+    const held = await Promise.all(Array.from({ length: 10 }, () => app.pool.connect()))
+    try {
+      for (const path of ['/probe/transaction', '/probe/query']) {
+        const started = performance.now()
+        const res = await supertest(app.server).get(path)
+        // Prisma waits 2 s for a transaction's connection, the pool 3 s for a query's.
+        expect(performance.now() - started, path).toBeLessThan(5000)
+        expect(res.status, `${path}: ${res.text}`).toBe(503)
+        expect(res.headers['retry-after']).toBe('5')
+        expect(res.body).toMatchObject({ type: '/problems/unavailable' })
+      }
+    } finally {
+      for (const client of held) client.release()
+    }
+    expect((await supertest(app.server).get('/probe/transaction')).status).toBe(200)
   })
 })
