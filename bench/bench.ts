@@ -131,6 +131,20 @@ async function startServer (name: string, args: string[], env: Record<string, st
   return { name, child, port, startupMs, idleRss, stop }
 }
 
+/**
+ * Waits until no query of the run database is still running: a workload whose requests timed out in
+ * wrk leaves its queries running in PostgreSQL, which would otherwise load the next workload.
+ */
+async function databaseIdle (url: string) {
+  const name = new URL(url).pathname.slice(1)
+  for (let i = 0; i < 600; i++) {
+    const [{ n }] = await sql<{ n: number }>(url,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()", [name])
+    if (n === 0) return
+    await sleep(100)
+  }
+}
+
 interface Workload { id: string, what: string, paths: string[] }
 
 async function workloads (url: string): Promise<Workload[]> {
@@ -241,11 +255,13 @@ async function main () {
       log(`\n${c.name}: ready in ${server.startupMs.toFixed(0)} ms, idle RSS ${(server.idleRss / MiB).toFixed(0)} MiB`)
       try {
         for (const w of list) {
+          await databaseIdle(url)
           const r = await wrk(`http://127.0.0.1:${server.port}`, w.paths, opts)
           results[c.name][w.id] = r
           log(`  ${w.id.padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
         }
         if (wanted('W10')) {
+          await databaseIdle(url)
           exports[c.name] = await exportRun(server, exportPath)
           const e = exports[c.name]
           log(`  W10  ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)

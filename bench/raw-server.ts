@@ -9,7 +9,8 @@ import Fastify from 'fastify'
 import pg from 'pg'
 import { acledCrosswalk } from '../src/modules/incidents/acled.ts'
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 })
+// The same pool as sitrep's (src/plugins/database.ts): 10 connections, 15 s statement timeout.
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, statement_timeout: 15000 })
 const app = Fastify({ logger: false })
 
 const fields = (alias: string, names: string[]) =>

@@ -7,7 +7,6 @@ import { expandIncidents, incidentRowSql, type IncidentRow } from '../incidents/
 import { statementConditions } from '../statements/filters.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/repository.ts'
 import { rawRows } from '../../db/rows.ts'
-import { iso } from '../../http/schemas.ts'
 import type { TimelineQuery } from './schemas.ts'
 
 const SORT = '-at'
@@ -52,7 +51,7 @@ export function createTimelineRepository (db: Db, pool: pg.Pool) {
       const incidentViews = await expandIncidents(pool, incidents)
       const entries = [
         ...incidentViews.map((item) => ({ kind: 'incident' as const, at: item.occurredAt, item })),
-        ...statements.map((s) => ({ kind: 'statement' as const, at: iso(s.statedAt), item: toStatement(s) }))
+        ...statements.map(toStatement).map((item) => ({ kind: 'statement' as const, at: item.statedAt, item }))
       ]
       // (at, id) descending, as PostgreSQL orders them: ISO instants and lower-case uuids compare as strings.
       const rows = entries.sort((x, y) => x.at === y.at ? (x.item.id < y.item.id ? 1 : -1) : (x.at < y.at ? 1 : -1)).slice(0, q.limit + 1)
