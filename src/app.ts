@@ -13,6 +13,7 @@ import rateLimit from './plugins/rate-limit.ts'
 import errors, { frameworkErrors } from './http/errors.ts'
 import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
+import unicodeGuard from './http/unicode.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
 import healthRoutes from './modules/health/routes.ts'
@@ -105,6 +106,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
   await app.register(idempotency)
+  await app.register(unicodeGuard)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
   await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, redisUrl: opts.redisUrl })
 

@@ -55,9 +55,17 @@ export function commaCountries (what: string) {
     .describe(`${what}; comma-separated ISO 3166-1 alpha-2 codes, any of`)
 }
 
+// PostgreSQL has no year 0, and the API answers with four-digit years: an instant must fall in
+// 0001–9999 once its offset is applied ("0000-01-01" or "9999-12-31T23:59:59-01:00" would not).
+const firstInstant = Date.parse('0001-01-01T00:00:00.000Z')
+const lastInstant = Date.parse('9999-12-31T23:59:59.999Z')
+export const inInstantRange = (d: Date) => d.getTime() >= firstInstant && d.getTime() <= lastInstant
+export const instantRangeMessage = 'must fall between 0001-01-01 and 9999-12-31 (UTC)'
+
 // A date (2025-10-09, midnight UTC) or a full RFC 3339 timestamp.
 export const instantSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
   .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s))
+  .refine(inInstantRange, instantRangeMessage)
   .describe('a date (YYYY-MM-DD, UTC midnight) or an RFC 3339 timestamp')
 
 export function listQueryShape<const S extends readonly [string, ...string[]]> (sortFields: S, defaultSort: `${'' | '-'}${S[number]}`) {
@@ -106,11 +114,21 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec): { v
   if (parsed[0] !== sort) {
     throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${String(parsed[0])}; repeat that sort or start without a cursor` }])
   }
-  const raw = parsed[1] as CursorValue
-  if (raw === null) return { value: null, id: parsed[2] }
-  if (spec.kind === 'date') return { value: new Date(String(raw)), id: parsed[2] }
-  return { value: raw, id: parsed[2] }
+  // The signing key is in this open source, so a cursor can be forged: its values are checked as
+  // strictly as any other input before they reach SQL.
+  const [, raw, id] = parsed as [string, unknown, string]
+  if (!uuidSchema.safeParse(id).success) throw badCursor()
+  if (raw === null) return { value: null, id }
+  if (spec.kind === 'date') {
+    if (typeof raw !== 'string' || !isoInstant.test(raw) || Number.isNaN(Date.parse(raw))) throw badCursor()
+    return { value: new Date(raw), id }
+  }
+  if (spec.kind === 'number' ? !Number.isSafeInteger(raw) : typeof raw !== 'string' || raw.includes('\u0000')) throw badCursor()
+  return { value: raw as string | number, id }
 }
+
+/** The form Date.prototype.toISOString gives every cursor this API mints (a four-digit year). */
+const isoInstant = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /** Prisma orderBy for a keyset: the sort field (nulls last either way), then id as tie-breaker. */
 export function keysetOrder (spec: SortSpec) {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { instantSchema } from './list.ts'
+import { inInstantRange, instantRangeMessage, instantSchema } from './list.ts'
 
 // Shapes shared by every resource.
 export const idParams = z.object({ id: z.uuid().describe('the record id') })
@@ -20,3 +20,8 @@ export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null)
 
 export const asOfParam = instantSchema.optional()
   .describe('return the record as it stood at this time, from its change log ("what did we publish on 10 October?")')
+
+/** A timestamp in a request body; stored as given, answered in UTC. */
+export const timestampInput = z.iso.datetime({ offset: true })
+  .refine((s) => inInstantRange(new Date(s)), instantRangeMessage)
+  .describe('RFC 3339 timestamp')

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { listQueryShape, pageOf } from '../../http/list.ts'
-import { text, timestamps } from '../../http/schemas.ts'
+import { text, timestamps, timestampInput } from '../../http/schemas.ts'
 
 export const casualtyCategories = ['killed', 'injured', 'missing', 'detained', 'displaced'] as const
 export const casualtyQualifiers = ['exact', 'at_least', 'at_most', 'approximately', 'range'] as const
@@ -42,7 +42,7 @@ export const casualtyReportSchema = z.object({
 export type CasualtyReportView = z.infer<typeof casualtyReportSchema>
 
 const count = z.number().int().min(0).max(10_000_000)
-const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
+const timestamp = timestampInput
 
 export const createCasualtySchema = z.strictObject({
   reportedById: z.uuid().nullable().default(null),

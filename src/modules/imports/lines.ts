@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7'
 import type { FieldError } from '../../http/problems.ts'
 import { figureProblem } from '../casualties/rollup.ts'
 import { dataSchemas, importEntities, lineSchema, referenceFields, type ImportEntity } from './schemas.ts'
+import { findUnstorable } from '../../http/unicode.ts'
 
 /** One NDJSON line: its number, the id it will get, its data (refs replaced by ids) and the lines it depends on. */
 export interface Line { n: number, entity: ImportEntity, ref?: string, id: string, data: Record<string, unknown>, deps: Set<number> }
@@ -46,6 +47,8 @@ export function parseLines (text: string) {
     if (!/\S/.test(raw)) return
     let json: unknown
     try { json = JSON.parse(raw) } catch { return fail(n, '', 'not valid JSON') }
+    const unstorable = findUnstorable(json)
+    if (unstorable) return fail(n, unstorable.path, unstorable.message)
     const parsed = lineSchema.safeParse(json)
     if (!parsed.success) {
       for (const issue of parsed.error.issues) fail(n, issue.path.join('.'), issue.message)

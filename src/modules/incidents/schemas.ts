@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { asOfParam, text, timestamps } from '../../http/schemas.ts'
+import { asOfParam, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
@@ -17,7 +17,7 @@ export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
 export const incidentIncludes = ['actors', 'casualties', 'sources', 'statements'] as const
 
-const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
+const timestamp = timestampInput
 
 export const locationSchema = z.strictObject({
   name: text(300).describe('place name as reported'),
@@ -148,6 +148,9 @@ const nearSchema = z.string()
   .refine(([lat, lon]) => lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180, 'lat in -90..90, lon in -180..180')
   .describe('lat,lon: incidents within radiusKm of this point')
 
+// fatalities_best is a PostgreSQL integer; a larger bound would fail in the database instead of here.
+const maxInt4 = 2_147_483_647
+
 export const incidentFilterShape = {
   type: commaList(incidentTypes, 'incident types').optional(),
   status: commaList(incidentStatuses, 'statuses').optional(),
@@ -157,8 +160,8 @@ export const incidentFilterShape = {
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),
-  minFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at least'),
-  maxFatalities: z.coerce.number().int().min(0).optional().describe('fatalities.best at most'),
+  minFatalities: z.coerce.number().int().min(0).max(maxInt4).optional().describe('fatalities.best at least'),
+  maxFatalities: z.coerce.number().int().min(0).max(maxInt4).optional().describe('fatalities.best at most'),
   contested: queryBool().optional().describe('true or false'),
   tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
     .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),

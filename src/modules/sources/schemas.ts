@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaList, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
-import { languageSchema, text, timestamps } from '../../http/schemas.ts'
+import { languageSchema, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { normaliseUrl } from './url.ts'
 
 export const sourceKinds = ['news_article', 'official_statement', 'social_media', 'report', 'other'] as const
@@ -36,7 +36,7 @@ const urlSchema = z.string().trim().max(2000)
   .refine((u) => normaliseUrl(u) !== null, 'must be an absolute http(s) URL')
   .describe('absolute http(s) URL; unique after normalisation')
 
-const publishedAt = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
+const publishedAt = timestampInput
 
 export const createSourceSchema = z.strictObject({
   url: urlSchema,

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaList, commaUuids, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { asOfParam, languageSchema, text } from '../../http/schemas.ts'
+import { asOfParam, languageSchema, text, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
@@ -43,7 +43,7 @@ export const statementSchema = z.object({
 
 export type StatementView = z.infer<typeof statementSchema>
 
-const timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
+const timestamp = timestampInput
 const ids = z.array(z.uuid()).max(100)
 
 export const createStatementSchema = z.strictObject({

@@ -1,0 +1,108 @@
+import { Writable } from 'node:stream'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { encodeCursor } from '../../src/http/list.ts'
+import { createTestApp, type TestContext } from '../helpers/app.ts'
+import { expectMatchesSpec } from '../helpers/spec.ts'
+import { createActor, createIncident } from '../factories/index.ts'
+
+// Inputs the fuzzer (test/fuzz) once turned into 500s or non-problem answers, pinned down one by one.
+let t: TestContext
+beforeAll(async () => {
+  t = await createTestApp()
+})
+
+async function expect400 (method: 'GET' | 'POST' | 'PATCH', url: string, where: string, path: string, payload?: unknown, contentType = 'application/json') {
+  const res = await t.app.inject({ method, url, headers: { ...t.auth('admin'), ...(payload === undefined ? {} : { 'content-type': contentType }) }, payload: payload as string })
+  const body = res.json()
+  expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(400)
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+  expectMatchesSpec({ status: res.statusCode, headers: res.headers as Record<string, string>, body, text: res.body }, method, url)
+  expect(body.errors[0], res.body).toMatchObject({ in: where, path })
+  return body
+}
+
+describe('text the database cannot store', () => {
+  it('when a body field, query parameter or import line holds U+0000, then 400 naming it', async () => {
+    await expect400('POST', '/v1/actors', 'body', 'name', { name: 'a\u0000b', kind: 'other' })
+    const actor = await createActor(t)
+    await expect400('PATCH', `/v1/actors/${actor.id}`, 'body', 'description', { description: 'x\u0000' })
+    await expect400('GET', '/v1/incidents?q=%00', 'query', 'q')
+    await expect400('GET', '/v1/actors?q=a%00', 'query', 'q')
+    const line = JSON.stringify({ entity: 'actor', ref: 'a', data: { name: 'Nul\u0000', kind: 'other' } })
+    const problem = await expect400('POST', '/v1/import', 'body', 'data.name', line, 'application/x-ndjson')
+    expect(problem.errors[0].line).toBe(1)
+  })
+
+  it('when a string holds a lone UTF-16 surrogate, then 400 instead of a failing insert', async () => {
+    await expect400('POST', '/v1/actors', 'body', 'aliases.0', { name: 'Surrogate', kind: 'other', aliases: ['x\uDFFF'] })
+    await expect400('POST', '/v1/actors', 'body', 'name', { name: 'y\uD800', kind: 'other' })
+  })
+})
+
+describe('values out of the database\'s range', () => {
+  it('when a timestamp falls before year 1 or after 9999 once its offset applies, then 400', async () => {
+    const incident = { type: 'other', title: 'Edge', countryCodes: ['AF'] }
+    for (const occurredAt of ['0000-02-29T00:00:00Z', '0001-01-01T00:00:00+00:01', '9999-12-31T23:59:59-00:01']) {
+      await expect400('POST', '/v1/incidents', 'body', 'occurredAt', { ...incident, occurredAt })
+    }
+    await expect400('POST', '/v1/sources', 'body', 'publishedAt',
+      { url: 'https://edge.example/a', title: 't', publisher: 'p', kind: 'other', language: 'en', publishedAt: '0000-01-01T00:00:00Z' })
+    await expect400('GET', '/v1/incidents?from=0000-01-01', 'query', 'from')
+    await expect400('GET', '/v1/timeline?to=0000-01-01T00:00:00%2B23:59', 'query', 'to')
+    const edges = await t.http().post('/v1/incidents').set(t.auth()).send({ ...incident, occurredAt: '0001-01-01T00:00:00Z', endedAt: '9999-12-31T23:59:59.999Z' })
+    expect(edges.status).toBe(201)
+    expect(edges.body).toMatchObject({ occurredAt: '0001-01-01T00:00:00.000Z', endedAt: '9999-12-31T23:59:59.999Z' })
+  })
+
+  it('when minFatalities or maxFatalities exceed a PostgreSQL integer, then 400', async () => {
+    await expect400('GET', '/v1/incidents?minFatalities=2147483648', 'query', 'minFatalities')
+    await expect400('GET', '/v1/stats/incidents?groupBy=type&maxFatalities=9007199254740991', 'query', 'maxFatalities')
+    expect((await t.http().get('/v1/incidents?maxFatalities=2147483647')).status).toBe(200)
+  })
+})
+
+describe('paths the router cannot decode', () => {
+  it('when the path has malformed percent-encoding or a segment over 200 characters, then 400 problem+json', async () => {
+    for (const url of ['/v1/actors/%E0%A4%A', '/v1/actors/%ED%A0%80', `/v1/incidents/${'x'.repeat(201)}`]) {
+      const res = await t.app.inject({ method: 'GET', url })
+      expect(res.statusCode, url).toBe(400)
+      expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/)
+      expect(res.json()).toMatchObject({ type: '/problems/validation', status: 400, errors: [{ in: 'path' }] })
+    }
+  })
+})
+
+describe('forged cursors', () => {
+  // The HMAC key is in this open source: anyone can sign a cursor, so its contents are validated too.
+  it('when a correctly signed cursor carries values no page ever issued, then 400 on cursor', async () => {
+    await createIncident(t)
+    const id = '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a50'
+    const forged: Array<[string, string]> = [
+      ['/v1/incidents?sort=fatalities', encodeCursor('fatalities', 2 ** 40 + 0.5, id)],
+      ['/v1/incidents', encodeCursor('-occurredAt', 'not a date', id)],
+      ['/v1/incidents', encodeCursor('-occurredAt', '-000001-01-01T00:00:00.000Z', id)],
+      ['/v1/timeline', encodeCursor('-at', '2025-01-01T00:00:00.000Z', 'not-a-uuid')],
+      ['/v1/actors?sort=name', encodeCursor('name', { a: 1 } as unknown as string, id)],
+      ['/v1/keys', encodeCursor('createdAt', [] as unknown as string, id)],
+      ['/v1/changes', encodeCursor('seq', 1.5, id)]
+    ]
+    for (const [url, cursor] of forged) {
+      await expect400('GET', `${url}${url.includes('?') ? '&' : '?'}cursor=${cursor}`, 'query', 'cursor')
+    }
+  })
+})
+
+describe('log injection', () => {
+  it('when a request carries CR/LF in its URL or headers, then the log stays one JSON object per line', async () => {
+    let log = ''
+    const stream = new Writable({ write (chunk, _encoding, done) { log += String(chunk); done() } })
+    const logged = await createTestApp({ logger: { level: 'info', stream } })
+    const forged = '\r\n{"level":60,"msg":"forged"}\n'
+    await logged.app.inject({ method: 'GET', url: `/v1/actors?q=${encodeURIComponent(forged)}` })
+    await logged.app.inject({ method: 'GET', url: `/v1/nowhere${encodeURIComponent(forged)}`, headers: { 'user-agent': 'x\u2028y' } })
+    const lines = log.trimEnd().split('\n')
+    expect(lines.length).toBeGreaterThan(3)
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
+    expect(lines.map((l) => JSON.parse(l).msg)).not.toContain('forged')
+  })
+})
