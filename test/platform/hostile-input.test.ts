@@ -93,16 +93,17 @@ describe('forged cursors', () => {
 })
 
 describe('log injection', () => {
-  it('when a request carries CR/LF in its URL or headers, then the log stays one JSON object per line', async () => {
+  it('when decoded request input carrying CR/LF is logged, then the log stays one JSON object per line', async () => {
     let log = ''
     const stream = new Writable({ write (chunk, _encoding, done) { log += String(chunk); done() } })
     const logged = await createTestApp({ logger: { level: 'info', stream } })
     const forged = '\r\n{"level":60,"msg":"forged"}\n'
-    await logged.app.inject({ method: 'GET', url: `/v1/actors?q=${encodeURIComponent(forged)}` })
-    await logged.app.inject({ method: 'GET', url: `/v1/nowhere${encodeURIComponent(forged)}`, headers: { 'user-agent': 'x\u2028y' } })
+    // An unknown parameter's decoded name ends up in the problem detail, which is logged.
+    const res = await logged.app.inject({ method: 'GET', url: `/v1/actors?${encodeURIComponent(forged)}=1` })
+    expect(res.statusCode).toBe(400)
     const lines = log.trimEnd().split('\n')
-    expect(lines.length).toBeGreaterThan(3)
-    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
-    expect(lines.map((l) => JSON.parse(l).msg)).not.toContain('forged')
+    const records = lines.map((line) => JSON.parse(line))
+    expect(records.some((r) => typeof r.detail === 'string' && r.detail.includes(forged)), log).toBe(true)
+    expect(records.map((r) => r.msg)).not.toContain('forged')
   })
 })
