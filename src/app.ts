@@ -73,8 +73,13 @@ export async function buildApp (opts: AppOptions) {
     },
     logController: new RequestLog(),
     ...serverLimits(limits),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A client's X-Request-Id is kept (so its logs and ours correlate) only when it looks like an id;
+    // anything longer or odder would be echoed into every log line and answer, so it gets a UUID.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID()
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors
   })

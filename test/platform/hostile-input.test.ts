@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.ts'
 import { encodeCursor } from '../../src/http/list.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -61,6 +62,24 @@ describe('values out of the database\'s range', () => {
   })
 })
 
+describe('hostile JSON', () => {
+  it('when a body carries __proto__ or constructor.prototype, then 400 and nothing is polluted', async () => {
+    for (const payload of ['{"name":"P","kind":"other","__proto__":{"admin":true}}', '{"name":"C","kind":"other","constructor":{"prototype":{"admin":true}}}']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/actors', headers: { ...t.auth(), 'content-type': 'application/json' }, payload })
+      expect(res.statusCode, payload).toBe(400)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
+    expect(({} as Record<string, unknown>).admin).toBeUndefined()
+  })
+
+  it('when a body nests 100,000 levels deep, then 400 without a stack overflow', async () => {
+    const deep = `{"name":"Deep","kind":"other","aliases":${'['.repeat(100_000)}${']'.repeat(100_000)}}`
+    await expect400('POST', '/v1/actors', 'body', 'aliases.0', deep)
+    const line = `{"entity":"actor","data":{"name":"Deep","kind":"other","aliases":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`
+    await expect400('POST', '/v1/import', 'body', 'data.aliases.0', line, 'application/x-ndjson')
+  })
+})
+
 describe('paths the router cannot decode', () => {
   it('when the path has malformed percent-encoding or a segment over 200 characters, then 400 problem+json', async () => {
     for (const url of ['/v1/actors/%E0%A4%A', '/v1/actors/%ED%A0%80', `/v1/incidents/${'x'.repeat(201)}`]) {
@@ -105,5 +124,38 @@ describe('log injection', () => {
     const records = lines.map((line) => JSON.parse(line))
     expect(records.some((r) => typeof r.detail === 'string' && r.detail.includes(forged)), log).toBe(true)
     expect(records.map((r) => r.msg)).not.toContain('forged')
+  })
+})
+
+describe('request ids', () => {
+  it('when the client sends an X-Request-Id that looks like an id, then it is echoed; anything else is replaced by a UUID', async () => {
+    const echoed = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'newsroom-42:retry.1' } })
+    expect(echoed.headers['x-request-id']).toBe('newsroom-42:retry.1')
+    for (const given of ['x'.repeat(129), 'a b', '{"level":60}', 'id\u00e9']) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/actors?bad=1', headers: { 'x-request-id': given } })
+      expect(res.headers['x-request-id'], given).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      expect(res.json().requestId).toBe(res.headers['x-request-id'])
+    }
+  })
+})
+
+describe('unexpected failures', () => {
+  it('when a handler fails unexpectedly, then 500 problem+json that names no internals, and the log keeps the error', async () => {
+    let log = ''
+    const stream = new Writable({ write (chunk, _encoding, done) { log += String(chunk); done() } })
+    const app = await buildApp({ databaseUrl: t.databaseUrl, logger: { level: 'error', stream }, rateLimitPerMinute: 1_000_000 })
+    // The production app plus one failing route, as a bug in any handler would fail.
+    app.get('/v1/failing', async () => { throw new Error('column "hash" of relation "api_keys" in /srv/src/secret.ts:42') })
+    await app.ready()
+    try {
+      const res = await app.inject({ method: 'GET', url: '/v1/failing' })
+      expect(res.statusCode).toBe(500)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json()).toMatchObject({ type: '/problems/internal', detail: 'An unexpected error occurred' })
+      expect(res.body).not.toMatch(/api_keys|secret\.ts|hash|at /)
+      expect(log).toContain('api_keys')
+    } finally {
+      await app.close()
+    }
   })
 })
