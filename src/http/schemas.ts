@@ -23,5 +23,6 @@ export const asOfParam = instantSchema.optional()
 
 /** A timestamp in a request body; stored as given, answered in UTC. */
 export const timestampInput = z.iso.datetime({ offset: true })
-  .refine((s) => inInstantRange(new Date(s)), instantRangeMessage)
+  // zod runs this check on malformed strings too; those already have their error.
+  .refine((s) => Number.isNaN(Date.parse(s)) || inInstantRange(new Date(s)), instantRangeMessage)
   .describe('RFC 3339 timestamp')
