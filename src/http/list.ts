@@ -118,7 +118,10 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec): { v
   // strictly as any other input before they reach SQL.
   const [, raw, id] = parsed as [string, unknown, string]
   if (!uuidSchema.safeParse(id).success) throw badCursor()
-  if (raw === null) return { value: null, id }
+  if (raw === null) {
+    if (!spec.nullable) throw badCursor()
+    return { value: null, id }
+  }
   if (spec.kind === 'date') {
     if (typeof raw !== 'string' || !isoInstant.test(raw) || Number.isNaN(Date.parse(raw))) throw badCursor()
     return { value: new Date(raw), id }

@@ -103,7 +103,9 @@ describe('forged cursors', () => {
       ['/v1/timeline', encodeCursor('-at', '2025-01-01T00:00:00.000Z', 'not-a-uuid')],
       ['/v1/actors?sort=name', encodeCursor('name', { a: 1 } as unknown as string, id)],
       ['/v1/keys', encodeCursor('createdAt', [] as unknown as string, id)],
-      ['/v1/changes', encodeCursor('seq', 1.5, id)]
+      ['/v1/changes', encodeCursor('seq', 1.5, id)],
+      ['/v1/changes', encodeCursor('seq', null, id)],
+      [`/v1/incidents/${id}/revisions`, encodeCursor('revisions', null, id)]
     ]
     for (const [url, cursor] of forged) {
       await expect400('GET', `${url}${url.includes('?') ? '&' : '?'}cursor=${cursor}`, 'query', 'cursor')
