@@ -80,17 +80,6 @@ describe('hostile JSON', () => {
   })
 })
 
-describe('paths the router cannot decode', () => {
-  it('when the path has malformed percent-encoding or a segment over 200 characters, then 400 problem+json', async () => {
-    for (const url of ['/v1/actors/%E0%A4%A', '/v1/actors/%ED%A0%80', `/v1/incidents/${'x'.repeat(201)}`]) {
-      const res = await t.app.inject({ method: 'GET', url })
-      expect(res.statusCode, url).toBe(400)
-      expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/)
-      expect(res.json()).toMatchObject({ type: '/problems/validation', status: 400, errors: [{ in: 'path' }] })
-    }
-  })
-})
-
 describe('forged cursors', () => {
   // The HMAC key is in this open source: anyone can sign a cursor, so its contents are validated too.
   it('when a correctly signed cursor carries values no page ever issued, then 400 on cursor', async () => {
