@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { encodeCursor } from '../../src/http/list.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
-import { expectMatchesSpec } from '../helpers/spec.ts'
+import { expectMatchesSpec, spec, specViolation } from '../helpers/spec.ts'
 import { createActor, createIncident } from '../factories/index.ts'
 
 // Inputs the fuzzer (test/fuzz) once turned into 500s or non-problem answers, pinned down one by one.
@@ -77,6 +77,20 @@ describe('hostile JSON', () => {
     await expect400('POST', '/v1/actors', 'body', 'aliases.0', deep)
     const line = `{"entity":"actor","data":{"name":"Deep","kind":"other","aliases":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`
     await expect400('POST', '/v1/import', 'body', 'data.aliases.0', line, 'application/x-ndjson')
+  })
+})
+
+describe('over-long request targets', () => {
+  it('when any operation of the spec gets a target over 8192 characters, then its documented 414 problem', async () => {
+    for (const [template, methods] of Object.entries<Record<string, unknown>>(spec.paths)) {
+      for (const method of Object.keys(methods)) {
+        const url = `${template.replace(/\{[^}]+\}/g, '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a50')}?q=${'x'.repeat(8192)}`
+        const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: t.auth('admin') })
+        const answer = { status: res.statusCode, headers: res.headers as Record<string, string>, body: res.json(), text: res.body }
+        expect(res.statusCode, `${method} ${template}`).toBe(414)
+        expect(specViolation(answer, method, template), `${method} ${template}`).toBeNull()
+      }
+    }
   })
 })
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { problems } from '../../http/responses.ts'
 
 export default async function metricsRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -14,7 +15,9 @@ export default async function metricsRoutes (app: FastifyInstance) {
         'Never rate limited or shed under load.',
       tags: ['Operations'],
       response: {
-        200: { description: 'the metrics in Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } }
+        200: { description: 'the metrics in Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+        // The request-target limit applies to every route.
+        414: problems()[414]
       }
     }
   }, async (_request, reply) => reply.type(app.metrics.contentType).send(await app.metrics.metrics()))
