@@ -87,7 +87,7 @@ export default fp<Pick<Limits, 'urlLength' | 'requestTimeoutMs'>>(async (app, op
       { instance: `${request.url.slice(0, 200)}…` })
   })
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
     const { 'content-length': length, 'transfer-encoding': encoding } = request.headers
     if ((length === undefined || length === '0') && encoding === undefined) return payload
     const guarded = new PassThrough()
@@ -96,7 +96,12 @@ export default fp<Pick<Limits, 'urlLength' | 'requestTimeoutMs'>>(async (app, op
       payload.unpipe(guarded)
       guarded.destroy(bodyTimeout())
     }, opts.requestTimeoutMs)
-    payload.once('close', () => clearTimeout(timer))
+    // Once the body is read, or the answer went out without reading it (a 415, a GET with a body),
+    // nobody listens for the 408 any more: an error then would be uncaught.
+    const done = () => clearTimeout(timer)
+    payload.once('close', done)
+    guarded.once('end', done)
+    reply.raw.once('finish', done)
     payload.once('error', (err) => {
       clearTimeout(timer)
       guarded.destroy(err)

@@ -164,3 +164,21 @@ describe('unexpected failures', () => {
     }
   })
 })
+
+describe('unread bodies', () => {
+  it('when an answer goes out without reading the body (415, a GET with a body), then no 408 fires later, uncaught', async () => {
+    const uncaught: unknown[] = []
+    const record = (err: unknown) => uncaught.push(err)
+    process.on('uncaughtException', record)
+    const quick = await createTestApp({ limits: { requestTimeoutMs: 100 } })
+    try {
+      const refused = await quick.app.inject({ method: 'POST', url: '/v1/actors', headers: { ...quick.auth(), 'content-type': 'text/plain' }, payload: 'hello' })
+      expect(refused.statusCode).toBe(415)
+      await quick.app.inject({ method: 'GET', url: '/v1/actors', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' })
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      expect(uncaught).toEqual([])
+    } finally {
+      process.off('uncaughtException', record)
+    }
+  })
+})
