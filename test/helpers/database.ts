@@ -33,3 +33,20 @@ export async function createTestDatabase (): Promise<{ url: string, drop: () => 
     drop: () => withAdmin(async (c) => { await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
   }
 }
+
+/** The SQL text of every round trip any pg client makes while fn runs (Prisma's adapter and raw pool queries alike). */
+export async function recordQueries (fn: () => Promise<unknown>): Promise<string[]> {
+  const original = pg.Client.prototype.query
+  const sent: string[] = []
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string } | undefined
+    sent.push(typeof q === 'string' ? q : q?.text ?? '')
+    return (original as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof original
+  try {
+    await fn()
+  } finally {
+    pg.Client.prototype.query = original
+  }
+  return sent
+}

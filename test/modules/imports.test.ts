@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
+import { recordQueries } from '../helpers/database.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -63,21 +63,7 @@ function bigStory (n: number, tag: string) {
   return ndjson(...lines.reverse())
 }
 
-/** Every SQL round trip any pg client makes while fn runs (Prisma's adapter and the import's own connection alike). */
-async function countQueries (fn: () => Promise<unknown>) {
-  const original = pg.Client.prototype.query
-  let n = 0
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    n++
-    return (original as (...a: unknown[]) => unknown).apply(this, args)
-  } as typeof original
-  try {
-    await fn()
-  } finally {
-    pg.Client.prototype.query = original
-  }
-  return n
-}
+const countQueries = async (fn: () => Promise<unknown>) => (await recordQueries(fn)).length
 
 // A small story whose lines come in an awkward order: the statement first, its speaker last.
 const story = () => ndjson(

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import { recordQueries } from '../helpers/database.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -241,21 +241,10 @@ describe('include', () => {
   })
 
   it('costs the same number of queries for a page of 2 and a page of 8', async () => {
-    const counted = async (limit: number) => {
-      const original = pg.Client.prototype.query
-      let n = 0
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        n++
-        return (original as (...a: unknown[]) => unknown).apply(this, args)
-      } as typeof original
-      try {
-        const res = await get(`/v1/incidents?limit=${limit}&include=actors,casualties,sources`)
-        expect(res.body.data).toHaveLength(limit)
-      } finally {
-        pg.Client.prototype.query = original
-      }
-      return n
-    }
+    const counted = async (limit: number) => (await recordQueries(async () => {
+      const res = await get(`/v1/incidents?limit=${limit}&include=actors,casualties,sources`)
+      expect(res.body.data).toHaveLength(limit)
+    })).length
     const small = await counted(2)
     const large = await counted(8)
     expect(large).toBe(small)

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import { recordQueries } from '../helpers/database.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -167,31 +167,22 @@ describe('GET /v1/stats/incidents', () => {
   })
 
   it('when the same stats are asked again, then they come from the cache until a write lands, and the write shows at once', async () => {
-    const sent: string[] = []
-    const original = pg.Client.prototype.query
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const q = args[0] as string | { text: string }
-      sent.push(typeof q === 'string' ? q : q.text)
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
-    } as typeof original
-    const groupings = () => sent.filter((q) => q.includes('GROUP BY')).length
-    try {
-      const before = await stats('groupBy=type&country=AF')
-      const computed = groupings()
-      expect(computed).toBe(1)
-      expect(await stats('groupBy=type&country=AF')).toEqual(before)
-      expect(groupings()).toBe(computed)
-      // Another query is another entry.
-      await stats('groupBy=type&country=PK')
-      expect(groupings()).toBe(computed + 1)
-      await createIncident(t, { type: 'airstrike', title: 'Another strike', occurredAt: '2025-10-20T10:00:00Z', countryCodes: ['AF'] })
-      const after = await stats('groupBy=type&country=AF')
-      expect(groupings()).toBe(computed + 2)
-      const count = (body: { data: Array<{ type: string, count: number }> }) => body.data.find((r) => r.type === 'airstrike')!.count
-      expect(count(after)).toBe(count(before) + 1)
-    } finally {
-      pg.Client.prototype.query = original
+    // How many group-bys PostgreSQL ran to answer the query, and the answer.
+    const asked = async (query: string) => {
+      let body: { data: Array<{ type: string, count: number }> } | undefined
+      const sent = await recordQueries(async () => { body = await stats(query) })
+      return { body: body!, groupings: sent.filter((q) => q.includes('GROUP BY')).length }
     }
+    const before = await asked('groupBy=type&country=AF')
+    expect(before.groupings).toBe(1)
+    expect(await asked('groupBy=type&country=AF')).toEqual({ body: before.body, groupings: 0 })
+    // Another query is another entry.
+    expect((await asked('groupBy=type&country=PK')).groupings).toBe(1)
+    await createIncident(t, { type: 'airstrike', title: 'Another strike', occurredAt: '2025-10-20T10:00:00Z', countryCodes: ['AF'] })
+    const after = await asked('groupBy=type&country=AF')
+    expect(after.groupings).toBe(1)
+    const count = (body: { data: Array<{ type: string, count: number }> }) => body.data.find((r) => r.type === 'airstrike')!.count
+    expect(count(after.body)).toBe(count(before.body) + 1)
   })
 
   it.each([

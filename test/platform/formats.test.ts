@@ -1,5 +1,5 @@
 import http from 'node:http'
-import pg from 'pg'
+import { recordQueries } from '../helpers/database.ts'
 import { uuidv7 } from 'uuidv7'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
@@ -121,13 +121,7 @@ describe('streaming', () => {
     await new Promise<void>((resolve) => t.app.server.listening ? resolve() : t.app.listen({ port: 0, host: '127.0.0.1' }).then(() => resolve()))
     const { port } = t.app.server.address() as { port: number }
 
-    const original = pg.Client.prototype.query
-    let queries = 0
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      queries++
-      return (original as (...a: unknown[]) => unknown).apply(this, args)
-    } as typeof original
-    try {
+    const queries = (await recordQueries(async () => {
       await new Promise<void>((resolve, reject) => {
         const req = http.get({ host: '127.0.0.1', port, path: '/v1/incidents?tag=many&format=ndjson' }, (res) => {
           res.once('data', () => {
@@ -138,9 +132,7 @@ describe('streaming', () => {
         req.on('error', (err) => (err.message.includes('aborted') || err.message.includes('socket hang up') ? resolve() : reject(err)))
       })
       await new Promise((resolve) => setTimeout(resolve, 1500))
-    } finally {
-      pg.Client.prototype.query = original
-    }
+    })).length
     // 20 batches would run to the end; a stopped export ran only the first few.
     expect(queries).toBeLessThan(20)
     expect(t.app.pool.totalCount - t.app.pool.idleCount).toBe(0)
