@@ -7,7 +7,7 @@ import { notFound, validationProblem, type FieldError } from '../../http/problem
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { keysetSql } from '../../db/keyset.ts'
+import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -16,7 +16,7 @@ import { loadSourceViews } from '../sources/repository.ts'
 import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
 import { loadIncidentStatements } from '../statements/repository.ts'
 import { acledCrosswalk } from './acled.ts'
-import { incidentConditions, whereClause } from './filters.ts'
+import { incidentConditions } from './filters.ts'
 import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, PatchIncident, incidentIncludes } from './schemas.ts'
 
 export type IncidentRow = Incident & { actors: Array<Pick<IncidentActor, 'actorId' | 'role'>>, sources: Array<Pick<IncidentSource, 'sourceId'>> }
@@ -212,27 +212,26 @@ export async function getIncident (pool: pg.Pool, id: string) {
   return row
 }
 
-/** One page in the list's keyset order, plus the exact total when asked. */
+/**
+ * One page in the list's keyset order, plus the exact total when asked. `bulk` (exports) reads the
+ * links for the whole batch at once instead of per row.
+ */
 export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean },
   opts: { bulk?: boolean } = {}) {
   const spec = sortSpec(q.sort, sortFields)
-  const conditions = incidentConditions(q as IncidentFilters)
-  const filtered = [...conditions]
-  if (q.cursor) filtered.push(keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`i.id`, spec, decodeCursor(q.cursor, q.sort, spec)))
-  const col = sortColumns[spec.field as keyof typeof sortColumns]
-  const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
-  const nulls = spec.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty
-  const order = Prisma.sql`ORDER BY ${col} ${dir} ${nulls}, i.id ${dir} LIMIT ${q.limit + 1}`
-  const [rows, total] = await Promise.all([
-    opts.bulk
-      ? rawRows<Incident>(pool, Prisma.sql`SELECT ${modelColumns('i', incidentFields)} FROM incidents i ${whereClause(filtered)} ${order}`)
-        .then((plain) => withLinks(pool, plain))
-      : rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i ${whereClause(filtered)} ${order}`),
-    q.includeTotal
-      ? rawRows<{ n: number }>(pool, Prisma.sql`SELECT count(*)::int AS n FROM incidents i ${whereClause(conditions)}`).then((r) => r[0].n)
-      : Promise.resolve(undefined)
-  ])
-  return { rows, total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
+  const page = await keysetPage<Incident>(pool, {
+    select: opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql,
+    from: Prisma.sql`incidents i`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`i.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: incidentConditions(q as IncidentFilters),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  const rows = opts.bulk ? await withLinks(pool, page.rows) : page.rows as IncidentRow[]
+  return { rows, total: page.total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
 }
 
 export function createIncidentRepository (db: Db) {

@@ -7,14 +7,13 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { keysetSql } from '../../db/keyset.ts'
+import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
-import { whereClause } from '../incidents/filters.ts'
 import { expandIncidents, loadIncidentRows } from '../incidents/repository.ts'
 import { statementConditions } from './filters.ts'
 import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
@@ -183,7 +182,7 @@ export function statementColumns (input: StatementInput) {
 }
 
 export async function getStatement (pool: pg.Pool, id: string) {
-  const [row] = await rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ${id}::uuid AND s.deleted_at IS NULL`)
+  const [row] = await loadStatementRows(pool, [id])
   if (!row) throw notFound('Statement', id)
   return row
 }
@@ -191,17 +190,17 @@ export async function getStatement (pool: pg.Pool, id: string) {
 /** One page in the list's keyset order, plus the exact total when asked. */
 export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery, 'include' | 'format'>) {
   const spec = sortSpec(q.sort, sortFields)
-  const conditions = statementConditions(q as StatementFilters)
-  const filtered = q.cursor ? [...conditions, keysetSql(sortColumns[spec.field as keyof typeof sortColumns], Prisma.sql`s.id`, spec, decodeCursor(q.cursor, q.sort, spec))] : conditions
-  const col = sortColumns[spec.field as keyof typeof sortColumns]
-  const dir = spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
-  const [rows, total] = await Promise.all([
-    rawRows<StatementRow>(pool, Prisma.sql`
-      SELECT ${statementRowSql} FROM statements s ${whereClause(filtered)} ORDER BY ${col} ${dir}, s.id ${dir} LIMIT ${q.limit + 1}`),
-    q.includeTotal
-      ? rawRows<{ n: number }>(pool, Prisma.sql`SELECT count(*)::int AS n FROM statements s ${whereClause(conditions)}`).then((r) => r[0].n)
-      : Promise.resolve(undefined)
-  ])
+  const { rows, total } = await keysetPage<StatementRow>(pool, {
+    select: statementRowSql,
+    from: Prisma.sql`statements s`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`s.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: statementConditions(q as StatementFilters),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
   const cursorOf = (row: Statement) => encodeCursor(q.sort, iso(spec.field === 'updatedAt' ? row.updatedAt : row.statedAt), row.id)
   return { rows, total, cursorOf }
 }
