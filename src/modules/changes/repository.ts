@@ -30,13 +30,9 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
     await tx.$executeRaw(changeLogLockSql)
     locked.add(tx)
   }
-  const [{ seq }] = await tx.$queryRaw<Array<{ seq: bigint }>>`
-    INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
-    VALUES (${c.entity}, ${c.id}::uuid, ${c.action}::"ChangeAction", ${c.version}, ${c.before === null ? null : JSON.stringify(c.before)}::jsonb,
-      ${c.after === null ? null : JSON.stringify(c.after)}::jsonb, ${c.keyName})
-    RETURNING seq`
-  // Delivered at commit (and not at all on rollback) to every API process listening.
-  await tx.$executeRaw`SELECT pg_notify(${CHANGE_CHANNEL}, ${String(seq)})`
+  // The same statement as a bulk import's, for a batch of one: the insert and its notification
+  // (delivered at commit, and not at all on rollback, to every API process listening) in one round trip.
+  await tx.$executeRaw(insertChangesSql([c]))
 }
 
 /**
