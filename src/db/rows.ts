@@ -13,12 +13,12 @@ export function modelColumns (alias: string, fields: readonly string[]): Prisma.
 }
 
 /**
- * Runs a Prisma.sql query straight on the pg pool. Hot read paths use this: one round trip per
+ * Runs a Prisma.sql query straight on the pg pool (or one client of it, inside a transaction). Hot read paths use this: one round trip per
  * page with no ORM layer in between (issue 7 measured the ORM path at ~5x the CPU per row).
  * Unnamed statements, so PostgreSQL plans each with its parameters (a generic plan for a named
  * statement made list queries slower).
  */
-export async function rawRows<T> (pool: pg.Pool, sql: Prisma.Sql): Promise<T[]> {
-  const result = await pool.query({ text: sql.text, values: sql.values as unknown[] })
+export async function rawRows<T> (db: pg.Pool | pg.ClientBase, sql: Prisma.Sql): Promise<T[]> {
+  const result = await db.query({ text: sql.text, values: sql.values as unknown[] })
   return result.rows as T[]
 }

@@ -12,7 +12,7 @@ import type { CreateCasualty } from '../casualties/schemas.ts'
 import type { CreateStatement } from '../statements/schemas.ts'
 import type { KilledReport } from '../casualties/rollup.ts'
 import type { Line } from './lines.ts'
-import { query } from './sql.ts'
+import { rawRows } from '../../db/rows.ts'
 
 export type ReportLine = CreateCasualty & { incidentId: string }
 
@@ -74,10 +74,10 @@ const lockedIncidents = (ids: string[]) =>
 
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
-  const [{ now }] = await query<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
+  const [{ now }] = await rawRows<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
   // Locked first, so that their reports and denials, read below, cannot change before commit.
   const touched = touchedIncidents(lines, inFile)
-  const incidents = touched.length === 0 ? [] : await query<IncidentRow>(client, lockedIncidents(touched))
+  const incidents = touched.length === 0 ? [] : await rawRows<IncidentRow>(client, lockedIncidents(touched))
   const lockedIds = incidents.map((i) => i.id)
 
   const wanted = Object.fromEntries(referencedKinds.map((k) => [k, new Set<string>()])) as Record<Referenced, Set<string>>
@@ -85,14 +85,14 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   const live = {} as Facts['live']
   for (const kind of referencedKinds) {
     const ids = [...wanted[kind]]
-    const rows = ids.length === 0 ? [] : await query<LiveRow>(client, liveSql(kind, ids))
+    const rows = ids.length === 0 ? [] : await rawRows<LiveRow>(client, liveSql(kind, ids))
     live[kind] = new Map(rows.map((r) => [r.id, r.merged]))
   }
 
   const names = [...new Set(lines.filter((l) => l.entity === 'actor').flatMap((l) => [actorOf(l).name, ...actorOf(l).aliases]))]
   const nameRows = names.length === 0
     ? []
-    : await query<{ name: string, key: string, id: string | null, holder: string | null, held: string | null }>(client, Prisma.sql`
+    : await rawRows<{ name: string, key: string, id: string | null, holder: string | null, held: string | null }>(client, Prisma.sql`
       SELECT x.name, sitrep_name_key(x.name) AS key, h.id, h.holder, h.held
       FROM unnest(${names}::text[]) AS x(name)
       LEFT JOIN LATERAL (SELECT a.id::text, a.name AS holder, n.name AS held FROM actor_names n JOIN actors a ON a.id = n.actor_id
@@ -101,15 +101,15 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   const urls = [...new Set(lines.filter((l) => l.entity === 'source').map((l) => normaliseUrl(sourceOf(l).url)!))]
   const urlRows = urls.length === 0
     ? []
-    : await query<{ id: string, url: string }>(client, Prisma.sql`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`)
+    : await rawRows<{ id: string, url: string }>(client, Prisma.sql`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`)
 
   let reports: ExistingReport[] = []
   let denied: Array<{ id: string }> = []
   if (lockedIds.length > 0) {
-    reports = await query<ExistingReport>(client, Prisma.sql`
+    reports = await rawRows<ExistingReport>(client, Prisma.sql`
       SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", category::text, min, max, qualifier::text AS qualifier
       FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`)
-    denied = await query<{ id: string }>(client, Prisma.sql`
+    denied = await rawRows<{ id: string }>(client, Prisma.sql`
       SELECT DISTINCT si.incident_id::text AS id FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
       WHERE si.incident_id = ANY(${lockedIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
   }

@@ -1,11 +1,6 @@
 import type pg from 'pg'
 import type { Prisma } from '../../generated/prisma/client.ts'
-
-/** Runs a Prisma.sql query on the import's own connection (inside its transaction). */
-export async function query<T> (client: pg.ClientBase, sql: Prisma.Sql): Promise<T[]> {
-  const result = await client.query({ text: sql.text, values: sql.values as unknown[] })
-  return result.rows as T[]
-}
+import { rawRows } from '../../db/rows.ts'
 
 /** A statement built only when its turn comes near (its JSON can be large), and what to do once it ran. */
 export interface Write { build: () => Prisma.Sql, done?: () => void }
@@ -18,7 +13,7 @@ export interface Write { build: () => Prisma.Sql, done?: () => void }
 export async function runWrites (client: pg.ClientBase, writes: Write[]) {
   let next = writes[0]?.build()
   for (let i = 0; i < writes.length; i++) {
-    const running = query(client, next!)
+    const running = rawRows(client, next!)
     next = writes[i + 1]?.build()
     await running
     writes[i].done?.()
