@@ -7,7 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import type { ChangeOptions } from '../../db/transaction.ts'
+import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
@@ -152,7 +152,7 @@ export function createActorRepository (db: Db) {
       return row
     },
 
-    merge: (id: string, into: string, keyName: string | null) => db.$transaction((tx) => mergeActor(tx, id, into, keyName)),
+    merge: (id: string, into: string, keyName: string | null) => writeTransaction(db, (tx) => mergeActor(tx, id, into, keyName)),
 
     async list (q: ActorListQuery) {
       const spec = sortSpec(q.sort, sortFields)
@@ -176,7 +176,7 @@ export function createActorRepository (db: Db) {
 
     async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => db.$transaction(async (tx) => {
+      return withNameCheck(names, null, () => writeTransaction(db, async (tx) => {
         await assertParent(tx, input.parentId, null)
         await assertNamesFree(tx, names, null)
         const row = await tx.actor.create({
@@ -189,7 +189,7 @@ export function createActorRepository (db: Db) {
 
     async patch (id: string, patch: PatchActor, keyName: string | null, opts: ChangeOptions = {}) {
       const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
-      return withNameCheck(names, id, () => db.$transaction(async (tx) => {
+      return withNameCheck(names, id, () => writeTransaction(db, async (tx) => {
         await lockLive(tx, 'actor', id)
         const current = await liveUnmerged(tx, id)
         opts.expect?.(current.version)
@@ -216,7 +216,7 @@ export function createActorRepository (db: Db) {
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await lockLive(tx, 'actor', id)
         const current = await liveUnmerged(tx, id)
         opts.expect?.(current.version)

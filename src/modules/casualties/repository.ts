@@ -8,7 +8,7 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import type { ChangeOptions } from '../../db/transaction.ts'
+import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
@@ -116,7 +116,7 @@ export function createCasualtyRepository (db: Db) {
     },
 
     async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
         await validateReport(tx, incidentId, input, null)
         const id = uuidv7()
@@ -130,7 +130,7 @@ export function createCasualtyRepository (db: Db) {
     },
 
     async patch (id: string, patch: PatchCasualty, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const current = await lockReport(tx, id)
         opts.expect?.(current.version)
         const before = toCasualtyReport(current)
@@ -163,7 +163,7 @@ export function createCasualtyRepository (db: Db) {
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const current = await lockReport(tx, id)
         opts.expect?.(current.version)
         const row = await tx.casualtyReport.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })

@@ -9,7 +9,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import type { ChangeOptions } from '../../db/transaction.ts'
+import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -238,7 +238,7 @@ export function createIncidentRepository (db: Db) {
   return {
     async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await validateIncident(tx, input)
         const id = uuidv7()
         await tx.incident.create({ data: { id, ...incidentColumns(input) } })
@@ -250,7 +250,7 @@ export function createIncidentRepository (db: Db) {
     },
 
     async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
         opts.expect?.(current.version)
@@ -285,7 +285,7 @@ export function createIncidentRepository (db: Db) {
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
         opts.expect?.(current.version)

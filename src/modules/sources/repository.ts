@@ -7,7 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
-import type { ChangeOptions } from '../../db/transaction.ts'
+import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
@@ -100,7 +100,7 @@ export function createSourceRepository (db: Db) {
 
     async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => db.$transaction(async (tx) => {
+      return withUrlCheck(url, null, () => writeTransaction(db, async (tx) => {
         await assertUrlFree(tx, url, null)
         const row = await tx.source.create({
           data: { ...sourceColumns(input, url), id: uuidv7() }
@@ -112,7 +112,7 @@ export function createSourceRepository (db: Db) {
 
     async patch (id: string, patch: PatchSource, keyName: string | null, opts: ChangeOptions = {}) {
       const url = patch.url === undefined ? undefined : normaliseUrl(patch.url) as string
-      return withUrlCheck(url, id, () => db.$transaction(async (tx) => {
+      return withUrlCheck(url, id, () => writeTransaction(db, async (tx) => {
         await lockLive(tx, 'source', id)
         const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
         if (!current) throw notFound('Source', id)
@@ -135,7 +135,7 @@ export function createSourceRepository (db: Db) {
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await lockLive(tx, 'source', id)
         const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
         if (!current) throw notFound('Source', id)

@@ -9,7 +9,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
-import type { ChangeOptions } from '../../db/transaction.ts'
+import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
@@ -208,7 +208,7 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
 export function createStatementRepository (db: Db) {
   return {
     async create (input: CreateStatement, keyName: string | null) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         await validateStatement(tx, input, null)
         const id = uuidv7()
         await tx.statement.create({ data: { id, ...statementColumns(input) } })
@@ -223,7 +223,7 @@ export function createStatementRepository (db: Db) {
     },
 
     async patch (id: string, patch: PatchStatement, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
         const before = toStatement(await findStatement(tx, id))
         opts.expect?.(before.version)
@@ -257,7 +257,7 @@ export function createStatementRepository (db: Db) {
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return db.$transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
         opts.expect?.((await findStatement(tx, id)).version)
         const responses = await tx.statement.findMany({ where: { respondsToId: id, deletedAt: null }, select: { id: true }, take: 20 })
