@@ -1,10 +1,14 @@
 import { Prisma } from '../generated/prisma/client.ts'
-import type { DbOrTx } from '../plugins/database.ts'
+import type { Tx } from '../plugins/database.ts'
 import { validationProblem, type FieldError } from '../http/problems.ts'
+import { lockAllLive, lockOrder } from './locks.ts'
 
 const tables = { actor: Prisma.sql`actors`, source: Prisma.sql`sources`, incident: Prisma.sql`incidents`, statement: Prisma.sql`statements` }
 export type Referenced = keyof typeof tables
+/** The order errors are listed in. */
 export const referencedKinds = Object.keys(tables) as Referenced[]
+/** The order references are locked in: the global lock order (src/db/locks.ts). */
+export const referenceLockOrder = lockOrder.filter((k): k is Referenced => k in tables)
 
 export interface Reference { kind: Referenced, id: string, path: string }
 
@@ -13,16 +17,15 @@ export type LiveLookup = (kind: Referenced, id: string) => string | null | undef
 
 export interface LiveRow { id: string, merged: string | null }
 
-/** The live records among these ids, each with the actor it was merged into (null for other kinds). */
+/**
+ * The live records among these ids, each with the actor it was merged into (null for other kinds),
+ * locked FOR SHARE in id order until commit: a concurrent delete or merge (FOR UPDATE) of one of
+ * them waits for this write, or this write waits for it and then no longer finds it live.
+ */
 export function liveSql (kind: Referenced, ids: string[]): Prisma.Sql {
   const merged = kind === 'actor' ? Prisma.sql`merged_into_id::text` : Prisma.sql`NULL::text`
-  return Prisma.sql`SELECT id::text, ${merged} AS merged FROM ${tables[kind]} WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`
-}
-
-async function findLive (db: DbOrTx, kind: Referenced, ids: string[]): Promise<Map<string, string | null>> {
-  if (ids.length === 0) return new Map()
-  const live = await db.$queryRaw<LiveRow[]>(liveSql(kind, ids))
-  return new Map(live.map((r) => [r.id, r.merged]))
+  return Prisma.sql`SELECT id::text, ${merged} AS merged FROM ${tables[kind]} WHERE id = ANY(${[...new Set(ids)].sort()}::uuid[]) AND deleted_at IS NULL
+    ORDER BY id FOR SHARE`
 }
 
 /** Every reference (by body path) that is not a live record, kind by kind. */
@@ -40,10 +43,27 @@ export function referenceErrors (refs: Reference[], live: LiveLookup): FieldErro
   return errors
 }
 
-/** Throws one 400 naming every reference (by body path) that is not a live record. */
-export async function assertReferencesExist (db: DbOrTx, refs: Reference[]) {
+export interface ReferenceOptions {
+  /**
+   * Rows the caller will also write (a denial's incidents, whose roll-up it refreshes): locked FOR
+   * UPDATE at their table's turn, before that table's shared locks, so no writer ever holds a
+   * shared lock it later needs to upgrade (two such writers would deadlock).
+   */
+  forUpdate?: Partial<Record<Referenced, string[]>>
+}
+
+/**
+ * Locks what the references name, in the global lock order, and throws one 400 naming every
+ * reference (by body path) that is not a live record. Call it before the change log's lock.
+ */
+export async function assertReferencesExist (tx: Tx, refs: Reference[], opts: ReferenceOptions = {}) {
   const found = new Map<Referenced, Map<string, string | null>>()
-  for (const kind of referencedKinds) found.set(kind, await findLive(db, kind, [...new Set(refs.filter((r) => r.kind === kind).map((r) => r.id))]))
+  for (const kind of referenceLockOrder) {
+    const exclusive = await lockAllLive(tx, kind, opts.forUpdate?.[kind] ?? [])
+    const ids = refs.filter((r) => r.kind === kind).map((r) => r.id)
+    const live = ids.length === 0 ? [] : await tx.$queryRaw<LiveRow[]>(liveSql(kind, ids))
+    found.set(kind, new Map([...exclusive.map((id) => [id, null] as const), ...live.map((r) => [r.id, r.merged] as const)]))
+  }
   const errors = referenceErrors(refs, (kind, id) => found.get(kind)!.get(id))
   if (errors.length > 0) throw validationProblem(errors)
 }

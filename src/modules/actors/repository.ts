@@ -9,6 +9,7 @@ import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
+import { assertReferencesExist } from '../../db/references.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
 import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
@@ -115,6 +116,8 @@ export function createActorRepository (db: Db) {
   async function assertParent (tx: Tx, parentId: string | null, selfId: string | null) {
     if (!parentId) return
     if (parentId === selfId) throw validationProblem([{ in: 'body', path: 'parentId', message: 'an actor cannot be its own parent' }])
+    // Locked FOR SHARE: a parent deleted or merged at the same moment is either seen gone or waits for this write.
+    await assertReferencesExist(tx, [{ kind: 'actor', id: parentId, path: 'parentId' }])
     const chain = await tx.$queryRaw<Array<{ id: string, deleted: boolean }>>`
       WITH RECURSIVE up(id, parent_id, deleted, depth) AS (
         SELECT id, parent_id, deleted_at IS NOT NULL, 0 FROM actors WHERE id = ${parentId}::uuid

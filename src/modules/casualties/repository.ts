@@ -82,12 +82,17 @@ async function validateReport (tx: Tx, incidentId: string, input: ReportInput, s
 }
 
 export function createCasualtyRepository (db: Db) {
+  /**
+   * The incident, then the report (docs/architecture.md, "Lock order"), then the report as it is now:
+   * a writer that waited for the locks must work from what the one before it committed, not from a
+   * row read before it waited. A report never moves to another incident, so reading that id unlocked is safe.
+   */
   async function lockReport (tx: Tx, id: string) {
-    const current = await tx.casualtyReport.findFirst({ where: { id, deletedAt: null }, include: withSources })
-    if (!current) throw notFound('Casualty report', id)
-    // Lock order: the incident first, as create does, so writers on one incident never deadlock.
-    await lockLive(tx, 'incident', current.incidentId)
-    return current
+    const found = await tx.casualtyReport.findFirst({ where: { id, deletedAt: null }, select: { incidentId: true } })
+    if (!found) throw notFound('Casualty report', id)
+    await lockLive(tx, 'incident', found.incidentId)
+    if (!(await lockLive(tx, 'casualtyReport', id))) throw notFound('Casualty report', id)
+    return tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
   }
 
   return {

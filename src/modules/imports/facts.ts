@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
-import { liveSql, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
+import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
 import { incidentReferences, incidentRowSql, countriesOf, type IncidentRow } from '../incidents/repository.ts'
 import { reportReferences } from '../casualties/repository.ts'
 import { statementReferences } from '../statements/repository.ts'
@@ -75,19 +75,21 @@ const lockedIncidents = (ids: string[]) =>
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
   const [{ now }] = await rawRows<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
-  // Locked first, so that their reports and denials, read below, cannot change before commit.
   const touched = touchedIncidents(lines, inFile)
-  const incidents = touched.length === 0 ? [] : await rawRows<IncidentRow>(client, lockedIncidents(touched))
-  const lockedIds = incidents.map((i) => i.id)
-
   const wanted = Object.fromEntries(referencedKinds.map((k) => [k, new Set<string>()])) as Record<Referenced, Set<string>>
   for (const line of lines) for (const r of lineReferences(line)) if (!inFile.has(r.id)) wanted[r.kind].add(r.id)
+  // In the global lock order, as the single-record writers take them (docs/architecture.md, "Lock order"):
+  // the incidents whose roll-up the import rewrites FOR UPDATE (their reports and denials, read below,
+  // cannot change before commit), everything referenced FOR SHARE (not deleted or merged before commit).
+  let incidents: IncidentRow[] = []
   const live = {} as Facts['live']
-  for (const kind of referencedKinds) {
+  for (const kind of referenceLockOrder) {
+    if (kind === 'incident' && touched.length > 0) incidents = await rawRows<IncidentRow>(client, lockedIncidents(touched))
     const ids = [...wanted[kind]]
     const rows = ids.length === 0 ? [] : await rawRows<LiveRow>(client, liveSql(kind, ids))
     live[kind] = new Map(rows.map((r) => [r.id, r.merged]))
   }
+  const lockedIds = incidents.map((i) => i.id)
 
   const names = [...new Set(lines.filter((l) => l.entity === 'actor').flatMap((l) => [actorOf(l).name, ...actorOf(l).aliases]))]
   const nameRows = names.length === 0

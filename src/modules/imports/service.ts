@@ -94,8 +94,12 @@ function asProblem (err: unknown) {
   }
   if (isForeignKeyViolation(err)) return new Problem('conflict', 'A record the import refers to changed while the import ran; nothing was written. Import again.')
   if (isCheckViolation(err)) return validationProblem([{ in: 'body', path: '', message: 'a value breaks a data rule of the database; nothing was written' }])
-  // e.g. a single write that locks an incident the import holds while waiting for the change log's lock
-  if (isTransientConflict(err)) return new Problem('conflict', 'The import collided with concurrent writes to the same records; nothing was written. Import again.')
+  // The import takes its locks in the global order (docs/architecture.md, "Lock order"), so this is a
+  // backstop; answered as writeTransaction answers it once its retries are spent. Not run again here:
+  // a large import is minutes of work, and the client holds the body anyway.
+  if (isTransientConflict(err)) {
+    return new Problem('unavailable', 'The import collided with concurrent writes to the same records; nothing was written. Retry shortly.', {}, { 'retry-after': '1' })
+  }
   return err
 }
 

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } 
 import { notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
-import { lockLive } from '../../db/locks.ts'
+import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
@@ -289,10 +289,12 @@ export function createIncidentRepository (db: Db) {
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
         opts.expect?.(current.version)
+        // Its casualty reports have no meaning without it: they go too, each with its own change. Their
+        // rows are locked before the change log's lock (docs/architecture.md, "Lock order").
+        await lockAllLive(tx, 'casualtyReport', (await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, select: { id: true } })).map((r) => r.id))
+        const reports = await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, include: { sources: { orderBy: { position: 'asc' } } } })
         const row = await tx.incident.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
         await recordChange(tx, { entity: 'incident', id, action: 'deleted', version: row.version, before: toIncident(current), after: null, keyName })
-        // Its casualty reports have no meaning without it: they go too, each with its own change.
-        const reports = await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, include: { sources: { orderBy: { position: 'asc' } } } })
         for (const report of reports) {
           const gone = await tx.casualtyReport.update({ where: { id: report.id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
           await recordChange(tx, { entity: 'casualtyReport', id: report.id, action: 'deleted', version: gone.version, before: toCasualtyReport(report), after: null, keyName })

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../htt
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
-import { lockLive } from '../../db/locks.ts'
+import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
@@ -125,11 +125,12 @@ export const statementReferences = (input: StatementInput): Reference[] => [
   ...(input.respondsToId ? [{ kind: 'statement' as const, id: input.respondsToId, path: 'respondsToId' }] : [])
 ]
 
-async function validateStatement (tx: Tx, input: StatementInput, selfId: string | null) {
+/** `refreshed`: incidents whose contested flag the write recomputes, locked for update at their turn. */
+async function validateStatement (tx: Tx, input: StatementInput, selfId: string | null, refreshed: string[]) {
   if (input.respondsToId && input.respondsToId === selfId) {
     throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'a statement cannot respond to itself' }])
   }
-  await assertReferencesExist(tx, statementReferences(input))
+  await assertReferencesExist(tx, statementReferences(input), { forUpdate: { incident: refreshed } })
   if (input.respondsToId && selfId) {
     const chain = await tx.$queryRaw<Array<{ id: string }>>`
       WITH RECURSIVE up(id, responds_to_id, depth) AS (
@@ -151,16 +152,8 @@ export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' 
   return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
 }
 
-/**
- * Row locks before the change log's lock, as casualty writes and imports take them: a statement
- * that held the log's lock while waiting for an incident could deadlock with a figure on it.
- */
-async function lockIncidents (tx: Tx, incidentIds: string[]) {
-  for (const id of incidentIds) await lockLive(tx, 'incident', id)
-}
-
+/** The incidents were locked before the change log's lock (docs/architecture.md, "Lock order"); here they are only checked live. */
 async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string | null) {
-  // Sorted, so concurrent writers lock incidents in one order and never deadlock.
   for (const id of incidentIds) {
     if (await lockLive(tx, 'incident', id)) await refreshIncidentDerived(tx, id, keyName)
   }
@@ -209,13 +202,12 @@ export function createStatementRepository (db: Db) {
   return {
     async create (input: CreateStatement, keyName: string | null) {
       return writeTransaction(db, async (tx) => {
-        await validateStatement(tx, input, null)
+        const denied = denialIncidents(input)
+        await validateStatement(tx, input, null, denied)
         const id = uuidv7()
         await tx.statement.create({ data: { id, ...statementColumns(input) } })
         await writeLinks(tx, id, input)
         const row = await findStatement(tx, id)
-        const denied = denialIncidents(toStatement(row))
-        await lockIncidents(tx, denied)
         await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
         await refreshIncidents(tx, denied, keyName)
         return row
@@ -241,7 +233,7 @@ export function createStatementRepository (db: Db) {
           respondsToId: patch.respondsToId === undefined ? before.respondsToId : patch.respondsToId,
           sourceIds: patch.sourceIds ?? before.sourceIds
         }
-        await validateStatement(tx, merged, id)
+        await validateStatement(tx, merged, id, denialIncidents(before, merged))
         await tx.statement.update({ where: { id }, data: { ...statementColumns(merged), version: { increment: 1 }, updatedAt: new Date() } })
         if (patch.incidentIds) await tx.statementIncident.deleteMany({ where: { statementId: id } })
         if (patch.aboutActorIds) await tx.statementAboutActor.deleteMany({ where: { statementId: id } })
@@ -249,7 +241,6 @@ export function createStatementRepository (db: Db) {
         await writeLinks(tx, id, { incidentIds: patch.incidentIds, aboutActorIds: patch.aboutActorIds, sourceIds: patch.sourceIds })
         const row = await findStatement(tx, id)
         const after = toStatement(row)
-        await lockIncidents(tx, denialIncidents(before, after))
         await recordChange(tx, { entity: 'statement', id, action: 'updated', version: row.version, before, after, keyName })
         await refreshIncidents(tx, denialIncidents(before, after), keyName)
         return row
@@ -266,8 +257,8 @@ export function createStatementRepository (db: Db) {
             { referrers: responses.map((r) => ({ entity: 'statement', id: r.id })) })
         }
         const before = toStatement(await findStatement(tx, id))
+        await lockAllLive(tx, 'incident', denialIncidents(before))
         const row = await tx.statement.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-        await lockIncidents(tx, denialIncidents(before))
         await recordChange(tx, { entity: 'statement', id, action: 'deleted', version: row.version, before, after: null, keyName })
         await refreshIncidents(tx, denialIncidents(before), keyName)
       })
