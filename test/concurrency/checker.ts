@@ -105,7 +105,7 @@ export interface Report {
 /** Every invariant of the concurrency suite; each list must come back empty. */
 export async function check (url: string, db: Db, seen: SeenWrite[]): Promise<Report> {
   const changes = await withClient(url, async (c) => (await c.query<ChangeRow>(
-    'SELECT seq::text, entity::text, entity_id::text AS id, action::text, version, before, after FROM changes ORDER BY seq')).rows)
+    'SELECT c.seq::text, c.entity::text, c.entity_id::text AS id, c.action::text, c.version, c.before, c.after FROM changes c ORDER BY c.seq')).rows)
   const byRecord = new Map<string, ChangeRow[]>()
   for (const ch of changes) {
     const key = `${ch.entity}/${ch.id}`

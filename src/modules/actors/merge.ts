@@ -1,36 +1,90 @@
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../plugins/database.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
-import { lockLive } from '../../db/locks.ts'
-import { recordChange, type Entity } from '../changes/repository.ts'
-import { findIncident, toIncident } from '../incidents/repository.ts'
-import { findStatement, toStatement } from '../statements/repository.ts'
-import { toCasualtyReport } from '../casualties/repository.ts'
+import { lockAllLive } from '../../db/locks.ts'
+import { changeLogLockSql, insertChangesSql, type ChangeInput, type Entity } from '../changes/repository.ts'
+import { incidentRowSql, toIncident, type IncidentRow } from '../incidents/repository.ts'
+import { statementRowSql, toStatement, type StatementRow } from '../statements/repository.ts'
+import { reportRowSql, toCasualtyReport, type ReportRow } from '../casualties/repository.ts'
 import { toActor } from './repository.ts'
 
-interface Tracked<T> { entity: Entity, ids: string[], read: (id: string) => Promise<T>, view: (row: T) => object }
+/** Change-log entries per INSERT: bounds one statement's JSON (a merge may touch tens of thousands of records). */
+const CHANGES_PER_STATEMENT = 2_000
 
-async function snapshot<T> (t: Tracked<T>) {
-  const before = new Map<string, object>()
-  for (const id of t.ids) before.set(id, t.view(await t.read(id)))
-  return before
+/** The live records that name the duplicate, by table. */
+interface Referrers { statements: string[], incidents: string[], reports: string[], actors: string[] }
+
+const ids = async (rows: Promise<Array<{ id: string }>>) => (await rows).map((r) => r.id)
+
+async function referrersOf (tx: Tx, id: string): Promise<Referrers> {
+  return {
+    statements: await ids(tx.$queryRaw`SELECT s.id::text FROM statements s WHERE s.deleted_at IS NULL AND (s.speaker_id = ${id}::uuid
+      OR EXISTS (SELECT 1 FROM statement_about_actors l WHERE l.statement_id = s.id AND l.actor_id = ${id}::uuid))`),
+    incidents: await ids(tx.$queryRaw`SELECT DISTINCT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id
+      WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL`),
+    reports: await ids(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE reported_by_id = ${id}::uuid AND deleted_at IS NULL`),
+    // Its members (re-parented) and the actors merged into it before (their chain is flattened).
+    actors: await ids(tx.$queryRaw`SELECT id::text FROM actors WHERE deleted_at IS NULL AND (parent_id = ${id}::uuid OR merged_into_id = ${id}::uuid)`)
+  }
 }
 
-/** Gives each live record whose links the merge rewrote a new version, with before/after in the change log. */
-async function recordTouched<T> (tx: Tx, t: Tracked<T>, before: Map<string, object>, bump: (id: string) => Promise<unknown>, keyName: string | null) {
-  for (const id of t.ids) {
-    await bump(id)
-    const after = await t.read(id)
-    await recordChange(tx, { entity: t.entity, id, action: 'updated', version: (after as { version: number }).version, before: before.get(id)!, after: t.view(after), keyName })
+/**
+ * Every lock the merge needs, in the global order (docs/architecture.md, "Lock order"): the records
+ * it rewrites, table by table, then the two actors with the duplicate's members. A writer that
+ * linked the duplicate and committed while the merge waited for the duplicate's lock added a
+ * referrer; those are locked last, out of order (a deadlock there is rolled back and retried by
+ * writeTransaction), after which no new referrer can appear: linking needs a shared lock on the duplicate.
+ */
+async function lockAll (tx: Tx, id: string, into: string): Promise<Referrers> {
+  const seen = await referrersOf(tx, id)
+  await lockAllLive(tx, 'statement', seen.statements)
+  await lockAllLive(tx, 'incident', seen.incidents)
+  await lockAllLive(tx, 'casualtyReport', seen.reports)
+  await lockAllLive(tx, 'actor', [id, into, ...seen.actors])
+  const now = await referrersOf(tx, id)
+  const added = (kind: keyof Referrers) => now[kind].filter((x) => !seen[kind].includes(x))
+  await lockAllLive(tx, 'statement', added('statements'))
+  await lockAllLive(tx, 'incident', added('incidents'))
+  await lockAllLive(tx, 'casualtyReport', added('reports'))
+  await lockAllLive(tx, 'actor', added('actors'))
+  return now
+}
+
+/** Views of these records as the API shows them, in one query per table. */
+async function views (tx: Tx, r: Referrers) {
+  const read = async <T, V extends { id: string, version: number }>(list: string[], sql: (ids: string[]) => Prisma.Sql, view: (row: T) => V) =>
+    list.length === 0 ? [] : (await tx.$queryRaw<T[]>(sql(list))).map(view)
+  return {
+    actor: (await tx.actor.findMany({ where: { id: { in: r.actors } } })).map(toActor),
+    incident: await read(r.incidents, (x: string[]) => Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${x}::uuid[]) ORDER BY i.id`, (row: IncidentRow) => toIncident(row)),
+    statement: await read(r.statements, (x) => Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${x}::uuid[]) ORDER BY s.id`, (row: StatementRow) => toStatement(row)),
+    casualtyReport: await read(r.reports, (x) => Prisma.sql`SELECT ${reportRowSql} FROM casualty_reports r WHERE r.id = ANY(${x}::uuid[]) ORDER BY r.id`, (row: ReportRow) => toCasualtyReport(row))
+  }
+}
+
+/** Refuses the merge when the survivor sits below the duplicate: its members would become its ancestors (a cycle). */
+async function assertNotDescendant (tx: Tx, id: string, into: string) {
+  const [below] = await tx.$queryRaw<Array<{ depth: number }>>`
+    WITH RECURSIVE up(id, parent_id, depth) AS (
+      SELECT id, parent_id, 0 FROM actors WHERE id = ${into}::uuid
+      UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM actors a JOIN up ON a.id = up.parent_id WHERE up.depth < 100)
+    SELECT depth FROM up WHERE id = ${id}::uuid LIMIT 1`
+  if (below) {
+    throw new Problem('conflict', `Actor ${into} is a member of actor ${id} (directly or further down); merging would make the tree a cycle. ` +
+      `Move it out first (PATCH its parentId), then merge.`, { existing: { id } })
   }
 }
 
 /**
  * Folds actor `id` into `into` in the caller's transaction: every link moves to the survivor, the
- * duplicate's names become the survivor's aliases, and the duplicate keeps answering with 308.
+ * duplicate's names become the survivor's aliases, its members move under the survivor, actors
+ * merged into it before now point at the survivor, and the duplicate keeps answering with 308.
+ * Every live record it changes gets a new version and a change-log entry. Set-based: a constant
+ * number of statements however many records name the duplicate.
  */
 export async function mergeActor (tx: Tx, id: string, into: string, keyName: string | null) {
   if (id === into) throw validationProblem([{ in: 'body', path: 'into', message: 'an actor cannot be merged into itself' }])
-  for (const lockId of [id, into].sort()) await lockLive(tx, 'actor', lockId)
+  const touched = await lockAll(tx, id, into)
   const [old, survivor] = await Promise.all([
     tx.actor.findFirst({ where: { id, deletedAt: null } }),
     tx.actor.findFirst({ where: { id: into, deletedAt: null } })
@@ -39,6 +93,7 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   if (old.mergedIntoId) throw new Problem('conflict', `Actor ${id} was already merged into ${old.mergedIntoId}`, { existing: { id: old.mergedIntoId } })
   if (!survivor) throw validationProblem([{ in: 'body', path: 'into', message: `actor ${into} does not exist` }])
   if (survivor.mergedIntoId) throw validationProblem([{ in: 'body', path: 'into', message: `actor ${into} was merged into ${survivor.mergedIntoId}; use that id` }])
+  await assertNotDescendant(tx, id, into)
 
   const clashes = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT a.id::text FROM casualty_reports a JOIN casualty_reports b
@@ -49,36 +104,17 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
       { referrers: clashes.map((c) => ({ entity: 'casualtyReport', id: c.id })) })
   }
 
-  const liveIds = async (sql: Promise<Array<{ id: string }>>) => (await sql).map((r) => r.id)
-  const incidents = await liveIds(tx.$queryRaw`SELECT DISTINCT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id
-    WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL ORDER BY 1`)
-  const statements = await liveIds(tx.$queryRaw`SELECT s.id::text FROM statements s WHERE s.deleted_at IS NULL AND (s.speaker_id = ${id}::uuid
-    OR EXISTS (SELECT 1 FROM statement_about_actors l WHERE l.statement_id = s.id AND l.actor_id = ${id}::uuid)) ORDER BY 1`)
-  const reports = await liveIds(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE reported_by_id = ${id}::uuid AND deleted_at IS NULL ORDER BY 1`)
-
-  const tracked = {
-    incidents: { entity: 'incident', ids: incidents, read: (i: string) => findIncident(tx, i), view: toIncident },
-    statements: { entity: 'statement', ids: statements, read: (s: string) => findStatement(tx, s), view: toStatement },
-    reports: {
-      entity: 'casualtyReport',
-      ids: reports,
-      read: (r: string) => tx.casualtyReport.findUniqueOrThrow({ where: { id: r }, include: { sources: { orderBy: { position: 'asc' } } } }),
-      view: toCasualtyReport
-    }
-  } as const
-  const before = {
-    incidents: await snapshot(tracked.incidents),
-    statements: await snapshot(tracked.statements),
-    reports: await snapshot(tracked.reports)
-  }
+  const before = await views(tx, touched)
+  const now = new Date()
 
   // The duplicate gives up its names first (the trigger frees them), so the survivor may take them as aliases.
-  const oldBefore = toActor(old)
-  const merged = await tx.actor.update({ where: { id }, data: { mergedIntoId: into, version: { increment: 1 }, updatedAt: new Date() } })
-  await recordChange(tx, { entity: 'actor', id, action: 'updated', version: merged.version, before: oldBefore, after: toActor(merged), keyName })
+  const merged = await tx.actor.update({ where: { id }, data: { mergedIntoId: into, version: { increment: 1 }, updatedAt: now } })
+  const bump = Prisma.sql`version = version + 1, updated_at = ${now}`
+  // Members move under the survivor and earlier merges point at it; deleted rows move too, without a
+  // new version (their history ended with their deletion).
+  await tx.$executeRaw`UPDATE actors SET merged_into_id = ${into}::uuid, ${bump} WHERE merged_into_id = ${id}::uuid AND id = ANY(${touched.actors}::uuid[])`
+  await tx.$executeRaw`UPDATE actors SET parent_id = ${into}::uuid, ${bump} WHERE parent_id = ${id}::uuid AND id = ANY(${touched.actors}::uuid[])`
   await tx.$executeRaw`UPDATE actors SET merged_into_id = ${into}::uuid WHERE merged_into_id = ${id}::uuid`
-  // If the survivor was a member of the duplicate, it takes the duplicate's place in the tree.
-  await tx.$executeRaw`UPDATE actors SET parent_id = ${old.parentId}::uuid WHERE id = ${into}::uuid AND parent_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE actors SET parent_id = ${into}::uuid WHERE parent_id = ${id}::uuid`
 
   // Every reference moves, on live and deleted records alike, so nothing points at a merged id.
@@ -90,8 +126,10 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   await tx.$executeRaw`DELETE FROM statement_about_actors WHERE actor_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE statements SET speaker_id = ${into}::uuid WHERE speaker_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE casualty_reports SET reported_by_id = ${into}::uuid WHERE reported_by_id = ${id}::uuid`
+  await tx.$executeRaw`UPDATE incidents SET ${bump} WHERE id = ANY(${touched.incidents}::uuid[])`
+  await tx.$executeRaw`UPDATE statements SET ${bump} WHERE id = ANY(${touched.statements}::uuid[])`
+  await tx.$executeRaw`UPDATE casualty_reports SET ${bump} WHERE id = ANY(${touched.reports}::uuid[])`
 
-  const survivorBefore = toActor(survivor)
   const [{ aliases }] = await tx.$queryRaw<Array<{ aliases: string[] }>>`
     SELECT coalesce(array_agg(n ORDER BY o), '{}') AS aliases FROM (
       SELECT DISTINCT ON (sitrep_name_key(n)) n, o FROM unnest(${[...survivor.aliases, old.name, ...old.aliases]}::text[]) WITH ORDINALITY AS t(n, o)
@@ -106,14 +144,23 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
       gdeltCode: survivor.gdeltCode ?? old.gdeltCode,
       countryCode: survivor.countryCode ?? old.countryCode,
       version: { increment: 1 },
-      updatedAt: new Date()
+      updatedAt: now
     }
   })
-  await recordChange(tx, { entity: 'actor', id: into, action: 'updated', version: grown.version, before: survivorBefore, after: toActor(grown), keyName })
 
-  const bump = () => ({ version: { increment: 1 }, updatedAt: new Date() })
-  await recordTouched(tx, tracked.incidents, before.incidents, (i) => tx.incident.update({ where: { id: i }, data: bump() }), keyName)
-  await recordTouched(tx, tracked.statements, before.statements, (s) => tx.statement.update({ where: { id: s }, data: bump() }), keyName)
-  await recordTouched(tx, tracked.reports, before.reports, (r) => tx.casualtyReport.update({ where: { id: r }, data: bump() }), keyName)
+  const after = await views(tx, touched)
+  const changes: ChangeInput[] = [
+    { entity: 'actor', id, action: 'updated', version: merged.version, before: toActor(old), after: toActor(merged), keyName },
+    { entity: 'actor', id: into, action: 'updated', version: grown.version, before: toActor(survivor), after: toActor(grown), keyName }
+  ]
+  for (const entity of ['actor', 'incident', 'statement', 'casualtyReport'] as const satisfies Entity[]) {
+    const was = new Map(before[entity].map((v) => [v.id, v]))
+    for (const view of after[entity]) changes.push({ entity, id: view.id, action: 'updated', version: view.version, before: was.get(view.id)!, after: view, keyName })
+  }
+  // The change log's lock last, after every row lock (docs/architecture.md, "Lock order").
+  await tx.$executeRaw(changeLogLockSql)
+  for (let from = 0; from < changes.length; from += CHANGES_PER_STATEMENT) {
+    await tx.$executeRaw(insertChangesSql(changes.slice(from, from + CHANGES_PER_STATEMENT)))
+  }
   return grown
 }

@@ -155,7 +155,9 @@ export function createActorRepository (db: Db) {
       return row
     },
 
-    merge: (id: string, into: string, keyName: string | null) => writeTransaction(db, (tx) => mergeActor(tx, id, into, keyName)),
+    // A well-linked actor's merge rewrites and logs every record naming it: 10,000 links took
+    // about a second (bench/merge.ts), far past Prisma's default; two minutes leave room for load.
+    merge: (id: string, into: string, keyName: string | null) => writeTransaction(db, (tx) => mergeActor(tx, id, into, keyName), { timeoutMs: 120_000 }),
 
     async list (q: ActorListQuery) {
       const spec = sortSpec(q.sort, sortFields)

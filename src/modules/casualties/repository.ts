@@ -14,7 +14,7 @@ import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
 import type { CasualtyReportView, CreateCasualty, PatchCasualty } from './schemas.ts'
 
-type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
+export type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }
@@ -42,12 +42,15 @@ export function toCasualtyReport (r: ReportRow): CasualtyReportView {
 const reportFields = ['id', 'incidentId', 'reportedById', 'category', 'min', 'max', 'qualifier', 'groups', 'note', 'reportedAt',
   'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof CasualtyReport>
 
+/** A report row with its sources, in one SELECT (alias r): the shape of ReportRow. */
+export const reportRowSql = Prisma.sql`${modelColumns('r', reportFields)},
+  coalesce((SELECT json_agg(json_build_object('sourceId', rs.source_id) ORDER BY rs.position)
+    FROM casualty_report_sources rs WHERE rs.casualty_report_id = r.id), '[]') AS sources`
+
 /** The live casualty reports of these incidents with their sources, oldest first, in one query. */
 export async function loadCasualtyReports (pool: pg.Pool, incidentIds: string[]) {
   if (incidentIds.length === 0) return []
-  const rows = await rawRows<ReportRow>(pool, Prisma.sql`SELECT ${modelColumns('r', reportFields)},
-      coalesce((SELECT json_agg(json_build_object('sourceId', rs.source_id) ORDER BY rs.position)
-        FROM casualty_report_sources rs WHERE rs.casualty_report_id = r.id), '[]') AS sources
+  const rows = await rawRows<ReportRow>(pool, Prisma.sql`SELECT ${reportRowSql}
     FROM casualty_reports r WHERE r.incident_id = ANY(${incidentIds}::uuid[]) AND r.deleted_at IS NULL
     ORDER BY r.created_at, r.id`)
   return rows.map(toCasualtyReport)
