@@ -102,6 +102,12 @@ export interface Report {
   parentCycles: string[]
 }
 
+/** The top-level fields in which two snapshots differ, as `field: a → b`. */
+function differences (a: Record<string, unknown> | null, b: Record<string, unknown> | null) {
+  const fields = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])
+  return [...fields].filter((f) => !isDeepStrictEqual(a?.[f], b?.[f])).map((f) => `${f}: ${JSON.stringify(a?.[f])} → ${JSON.stringify(b?.[f])}`).join('; ')
+}
+
 /** Every invariant of the concurrency suite; each list must come back empty. */
 export async function check (url: string, db: Db, seen: SeenWrite[]): Promise<Report> {
   const changes = await withClient(url, async (c) => (await c.query<ChangeRow>(
@@ -130,7 +136,7 @@ export async function check (url: string, db: Db, seen: SeenWrite[]): Promise<Re
   for (const [key, log] of byRecord) {
     log.forEach((ch, n) => {
       if (ch.version !== n + 1) brokenHistories.push(`${key}: change ${n + 1} has version ${ch.version}`)
-      else if (n > 0 && !isDeepStrictEqual(ch.before, log[n - 1].after)) brokenHistories.push(`${key}: v${ch.version}'s before is not v${n}'s after`)
+      else if (n > 0 && !isDeepStrictEqual(ch.before, log[n - 1].after)) brokenHistories.push(`${key}: v${ch.version}'s before is not v${n}'s after (${differences(log[n - 1].after, ch.before)})`)
     })
     const last = log[log.length - 1]
     const now = views.get(key)

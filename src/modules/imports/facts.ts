@@ -68,9 +68,17 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }
 
-/** Existing incidents as the view functions read them, locked until commit, in id order as the single-record writers lock them. */
-const lockedIncidents = (ids: string[]) =>
-  Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE OF i`
+/** Locks existing incidents until commit, in id order as the single-record writers lock them. */
+const lockIncidents = (ids: string[]) =>
+  Prisma.sql`SELECT i.id FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE`
+
+/**
+ * The locked incidents as the view functions read them. A statement of its own, after the lock: a
+ * SELECT … FOR UPDATE that waited for a writer re-reads the row it locked, but its subqueries (the
+ * links) still see the snapshot taken before it waited, e.g. the actors an actor merge just replaced.
+ */
+const readIncidents = (ids: string[]) =>
+  Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id`
 
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
@@ -84,7 +92,10 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   let incidents: IncidentRow[] = []
   const live = {} as Facts['live']
   for (const kind of referenceLockOrder) {
-    if (kind === 'incident' && touched.length > 0) incidents = await rawRows<IncidentRow>(client, lockedIncidents(touched))
+    if (kind === 'incident' && touched.length > 0) {
+      await rawRows(client, lockIncidents(touched))
+      incidents = await rawRows<IncidentRow>(client, readIncidents(touched))
+    }
     const ids = [...wanted[kind]]
     const rows = ids.length === 0 ? [] : await rawRows<LiveRow>(client, liveSql(kind, ids))
     live[kind] = new Map(rows.map((r) => [r.id, r.merged]))
