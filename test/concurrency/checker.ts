@@ -125,6 +125,12 @@ export async function check (url: string, db: Db, seen: SeenWrite[]): Promise<Re
     if (hits.length !== 1) { lostWrites.push(`${key} ${w.action} v${w.version ?? '?'}: logged ${hits.length} times`); continue }
     const [hit] = hits
     if (w.from !== undefined && hit.before?.version !== w.from) lostWrites.push(`${key} v${hit.version}: If-Match "${w.from}" but applied over v${hit.before?.version}`)
+    // Made from a stale copy: whatever the change before it wrote is overwritten.
+    const log = byRecord.get(key)!
+    const previous = log[log.indexOf(hit) - 1]
+    if (previous && hit.before && !isDeepStrictEqual(hit.before, previous.after)) {
+      lostWrites.push(`${key} v${hit.version}: made from v${hit.before.version} as it was before v${previous.version}, which it overwrote`)
+    }
     for (const [field, value] of Object.entries(w.fields ?? {})) {
       if (!isDeepStrictEqual(hit.after?.[field], value)) lostWrites.push(`${key} v${hit.version}: ${field} sent ${JSON.stringify(value)}, logged ${JSON.stringify(hit.after?.[field])}`)
     }
