@@ -71,7 +71,7 @@ async function assertNotDescendant (tx: Tx, id: string, into: string) {
     SELECT depth FROM up WHERE id = ${id}::uuid LIMIT 1`
   if (below) {
     throw new Problem('conflict', `Actor ${into} is a member of actor ${id} (directly or further down); merging would make the tree a cycle. ` +
-      `Move it out first (PATCH its parentId), then merge.`, { existing: { id } })
+      'Move it out first (PATCH its parentId), then merge.', { existing: { id } })
   }
 }
 
