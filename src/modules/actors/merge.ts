@@ -85,10 +85,9 @@ async function assertNotDescendant (tx: Tx, id: string, into: string) {
 export async function mergeActor (tx: Tx, id: string, into: string, keyName: string | null) {
   if (id === into) throw validationProblem([{ in: 'body', path: 'into', message: 'an actor cannot be merged into itself' }])
   const touched = await lockAll(tx, id, into)
-  const [old, survivor] = await Promise.all([
-    tx.actor.findFirst({ where: { id, deletedAt: null } }),
-    tx.actor.findFirst({ where: { id: into, deletedAt: null } })
-  ])
+  // One after the other: a transaction is one connection, which runs one query at a time anyway.
+  const old = await tx.actor.findFirst({ where: { id, deletedAt: null } })
+  const survivor = await tx.actor.findFirst({ where: { id: into, deletedAt: null } })
   if (!old) throw notFound('Actor', id)
   if (old.mergedIntoId) throw new Problem('conflict', `Actor ${id} was already merged into ${old.mergedIntoId}`, { existing: { id: old.mergedIntoId } })
   if (!survivor) throw validationProblem([{ in: 'body', path: 'into', message: `actor ${into} does not exist` }])
