@@ -43,11 +43,13 @@ describe('references checked under lock', () => {
   it('when an actor is deleted while 10 incidents naming it are created, then no live incident points at a deleted actor', async () => {
     for (let round = 0; round < 3; round++) {
       const actor = await createActor(t)
-      const results = await Promise.all([
-        t.http().delete(`/v1/actors/${actor.id}`).set(t.auth()),
-        ...Array.from({ length: 10 }, () => t.http().post('/v1/incidents').set(t.auth())
-          .send({ type: 'other', title: 'Raced', occurredAt: '2025-01-01T00:00:00Z', countryCodes: ['AF'], actors: [{ actorId: actor.id, role: 'perpetrator' }] }))
-      ])
+      const posts = Array.from({ length: 10 }, () => t.http().post('/v1/incidents').set(t.auth())
+        .send({ type: 'other', title: 'Raced', occurredAt: '2025-01-01T00:00:00Z', countryCodes: ['AF'], actors: [{ actorId: actor.id, role: 'perpetrator' }] }))
+      // The delete goes out first, in the middle, or last.
+      const at = round * 5
+      const results = await Promise.all([...posts.slice(0, at), t.http().delete(`/v1/actors/${actor.id}`).set(t.auth()), ...posts.slice(at)])
+      const [deleted] = results.splice(at, 1)
+      console.log(`delete racing 10 incidents naming the actor, round ${round + 1}: DELETE ${deleted.status}, POSTs ${JSON.stringify(countStatuses(results))}`)
       expect(results.filter((r) => r.status >= 500)).toEqual([])
       expect(await liveReferencesToDeadActors(t.databaseUrl)).toEqual([])
     }
