@@ -155,8 +155,8 @@ export function createActorRepository (db: Db) {
       return row
     },
 
-    // A well-linked actor's merge rewrites and logs every record naming it: 10,000 links took
-    // about a second (bench/merge.ts), far past Prisma's default; two minutes leave room for load.
+    // A well-linked actor's merge rewrites and logs every record naming it: 10,000 links took 3-4.5 s
+    // and 50,000 took 21 s on a busy 2-core machine (bench/merge.ts); two minutes leave room for load.
     merge: (id: string, into: string, keyName: string | null) => writeTransaction(db, (tx) => mergeActor(tx, id, into, keyName), { timeoutMs: 120_000 }),
 
     async list (q: ActorListQuery) {
