@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaList, pageSchema } from '../../http/list.ts'
+import { queryNumber } from '../../http/schemas.ts'
 
 export const changeEntities = ['actor', 'source', 'incident', 'casualtyReport', 'statement'] as const
 
@@ -27,7 +28,7 @@ const since = z.string().regex(/^\d{1,18}$/, 'must be a change seq').optional()
 export const changeListQuery = z.strictObject({
   since: since.describe('return changes after this seq (exclusive); 0 or absent = from the start'),
   entity: commaList(changeEntities, 'entities').optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size, 1..1000'),
+  limit: queryNumber(z.coerce.number().int().min(1).max(1000).default(100)).describe('page size, 1..1000'),
   cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
@@ -40,7 +41,7 @@ export const changePage = z.object({ data: z.array(changeSchema), page: pageSche
 export const revisionPage = z.object({ data: z.array(revisionSchema), page: pageSchema }).meta({ id: 'RevisionPage' })
 
 export const revisionQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
+  limit: queryNumber(z.coerce.number().int().min(1).max(500).default(50)).describe('page size, 1..500'),
   cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
