@@ -18,7 +18,8 @@ export const revisionSchema = z.object({
   action: z.enum(['created', 'updated', 'deleted']),
   version: z.number().int(),
   at: z.iso.datetime(),
-  by: z.string().nullable().describe('name of the API key that made the change'),
+  by: z.string().nullable().optional()
+    .describe('name of the API key that made the change (null: none, e.g. the import CLI); only given to callers whose key has scope write or admin'),
   before: z.record(z.string(), z.unknown()).nullable().describe('the record before the change (null on create)'),
   after: z.record(z.string(), z.unknown()).nullable().describe('the record after the change (null on delete)')
 }).meta({ id: 'Revision' })
