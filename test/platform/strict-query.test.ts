@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import strictQuery from '../../src/http/strict-query.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
-import { expectMatchesSpec } from '../helpers/spec.ts'
+import { expectMatchesSpec, spec } from '../helpers/spec.ts'
 import { createActor } from '../factories/index.ts'
 
 // Unknown query parameters are a 400 on every operation, not only on lists; an empty number is not "absent".
@@ -75,6 +75,19 @@ describe('empty numeric query parameters', () => {
     const res = await send('GET', url)
     expect(res.status).toBe(400)
     expect(res.body.errors[0]).toMatchObject({ in: 'query', path: param })
+  })
+
+  it('when any query parameter of any read is sent empty, then 400 naming it (an empty value is never "absent")', async () => {
+    const accepted: string[] = []
+    for (const [path, methods] of Object.entries<Record<string, any>>(spec.paths)) {
+      const params = (methods.get?.parameters ?? []).filter((p: any) => p.in === 'query')
+      for (const p of params) {
+        const url = `${path.replace('{id}', '0199c9a8-0000-7000-8000-00000000000f').replace('{type}', 'validation')}?${p.name}=`
+        const res = await t.app.inject({ method: 'GET', url, headers: t.auth('admin') })
+        if (res.statusCode !== 400 || !res.json().errors?.some((e: { path: string }) => e.path === p.name)) accepted.push(`${url} → ${res.statusCode}`)
+      }
+    }
+    expect(accepted).toEqual([])
   })
 
   it('when minFatalities is a number, then it still filters', async () => {

@@ -30,7 +30,7 @@ export const changeListQuery = z.strictObject({
   since: since.describe('return changes after this seq (exclusive); 0 or absent = from the start'),
   entity: commaList(changeEntities, 'entities').optional(),
   limit: queryNumber(z.coerce.number().int().min(1).max(1000).default(100)).describe('page size, 1..1000'),
-  cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export const changeStreamQuery = z.strictObject({
@@ -43,7 +43,7 @@ export const revisionPage = z.object({ data: z.array(revisionSchema), page: page
 
 export const revisionQuery = z.strictObject({
   limit: queryNumber(z.coerce.number().int().min(1).max(500).default(50)).describe('page size, 1..500'),
-  cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export type ChangeView = z.infer<typeof changeSchema>

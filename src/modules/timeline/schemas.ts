@@ -13,7 +13,7 @@ export const timelineQuery = z.strictObject({
   actor: commaUuids('actors: incidents they took part in (any role), statements they made or that are about them').optional(),
   kind: commaList(timelineKinds, 'entry kinds').optional(),
   limit: queryNumber(z.coerce.number().int().min(1).max(500).default(50)).describe('page size, 1..500'),
-  cursor: z.string().max(2000).optional().describe('opaque cursor from page.nextCursor')
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(2000).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export type TimelineQuery = z.output<typeof timelineQuery>
