@@ -14,6 +14,7 @@ import errors, { frameworkErrors } from './http/errors.ts'
 import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
 import unicodeGuard from './http/unicode.ts'
+import strictQuery from './http/strict-query.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
 import healthRoutes from './modules/health/routes.ts'
@@ -112,6 +113,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
   await app.register(idempotency)
   await app.register(unicodeGuard)
+  await app.register(strictQuery)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
   await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, redisUrl: opts.redisUrl })
 

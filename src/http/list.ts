@@ -72,7 +72,7 @@ export function listQueryShape<const S extends readonly [string, ...string[]]> (
   const sorts = sortFields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]]
   return {
     limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
-    cursor: z.string().max(2000).optional().describe('opaque cursor from page.nextCursor'),
+    cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(2000).optional().describe('opaque cursor from page.nextCursor'),
     includeTotal: queryBool().default(false).describe('add page.total, the exact count of all matches'),
     sort: z.enum(sorts).default(defaultSort).describe(`sort field, prefix - for descending; one of ${sortFields.join(', ')}`)
   }

@@ -26,3 +26,15 @@ export const timestampInput = z.iso.datetime({ offset: true })
   // zod runs this check on malformed strings too; those already have their error.
   .refine((s) => Number.isNaN(Date.parse(s)) || inInstantRange(new Date(s)), instantRangeMessage)
   .describe('RFC 3339 timestamp')
+
+/**
+ * A number in the query string. `z.coerce.number()` alone reads `minFatalities=` (and `= `) as 0,
+ * a filter silently widened to "any"; an empty value is a 400 like any other malformed one.
+ */
+export const queryNumber = <T extends z.ZodType<number>>(inner: T) => z.preprocess((value, ctx) => {
+  if (typeof value === 'string' && value.trim() === '') {
+    ctx.issues.push({ code: 'custom', message: 'must be a number; leave the parameter out instead of sending it empty', input: value })
+    return z.NEVER
+  }
+  return value
+}, inner)

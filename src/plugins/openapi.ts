@@ -9,7 +9,18 @@ the casualty figures each party reports, and statements by actors, each tied to 
 
 Reads are public unless the server runs with READ_REQUIRES_KEY=true; writes need an API key with scope
 \`write\` (\`Authorization: Bearer <key>\`). Every error is an RFC 9457 problem+json document whose \`type\`
-is a page served by this API (see the Problems operations).`
+is a page served by this API (see the Problems operations).
+
+Unknown query parameters are a 400 on every operation: each says so with
+\`x-query-additionalProperties: false\` (OpenAPI lists query parameters one by one and has no keyword for it).`
+
+/** Marks each operation whose querystring schema is strict (all of them: src/http/strict-query.ts). */
+const strictQueryTransform: typeof jsonSchemaTransform = (input) => {
+  const out = jsonSchemaTransform(input)
+  const query = out.schema.querystring as { additionalProperties?: unknown } | undefined
+  if (query?.additionalProperties === false) (out.schema as Record<string, unknown>)['x-query-additionalProperties'] = false
+  return out
+}
 
 export default fp(async (app) => {
   await app.register(swagger, {
@@ -41,7 +52,7 @@ export default fp(async (app) => {
         }
       }
     },
-    transform: jsonSchemaTransform,
+    transform: strictQueryTransform,
     transformObject: (input) => tidyOpenApi(jsonSchemaTransformObject(input) as Record<string, any>) as ReturnType<typeof jsonSchemaTransformObject>
   })
 

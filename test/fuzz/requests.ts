@@ -14,6 +14,9 @@ export interface FuzzRequest {
   url: string
   headers: Record<string, string>
   payload?: string
+  /** a query key the operation does not declare, added to a request built to be valid (at `control`): the answer must be a 400 naming it */
+  strayKey?: string
+  control?: string
 }
 
 /** Everything the fuzzer learnt from earlier answers: ids, cursors and ETags to reuse. */
@@ -109,12 +112,12 @@ function headerArbitrary (operation: Operation, memory: Memory, hostile: boolean
 }
 
 /** Requests for one operation of the spec. */
-export function requestArbitrary (operation: Operation, memory: Memory): fc.Arbitrary<FuzzRequest> {
+export function requestArbitrary (operation: Operation, memory: Memory, mayBeHostile = true): fc.Arbitrary<FuzzRequest> {
   const query = (operation.op.parameters ?? []).filter((p: any) => p.in === 'query')
   const build = (hostile: boolean) => fc.tuple(pathArbitrary(operation, memory, hostile), queryArbitrary(query, memory, hostile),
     headerArbitrary(operation, memory, hostile), bodyArbitrary(operation, memory, hostile))
   // Half the requests are valid in every part (so success answers get checked too), half spoil some parts.
-  const requests = fc.oneof(build(false), build(true))
+  const requests = (mayBeHostile ? fc.oneof(build(false), build(true)) : build(false))
     .map(([path, qs, headers, body]) => ({
       operationId: operation.operationId,
       method: operation.method,
@@ -126,4 +129,21 @@ export function requestArbitrary (operation: Operation, memory: Memory): fc.Arbi
   // The live stream goes over a real socket, where past 16 KiB of headers the server answers 431 for
   // the connection, not for an operation; every other operation goes through inject, which has no such limit.
   return operation.operationId === 'streamChanges' ? requests.filter((r) => r.url.length < 12_000) : requests
+}
+
+// Keys no operation declares; some are what a careless or hostile client sends (a typo, a debug
+// switch, a prototype-pollution probe in bracket syntax).
+const strayKeys = ['debug', 'constructor[prototype][admin]', '__proto__', 'limt', 'Limit', 'unknown', 'q[]', 'x-debug']
+
+/** Valid requests, each with one undeclared query key added (at the start, the end or in between). */
+export function strayKeyArbitrary (operation: Operation, memory: Memory): fc.Arbitrary<FuzzRequest> {
+  const declared = new Set((operation.op.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name))
+  const keys = strayKeys.filter((k) => !declared.has(k))
+  return fc.tuple(requestArbitrary(operation, memory, false), fc.constantFrom(...keys), fc.constantFrom('x', '1', 'true', ''), fc.boolean())
+    .map(([req, key, value, first]) => {
+      const [path, qs] = req.url.split('?')
+      const stray = `${encode(key)}=${encode(value)}`
+      const query = qs ? (first ? `${stray}&${qs}` : `${qs}&${stray}`) : stray
+      return { ...req, url: `${path}?${query}`, strayKey: key, control: req.url }
+    })
 }

@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { specViolation } from '../helpers/spec.ts'
-import { kindOf, type FuzzRequest, type Memory } from './requests.ts'
+import { kindOf, operations, type FuzzRequest, type Memory } from './requests.ts'
 
 export interface Answer { status: number, headers: Record<string, string>, text: string }
 
@@ -45,9 +45,46 @@ function parse (answer: Answer): unknown {
   return JSON.parse(answer.text)
 }
 
+const declaredQuery = new Map(operations.map((o) => [o.operationId,
+  new Set<string>((o.op.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name))]))
+
+/** The query keys of a request that its operation does not declare. */
+function undeclaredKeys (req: FuzzRequest): string[] {
+  const qs = req.url.split('?').slice(1).join('?')
+  const declared = declaredQuery.get(req.operationId)!
+  return [...new URLSearchParams(qs).keys()].filter((k) => k !== '' && !declared.has(k))
+}
+
+/** Unknown query keys are a 400 on every operation, whatever else the request holds. */
+function strictQueryViolation (req: FuzzRequest, answer: Answer): string | null {
+  const unknown = undeclaredKeys(req)
+  if (unknown.length > 0 && answer.status < 400) return `unknown query key ${JSON.stringify(unknown[0])} answered ${answer.status}`
+  return null
+}
+
+const namesQueryKey = (body: unknown, key: string) =>
+  ((body as { errors?: Array<{ in: string, path: string }> } | undefined)?.errors ?? []).some((e) => e.in === 'query' && e.path === key)
+
+/**
+ * A request built to be valid, sent with a stray query key, must be a 400 naming that key. The
+ * builder's values are valid for the schema but may still be refused earlier (a NUL the database
+ * cannot store, a target over the length limit): then the same request without the key, sent
+ * after it, must be refused the same way.
+ */
+async function strayKeyViolation (app: FastifyInstance, req: FuzzRequest, answer: Answer, body: unknown): Promise<string | null> {
+  if (answer.status === 400 && namesQueryKey(body, req.strayKey!)) return null
+  if (answer.status === 400 || answer.status === 414) {
+    const control = await send(app, { ...req, url: req.control! })
+    if (control.status === answer.status) return null
+  }
+  return `unknown query key ${JSON.stringify(req.strayKey)} answered ${answer.status}, not a 400 naming it: ${answer.text.slice(0, 300)}`
+}
+
 /** What is wrong with the answer to a fuzzed request, or null. */
 export function violation (req: FuzzRequest, answer: Answer, body: unknown): string | null {
   if (answer.status >= 500) return `status ${answer.status}: ${answer.text.slice(0, 500)}`
+  const strict = strictQueryViolation(req, answer)
+  if (strict) return strict
   if (answer.status >= 400) {
     if (!/^application\/problem\+json/.test(answer.headers['content-type'] ?? '')) return `status ${answer.status} is ${answer.headers['content-type']}, not problem+json`
     const p = body as Record<string, unknown>
@@ -81,7 +118,7 @@ export async function sendAndCheck (app: FastifyInstance, memory: Memory & { rem
   } catch {
     throw new Error(`${req.method} ${req.url.slice(0, 300)}: ${answer.status} body is not JSON: ${answer.text.slice(0, 300)}`)
   }
-  const wrong = violation(req, answer, body)
+  const wrong = violation(req, answer, body) ?? (req.strayKey === undefined ? null : await strayKeyViolation(app, req, answer, body))
   if (wrong) {
     const payload = req.payload === undefined ? '' : `\nbody: ${req.payload.slice(0, 500)}`
     throw new Error(`${req.method} ${req.url.slice(0, 500)}${payload}\nheaders: ${JSON.stringify(req.headers).slice(0, 300)}\n→ ${wrong}`)

@@ -140,6 +140,17 @@ describe('GET /v1/actors', () => {
     expect(ids(await get('/v1/actors?q=ugelman'))).toEqual([])
   })
 
+  it('when q holds LIKE wildcards or a backslash, then they match only themselves', async () => {
+    expect(ids(await get('/v1/actors?q=%25'))).toEqual([])
+    expect(ids(await get('/v1/actors?q=_'))).toEqual([])
+    expect(ids(await get('/v1/actors?q=%5C'))).toEqual([])
+    expect(ids(await get('/v1/actors?q=wil%25'))).toEqual([])
+    const odd = await createActor({ name: '100% Brigade_7', kind: 'armed_group' })
+    expect(ids(await get('/v1/actors?q=100%25'))).toEqual([odd.id])
+    expect(ids(await get('/v1/actors?q=brigade_'))).toEqual([odd.id])
+    expect((await t.http().delete(`/v1/actors/${odd.id}`).set(t.auth())).status).toBe(204)
+  })
+
   it('when filtering by kind, country, parent and externalId, then only matches come back', async () => {
     expect(ids(await get('/v1/actors?kind=think_tank,person'))).toEqual([wilson.id, analyst.id].sort())
     expect(ids(await get('/v1/actors?country=AF&kind=military'))).toEqual([ministry.id])

@@ -37,14 +37,29 @@ describe('GET /v1/changes', () => {
 })
 
 describe('revisions and asOf', () => {
-  it('GET /v1/actors/{id}/revisions gives each change with before, after and the key name', async () => {
+  it('GET /v1/actors/{id}/revisions gives each change with before, after and, to a write key, the key name', async () => {
     const actor = await createActor(t, { name: 'Revised actor' })
     await t.http().patch(`/v1/actors/${actor.id}`).set(t.auth()).send({ title: 'Spokesman' }).expect(200)
-    const res = await get(`/v1/actors/${actor.id}/revisions`)
+    const res = await t.http().get(`/v1/actors/${actor.id}/revisions`).set(t.auth('write'))
+    expectMatchesSpec(res, 'GET', `/v1/actors/${actor.id}/revisions`)
     expect(res.body.data.map((r: any) => [r.action, r.version, r.by, r.before?.title ?? null, r.after?.title ?? null])).toEqual([
       ['created', 1, 'newsroom', null, null], ['updated', 2, 'newsroom', null, 'Spokesman']
     ])
     expect((await get('/v1/actors/0199c9a8-0000-7000-8000-00000000000f/revisions')).status).toBe(404)
+  })
+
+  it('when revisions are read without a key or with a read key, then they do not name the writing key; admin sees it', async () => {
+    const incident = await createIncident(t, { title: 'Who wrote this' })
+    const url = `/v1/incidents/${incident.id}/revisions`
+    for (const headers of [{}, t.auth('read')]) {
+      const res = await t.http().get(url).set(headers)
+      expectMatchesSpec(res, 'GET', url)
+      expect(res.body.data).toHaveLength(1)
+      expect(res.body.data[0]).not.toHaveProperty('by')
+      expect(res.text).not.toContain('newsroom')
+    }
+    const admin = await t.http().get(url).set(t.auth('admin'))
+    expect(admin.body.data[0].by).toBe('newsroom')
   })
 
   it('asOf returns the record as it stood then, and 404 before it existed or after it was deleted', async () => {

@@ -277,7 +277,7 @@ describe('POST /v1/import against existing records and within the file', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     const strike = (await t.http().get(`/v1/incidents/${res.body.refs.strike}`)).body
     expect(strike).toMatchObject({ fatalities: { low: 3, best: 6, high: 10 }, contested: true, version: 1 })
-    const created = (await t.http().get(`/v1/incidents/${strike.id}/revisions`)).body.data
+    const created = (await t.http().get(`/v1/incidents/${strike.id}/revisions`).set(t.auth())).body.data
     expect(created.map((r: any) => [r.action, r.version, r.by])).toEqual([['created', 1, 'newsroom']])
     expect(created[0].after).toEqual(strike)
 

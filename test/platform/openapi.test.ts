@@ -49,6 +49,13 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Actor', 'Source', 'Problem', 'Page']))
   })
+
+  it('says on every operation that unknown query parameters are refused (x-query-additionalProperties: false)', async () => {
+    const doc = JSON.parse(await committed('openapi.json'))
+    const lenient = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) =>
+      Object.entries<any>(methods).filter(([, op]) => op['x-query-additionalProperties'] !== false).map(([method]) => `${method} ${path}`))
+    expect(lenient).toEqual([])
+  })
 })
 
 describe('GET /docs', () => {

@@ -7,6 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
+import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../db/references.ts'
@@ -135,7 +136,10 @@ export function createActorRepository (db: Db) {
   function listWhere (q: ActorListQuery, nameKey: string | null): Prisma.ActorWhereInput {
     const where: Prisma.ActorWhereInput = { deletedAt: null, mergedIntoId: null }
     // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
-    if (nameKey !== null) where.names = { some: { OR: [{ key: { startsWith: nameKey } }, { key: { contains: ` ${nameKey}` } }] } }
+    if (nameKey !== null) {
+      const prefix = escapeLike(nameKey)
+      where.names = { some: { OR: [{ key: { startsWith: prefix } }, { key: { contains: ` ${prefix}` } }] } }
+    }
     if (q.kind) where.kind = { in: q.kind }
     if (q.country) where.countryCode = { in: q.country }
     if (q.parent) where.parentId = { in: q.parent }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { hasScope } from '../../http/auth.ts'
 import { decodeCursor, encodeCursor, sendPage, type SortSpec } from '../../http/list.ts'
 import { notFound } from '../../http/problems.ts'
 import { problems, readProblems } from '../../http/responses.ts'
@@ -76,7 +77,8 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
       schema: {
         operationId: `list${tag.slice(0, -1)}Revisions`,
         summary: `The change history of one ${entity}`,
-        description: 'Every change to the record, oldest first, with the record before and after and the name of the key that made it. Deleted records keep their history.',
+        description: 'Every change to the record, oldest first, with the record before and after. Deleted records keep their history. ' +
+          'The name of the key that made each change (`by`) is given only to callers whose key has scope write or admin: key names are a newsroom\'s internals.',
         tags: [tag],
         params: idParams,
         querystring: revisionQuery,
@@ -86,7 +88,9 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
       const after = cursorSeq(request.query.cursor, 'revisions') ?? 0n
       const rows = await revisionsOf(app.db, entity, request.params.id, after, request.query.limit + 1)
       if (rows.length === 0 && after === 0n) throw notFound(entity, request.params.id)
-      return sendPage(request, reply, rows, request.query.limit, (last) => encodeCursor('revisions', last.seq, request.params.id))
+      const page = sendPage(request, reply, rows, request.query.limit, (last) => encodeCursor('revisions', last.seq, request.params.id))
+      const mayKnowWho = request.apiKey !== null && hasScope(request.apiKey, 'write')
+      return mayKnowWho ? page : { ...page, data: page.data.map(({ by: _by, ...rest }) => rest) }
     })
   }
 }

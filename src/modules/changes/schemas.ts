@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaList, pageSchema } from '../../http/list.ts'
+import { queryNumber } from '../../http/schemas.ts'
 
 export const changeEntities = ['actor', 'source', 'incident', 'casualtyReport', 'statement'] as const
 
@@ -17,7 +18,8 @@ export const revisionSchema = z.object({
   action: z.enum(['created', 'updated', 'deleted']),
   version: z.number().int(),
   at: z.iso.datetime(),
-  by: z.string().nullable().describe('name of the API key that made the change'),
+  by: z.string().nullable().optional()
+    .describe('name of the API key that made the change (null: none, e.g. the import CLI); only given to callers whose key has scope write or admin'),
   before: z.record(z.string(), z.unknown()).nullable().describe('the record before the change (null on create)'),
   after: z.record(z.string(), z.unknown()).nullable().describe('the record after the change (null on delete)')
 }).meta({ id: 'Revision' })
@@ -27,8 +29,8 @@ const since = z.string().regex(/^\d{1,18}$/, 'must be a change seq').optional()
 export const changeListQuery = z.strictObject({
   since: since.describe('return changes after this seq (exclusive); 0 or absent = from the start'),
   entity: commaList(changeEntities, 'entities').optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size, 1..1000'),
-  cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
+  limit: queryNumber(z.coerce.number().int().min(1).max(1000).default(100)).describe('page size, 1..1000'),
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export const changeStreamQuery = z.strictObject({
@@ -40,8 +42,8 @@ export const changePage = z.object({ data: z.array(changeSchema), page: pageSche
 export const revisionPage = z.object({ data: z.array(revisionSchema), page: pageSchema }).meta({ id: 'RevisionPage' })
 
 export const revisionQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
-  cursor: z.string().max(200).optional().describe('opaque cursor from page.nextCursor')
+  limit: queryNumber(z.coerce.number().int().min(1).max(500).default(50)).describe('page size, 1..500'),
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(200).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export type ChangeView = z.infer<typeof changeSchema>

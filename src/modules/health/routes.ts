@@ -16,7 +16,7 @@ export default async function healthRoutes (app: FastifyInstance) {
       summary: 'Liveness',
       description: 'Answers while the process runs; does not touch the database.',
       tags,
-      response: { 200: z.object({ status: z.literal('ok') }), 414: problems()[414] }
+      response: { 200: z.object({ status: z.literal('ok') }), 400: problems(400)[400], 414: problems()[414] }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -26,7 +26,7 @@ export default async function healthRoutes (app: FastifyInstance) {
       summary: 'Readiness',
       description: 'Ready when the database answers and every migration is applied.',
       tags,
-      response: { 200: z.object({ status: z.literal('ready') }), 414: problems()[414], 503: problems()[503] }
+      response: { 200: z.object({ status: z.literal('ready') }), 400: problems(400)[400], 414: problems()[414], 503: problems()[503] }
     }
   }, async () => {
     let pending: string[]

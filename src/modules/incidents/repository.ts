@@ -196,9 +196,12 @@ async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actor
 }
 
 export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
-  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: incidentRelations })
+  // One relation per query, one after the other: Prisma loads an include's sibling relations with
+  // Promise.all, which in a transaction sends two queries at once on its one connection (pg 8 warns,
+  // pg 9 will refuse; prisma/orm#29407). test/platform/pg-queue.test.ts watches for it.
+  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: { actors: incidentRelations.actors } })
   if (!row) throw notFound('Incident', id)
-  return row
+  return { ...row, sources: await db.incidentSource.findMany({ where: { incidentId: id }, ...incidentRelations.sources }) }
 }
 
 export function cursorOf (spec: SortSpec, sort: string, row: Incident) {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { asOfParam, text, timestamps, timestampInput } from '../../http/schemas.ts'
+import { asOfParam, queryNumber, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
@@ -160,15 +160,15 @@ export const incidentFilterShape = {
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),
-  minFatalities: z.coerce.number().int().min(0).max(maxInt4).optional().describe('fatalities.best at least'),
-  maxFatalities: z.coerce.number().int().min(0).max(maxInt4).optional().describe('fatalities.best at most'),
+  minFatalities: queryNumber(z.coerce.number().int().min(0).max(maxInt4)).optional().describe('fatalities.best at least'),
+  maxFatalities: queryNumber(z.coerce.number().int().min(0).max(maxInt4)).optional().describe('fatalities.best at most'),
   contested: queryBool().optional().describe('true or false'),
   tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
     .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),
   source: commaUuids('sources cited').optional(),
   bbox: bboxSchema.optional(),
   near: nearSchema.optional(),
-  radiusKm: z.coerce.number().positive().max(5000).optional().describe('radius for near, in km (default 25)'),
+  radiusKm: queryNumber(z.coerce.number().positive().max(5000)).optional().describe('radius for near, in km (default 25)'),
   precision: commaList(locationPrecisions, 'location precisions to keep').optional(),
   q: z.string().trim().min(1).max(500).optional().describe('full-text search over title and summary, web-search syntax: "exact phrase", -word, or')
 }

@@ -16,7 +16,8 @@ export default async function metricsRoutes (app: FastifyInstance) {
       tags: ['Operations'],
       response: {
         200: { description: 'the metrics in Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
-        // The request-target limit applies to every route.
+        // Unknown query parameters and the request-target limit apply to every route.
+        400: problems(400)[400],
         414: problems()[414]
       }
     }

@@ -7,6 +7,7 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import { Problem, notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
+import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -67,9 +68,11 @@ export function createSourceRepository (db: Db) {
   function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
     const where: Prisma.SourceWhereInput = { deletedAt: null }
     if (q.q) {
-      where.OR = ['title', 'publisher', 'url'].map((field) => ({ [field]: { contains: q.q, mode: 'insensitive' } }))
+      const text = escapeLike(q.q)
+      where.OR = ['title', 'publisher', 'url'].map((field) => ({ [field]: { contains: text, mode: 'insensitive' } }))
     }
-    if (q.publisher) where.publisher = { equals: q.publisher, mode: 'insensitive' }
+    // A case-insensitive equals is an ILIKE in Prisma, so it is escaped too.
+    if (q.publisher) where.publisher = { equals: escapeLike(q.publisher), mode: 'insensitive' }
     if (q.kind) where.kind = { in: q.kind }
     if (q.language) where.language = { in: q.language }
     if (q.from || q.to) where.publishedAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) }

@@ -83,9 +83,13 @@ const loadStatementRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
   : rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL`)
 
 export async function findStatement (db: DbOrTx, id: string): Promise<StatementRow> {
-  const row = await db.statement.findFirst({ where: { id, deletedAt: null }, include: statementRelations })
+  // One relation per query, one after the other, as in findIncident (an include of several relations
+  // sends them at once on a transaction's one connection).
+  const row = await db.statement.findFirst({ where: { id, deletedAt: null }, include: { incidents: statementRelations.incidents } })
   if (!row) throw notFound('Statement', id)
-  return row
+  const aboutActors = await db.statementAboutActor.findMany({ where: { statementId: id }, ...statementRelations.aboutActors })
+  const sources = await db.statementSource.findMany({ where: { statementId: id }, ...statementRelations.sources })
+  return { ...row, aboutActors, sources }
 }
 
 /** Expands the requested relations for a whole page: one query per relation, never per row. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, instantSchema, pageSchema } from '../../http/list.ts'
+import { queryNumber } from '../../http/schemas.ts'
 import { incidentSchema } from '../incidents/schemas.ts'
 import { statementSummarySchema } from '../statements/summary.ts'
 
@@ -11,8 +12,8 @@ export const timelineQuery = z.strictObject({
   country: commaCountries('countries: incidents in them, statements linked to such incidents or made by actors of them').optional(),
   actor: commaUuids('actors: incidents they took part in (any role), statements they made or that are about them').optional(),
   kind: commaList(timelineKinds, 'entry kinds').optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size, 1..500'),
-  cursor: z.string().max(2000).optional().describe('opaque cursor from page.nextCursor')
+  limit: queryNumber(z.coerce.number().int().min(1).max(500).default(50)).describe('page size, 1..500'),
+  cursor: z.string().min(1, 'must not be empty; leave cursor out for the first page').max(2000).optional().describe('opaque cursor from page.nextCursor')
 })
 
 export type TimelineQuery = z.output<typeof timelineQuery>
