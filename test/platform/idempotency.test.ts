@@ -110,12 +110,12 @@ describe('Idempotency-Key when the write outlives its answer', () => {
       const send = () => fetch(`http://127.0.0.1:${port}/v1/incidents`, {
         method: 'POST', headers: { ...t.auth(), 'content-type': 'application/json', 'idempotency-key': 'crash-1' }, body: JSON.stringify(body)
       }).then((r) => { answer = r }, () => {})
-      void send()
+      send()
       await until(() => {
         if (answer && !relay.isFrozen()) {
           if (answer.status !== 503) throw new Error(`the server process answered ${answer.status} before its write committed`)
           answer = undefined
-          void send()
+          send()
         }
         return relay.isFrozen()
       }, 'the write to commit')
