@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
+import { withClaim } from '../../src/db/idempotency.ts'
+import { createActorRepository } from '../../src/modules/actors/repository.ts'
+import { createActorSchema } from '../../src/modules/actors/schemas.ts'
 
 let t: TestContext
 beforeAll(async () => {
@@ -177,4 +181,16 @@ describe('Idempotency-Key when the write outlives its answer', () => {
       await holder.end()
     }
   }, 120_000)
+
+  it('when another request took the key over before the write ran, then the write is refused and writes nothing', async () => {
+    const { rows: [apiKey] } = await t.app.pool.query("SELECT id FROM api_keys WHERE name = 'newsroom'")
+    await t.app.pool.query(`INSERT INTO idempotency_records (api_key_id, key, method, path, request_hash, claim_id)
+      VALUES ($1, 'taken-over', 'POST', '/v1/actors', 'hash', $2)`, [apiKey.id, randomUUID()])
+    const stale = { apiKeyId: apiKey.id, key: 'taken-over', claimId: randomUUID(), applied: false }
+    const write = new Promise((resolve, reject) => withClaim(stale, () => {
+      createActorRepository(t.app.db).create(createActorSchema.parse({ name: 'Written by a stale claimant', kind: 'other' }), null).then(resolve, reject)
+    }))
+    await expect(write).rejects.toMatchObject({ status: 409 })
+    expect(await t.app.db.actor.count({ where: { name: 'Written by a stale claimant' } })).toBe(0)
+  })
 })
