@@ -35,7 +35,9 @@ try {
     if (keyed) headers['idempotency-key'] = `bench-${i}`
     const t0 = performance.now()
     const res = await app.inject({
-      method: 'POST', url: '/v1/incidents', headers,
+      method: 'POST',
+      url: '/v1/incidents',
+      headers,
       payload: { type: 'other', title: `Bench ${i}`, occurredAt: '2025-01-01T00:00:00Z', countryCodes: ['AF'] }
     })
     const ms = performance.now() - t0
