@@ -93,6 +93,15 @@ describe('asOf and commit order', () => {
     expect((await get(`/v1/incidents/${late.id}?asOf=${before}`)).body).toMatchObject({ title: 'Started last', version: 1 })
     expect((await get(`/v1/incidents/${early.id}?asOf=${log[1].at.toISOString()}`)).body).toMatchObject({ title: 'Started first, committed last', version: 2 })
   })
+
+  it('when a transaction writes many changes, then they share one at, so asOf never shows half of it', async () => {
+    const lines = [1, 2, 3].map((n) => JSON.stringify({ entity: 'incident', ref: `i${n}`, data: { type: 'other', title: `One moment ${n}`, occurredAt: '2025-01-01T00:00:00Z', countryCodes: ['AF'] } }))
+    const res = await t.http().post('/v1/import').set(t.auth()).set('content-type', 'application/x-ndjson').send(lines.join('\n') + '\n')
+    expect(res.status).toBe(200)
+    const log = await t.app.db.change.findMany({ where: { entityId: { in: Object.values(res.body.refs as Record<string, string>) } } })
+    expect(log).toHaveLength(3)
+    expect(new Set(log.map((c) => c.at.getTime())).size).toBe(1)
+  })
 })
 
 /** Reads SSE events from a running server until `count` change events arrived. */
