@@ -49,6 +49,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** body, URL, timeout and statement limits (defaults in src/http/limits.ts; tests lower them) */
   limits?: Partial<Limits>
+  /** how long a request that never finished blocks its Idempotency-Key (default 120 s; tests shorten it) */
+  idempotencyLeaseSeconds?: number
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -111,7 +113,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(metrics)
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
-  await app.register(idempotency)
+  await app.register(idempotency, { abandonedSeconds: opts.idempotencyLeaseSeconds })
   await app.register(unicodeGuard)
   await app.register(strictQuery)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.

@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../plugins/database.ts'
 import { isTransientConflict } from './errors.ts'
 import { Problem } from '../http/problems.ts'
+import { assertClaimHeld, entityIdOf, lockClaimSql, markAppliedSql, pendingClaim } from './idempotency.ts'
 
 /** For updates and deletes: `expect` sees the current version under the row lock (If-Match) and may refuse. */
 export interface ChangeOptions { expect?: (version: number) => void }
@@ -21,9 +22,22 @@ const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, 
  * with Retry-After once the retries are spent.
  */
 export async function writeTransaction<T> (db: Db, fn: (tx: Tx) => Promise<T>, opts: WriteOptions = {}): Promise<T> {
+  const claim = pendingClaim()
+  // A request with an Idempotency-Key: the key is checked and marked applied inside the write's own
+  // transaction, so "applied" commits exactly with the write and a retry can never apply it twice.
+  const write = !claim
+    ? fn
+    : async (tx: Tx) => {
+      assertClaimHeld(claim, await tx.$queryRaw(lockClaimSql(claim)))
+      const result = await fn(tx)
+      await tx.$executeRaw(markAppliedSql(claim, { entityId: entityIdOf(result) }))
+      return result
+    }
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.$transaction(fn, { timeout: opts.timeoutMs ?? 15_000 })
+      const result = await db.$transaction(write, { timeout: opts.timeoutMs ?? 15_000 })
+      if (claim) claim.applied = true
+      return result
     } catch (err) {
       if (!isTransientConflict(err)) throw err
       if (attempt >= transientRetries) {

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { withClaim, type Claim } from '../db/idempotency.ts'
 import { Problem } from './problems.ts'
 
 declare module 'fastify' {
-  interface FastifyRequest { idempotency: { apiKeyId: string, key: string } | null }
+  interface FastifyRequest { idempotency: Claim | null }
   interface FastifyContextConfig {
     /** false for a POST whose answer must never be stored (it carries a secret). */
     idempotency?: boolean
@@ -11,22 +13,38 @@ declare module 'fastify' {
 }
 
 const WINDOW_HOURS = 24
-// A request that never finished (its process died) stops blocking its key after this long.
+// A request that never finished (its process died before its write committed) stops blocking its key after this long.
 const ABANDONED_SECONDS = 120
 const replayedHeaders = ['content-type', 'location', 'etag']
+// Where a record created by a POST is read, for a retry answered from the record itself.
+const recordPaths: Record<string, string> = {
+  actor: '/v1/actors', source: '/v1/sources', incident: '/v1/incidents', casualtyReport: '/v1/casualties', statement: '/v1/statements'
+}
+
+interface StoredRecord {
+  request_hash: string
+  status: number | null
+  headers: Record<string, string> | null
+  body: string | null
+  applied: boolean
+  entity_id: string | null
+}
 
 /**
  * Idempotency-Key on every POST (API.md §1), kept in PostgreSQL so that every API instance sees it:
  * the same key and body within 24 h replays the first response; the same key with another body, or
- * while the first request is still running, is a 409.
+ * while the first request is still running, is a 409. The write itself locks the key's row and marks
+ * it applied in its own transaction (src/db/idempotency.ts), so neither a crash between the commit
+ * and the stored answer nor a request outliving the abandonment lease lets a retry write again.
  */
-export default fp(async (app) => {
+export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
+  const abandonedSeconds = opts.abandonedSeconds ?? ABANDONED_SECONDS
   app.decorateRequest('idempotency', null)
   let lastSweep = 0
 
-  app.addHook('preHandler', async (request, reply) => {
+  async function claim (request: FastifyRequest, reply: FastifyReply): Promise<Claim | 'replayed' | null> {
     const key = request.headers['idempotency-key']
-    if (request.method !== 'POST' || typeof key !== 'string' || !request.apiKey || request.routeOptions.config.idempotency === false) return
+    if (request.method !== 'POST' || typeof key !== 'string' || !request.apiKey || request.routeOptions.config.idempotency === false) return null
     if (key.length === 0 || key.length > 255) throw new Problem('validation', 'Idempotency-Key must be 1 to 255 characters', { errors: [{ in: 'header', path: 'idempotency-key', message: 'must be 1 to 255 characters' }] })
     const apiKeyId = request.apiKey.id
     const hash = createHash('sha256').update(JSON.stringify([request.method, request.url, request.body])).digest('hex')
@@ -35,41 +53,96 @@ export default fp(async (app) => {
       lastSweep = Date.now()
       await app.pool.query(`DELETE FROM idempotency_records WHERE created_at < now() - interval '${WINDOW_HOURS} hours'`)
     }
-    // Claim the key, or take over one that expired or was abandoned; only one request can win.
-    const claimed = await app.pool.query(
-      `INSERT INTO idempotency_records (api_key_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (api_key_id, key) DO UPDATE SET method = $3, path = $4, request_hash = $5, status = NULL, headers = NULL, body = NULL, created_at = now()
-         WHERE idempotency_records.created_at < now() - interval '${WINDOW_HOURS} hours'
-            OR (idempotency_records.status IS NULL AND idempotency_records.created_at < now() - interval '${ABANDONED_SECONDS} seconds')
-       RETURNING key`, [apiKeyId, key, request.method, request.url, hash])
-    if (claimed.rowCount === 1) {
-      request.idempotency = { apiKeyId, key }
-      return
+    const claimId = randomUUID()
+    const params = [apiKeyId, key, request.method, request.url, hash, claimId]
+    // Claim the key; only one request can win.
+    let claimed = await app.pool.query(
+      `INSERT INTO idempotency_records (api_key_id, key, method, path, request_hash, claim_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`, params)
+    if (claimed.rowCount === 0) {
+      // Or take over one that expired, or whose request died before its write committed. A running
+      // write holds the row's lock (skipped here) and a committed one marked it applied.
+      claimed = await app.pool.query(
+        `WITH old AS (
+           SELECT api_key_id, key FROM idempotency_records WHERE api_key_id = $1 AND key = $2
+             AND (created_at < now() - interval '${WINDOW_HOURS} hours'
+               OR (status IS NULL AND applied_at IS NULL AND created_at < now() - make_interval(secs => $7)))
+           FOR UPDATE SKIP LOCKED)
+         UPDATE idempotency_records r SET method = $3, path = $4, request_hash = $5, claim_id = $6, created_at = now(),
+           status = NULL, headers = NULL, body = NULL, applied_at = NULL, entity_id = NULL
+         FROM old WHERE r.api_key_id = old.api_key_id AND r.key = old.key RETURNING r.key`, [...params, abandonedSeconds])
     }
-    const { rows: [first] } = await app.pool.query(
-      'SELECT request_hash, status, headers, body FROM idempotency_records WHERE api_key_id = $1 AND key = $2', [apiKeyId, key])
+    if (claimed.rowCount === 1) return { apiKeyId, key, claimId, applied: false }
+
+    const { rows: [first] } = await app.pool.query<StoredRecord>(
+      `SELECT request_hash, status, headers, body, applied_at IS NOT NULL AS applied, entity_id::text FROM idempotency_records
+       WHERE api_key_id = $1 AND key = $2`, [apiKeyId, key])
     if (!first) throw new Problem('conflict', 'The Idempotency-Key is being reused concurrently; retry')
     if (first.request_hash !== hash) throw new Problem('conflict', 'This Idempotency-Key was used with a different request; use a new key for a new request')
+    if (first.status === null && first.applied) {
+      await replayFromRecord(request, reply, apiKeyId, key, first.entity_id)
+      return 'replayed'
+    }
     if (first.status === null) throw new Problem('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly', {}, { 'retry-after': '1' })
     reply.code(first.status).headers({ ...first.headers, 'idempotent-replayed': 'true' })
-    return reply.send(first.body)
+    reply.send(first.body)
+    return 'replayed'
+  }
+
+  /**
+   * The write was applied but its answer was never stored (the process died after the commit): the
+   * answer is the record as the change log holds it now, with the route's success status.
+   */
+  async function replayFromRecord (request: FastifyRequest, reply: FastifyReply, apiKeyId: string, key: string, entityId: string | null) {
+    const { rows: [change] } = entityId === null
+      ? { rows: [] }
+      : await app.pool.query<{ entity: string, version: number, after: object }>(
+        `SELECT entity, version, after FROM changes WHERE entity = ANY($1::text[]) AND entity_id = $2 AND after IS NOT NULL
+         ORDER BY seq DESC LIMIT 1`, [Object.keys(recordPaths), entityId])
+    if (!change) throw new Problem('conflict', 'The request with this Idempotency-Key was applied, but its answer was lost; it will not be applied again')
+    const status = successStatus(request)
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', etag: `"${change.version}"` }
+    if (status === 201) headers.location = `${recordPaths[change.entity]}/${entityId}`
+    const body = JSON.stringify(change.after)
+    await app.pool.query('UPDATE idempotency_records SET status = $3, headers = $4, body = $5 WHERE api_key_id = $1 AND key = $2 AND status IS NULL',
+      [apiKeyId, key, status, JSON.stringify(headers), JSON.stringify(body)])
+    reply.code(status).headers({ ...headers, 'idempotent-replayed': 'true' })
+    reply.send(body)
+  }
+
+  app.addHook('preHandler', (request, reply, done) => {
+    // Callback style: the rest of the request (the handler, its write) runs inside withClaim.
+    claim(request, reply).then((held) => {
+      if (held === 'replayed') return
+      if (!held) return done()
+      request.idempotency = held
+      withClaim(held, done)
+    }, done)
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const claim = request.idempotency
-    if (!claim) return payload
+    const held = request.idempotency
+    if (!held) return payload
     request.idempotency = null
+    const owned = [held.apiKeyId, held.key, held.claimId]
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      // A failure is not an answer to replay: free the key so the client can retry.
-      await app.pool.query('DELETE FROM idempotency_records WHERE api_key_id = $1 AND key = $2', [claim.apiKeyId, claim.key])
+      // A failure is not an answer to replay: free the key so the client can retry, unless the write
+      // was applied (a retry then gets the record).
+      await app.pool.query('DELETE FROM idempotency_records WHERE api_key_id = $1 AND key = $2 AND claim_id = $3 AND applied_at IS NULL', owned)
       return payload
     }
     const headers = Object.fromEntries(replayedHeaders.flatMap((h) => {
       const v = reply.getHeader(h)
       return v === undefined ? [] : [[h, String(v)]]
     }))
-    await app.pool.query('UPDATE idempotency_records SET status = $3, headers = $4, body = $5 WHERE api_key_id = $1 AND key = $2',
-      [claim.apiKeyId, claim.key, reply.statusCode, JSON.stringify(headers), JSON.stringify(payload)])
+    await app.pool.query('UPDATE idempotency_records SET status = $4, headers = $5, body = $6 WHERE api_key_id = $1 AND key = $2 AND claim_id = $3',
+      [...owned, reply.statusCode, JSON.stringify(headers), JSON.stringify(payload)])
     return payload
   })
 }, { name: 'idempotency', dependencies: ['auth', 'database'] })
+
+/** The status a route answers a successful write with: the lowest 2xx in its response schema. */
+function successStatus (request: FastifyRequest): number {
+  const codes = Object.keys(request.routeOptions.schema?.response ?? {}).map(Number).filter((c) => c >= 200 && c < 300)
+  return codes.length > 0 ? Math.min(...codes) : 200
+}

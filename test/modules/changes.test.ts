@@ -1,4 +1,6 @@
 import http from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
@@ -72,6 +74,48 @@ describe('revisions and asOf', () => {
     expect((await get(`/v1/incidents/${incident.id}`)).body.title).toBe('Second version')
     expect((await get(`/v1/incidents/${incident.id}?asOf=2000-01-01`)).status).toBe(404)
     expect((await get(`/v1/incidents/${incident.id}?asOf=${between}&include=actors`)).status).toBe(400)
+  })
+})
+
+describe('asOf and commit order', () => {
+  it('when a write that started first commits last, then asOf gives the state the change log gives', async () => {
+    const early = await createIncident(t, { title: 'Started first' })
+    const late = await createIncident(t, { title: 'Started last' })
+    // This connection holds the first incident's row, so its PATCH starts its transaction and waits.
+    const holder = new pg.Client({ connectionString: t.databaseUrl })
+    await holder.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query('SELECT 1 FROM incidents WHERE id = $1 FOR UPDATE', [early.id])
+      const slow = t.http().patch(`/v1/incidents/${early.id}`).set(t.auth()).send({ title: 'Started first, committed last' }).then((r) => r)
+      for (let waited = 0; (await holder.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount === 0; waited += 20) {
+        if (waited > 10_000) throw new Error('the PATCH never waited for the row')
+        await sleep(20)
+      }
+      await sleep(50)
+      await t.http().patch(`/v1/incidents/${late.id}`).set(t.auth()).send({ title: 'Started last, committed first' }).expect(200)
+      await holder.query('COMMIT')
+      expect((await slow).status).toBe(200)
+    } finally {
+      await holder.end()
+    }
+    const log = await t.app.db.change.findMany({ where: { entityId: { in: [early.id, late.id] }, action: 'updated' }, orderBy: { seq: 'asc' } })
+    expect(log.map((c) => c.entityId)).toEqual([late.id, early.id])
+    expect(log[0].at.getTime()).toBeLessThanOrEqual(log[1].at.getTime())
+    // Just before the first update in the log, the log holds neither update.
+    const before = new Date(log[0].at.getTime() - 1).toISOString()
+    expect((await get(`/v1/incidents/${early.id}?asOf=${before}`)).body).toMatchObject({ title: 'Started first', version: 1 })
+    expect((await get(`/v1/incidents/${late.id}?asOf=${before}`)).body).toMatchObject({ title: 'Started last', version: 1 })
+    expect((await get(`/v1/incidents/${early.id}?asOf=${log[1].at.toISOString()}`)).body).toMatchObject({ title: 'Started first, committed last', version: 2 })
+  })
+
+  it('when a transaction writes many changes, then they share one at, so asOf never shows half of it', async () => {
+    const lines = [1, 2, 3].map((n) => JSON.stringify({ entity: 'incident', ref: `i${n}`, data: { type: 'other', title: `One moment ${n}`, occurredAt: '2025-01-01T00:00:00Z', countryCodes: ['AF'] } }))
+    const res = await t.http().post('/v1/import').set(t.auth()).set('content-type', 'application/x-ndjson').send(lines.join('\n') + '\n')
+    expect(res.status).toBe(200)
+    const log = await t.app.db.change.findMany({ where: { entityId: { in: Object.values(res.body.refs as Record<string, string>) } } })
+    expect(log).toHaveLength(3)
+    expect(new Set(log.map((c) => c.at.getTime())).size).toBe(1)
   })
 })
 

@@ -31,7 +31,11 @@ export async function revisionsOf (db: DbOrTx, entity: Entity, id: string, after
   }))
 }
 
-/** The record as it stood at `at`, from its change log; 404 if it did not exist (or was deleted) then. */
+/**
+ * The record as it stood at `at`, from its change log; 404 if it did not exist (or was deleted) then.
+ * Picked by seq: `at` rises with seq (insertChangesSql), so the changes at or before `at` are a prefix
+ * of the log, and the record's last one among them is what a mirror replaying the log had then.
+ */
 export async function recordAsOf<T> (db: DbOrTx, entity: Entity, id: string, at: Date, what: string): Promise<T> {
   const last = await db.change.findFirst({ where: { entity, entityId: id, at: { lte: at } }, orderBy: { seq: 'desc' } })
   if (!last || last.action === 'deleted' || last.after === null) throw notFound(what, `${id} as of ${at.toISOString()}`)

@@ -43,10 +43,18 @@ export async function recordChange (tx: Tx, c: ChangeInput) {
 export function insertChangesSql (changes: ChangeInput[]): Prisma.Sql {
   const rows = JSON.stringify(changes.map((c, ord) =>
     ({ ord, entity: c.entity, id: c.id, action: c.action, version: c.version, before: c.before, after: c.after, keyName: c.keyName })))
+  // `at` is taken under the lock, never earlier than the last entry's (clocks can step back), so
+  // `at` order is `seq` order, i.e. commit order, and an asOf read sees a prefix of the log; one `at`
+  // for all of a transaction's changes (the one its first change got), so it never sees half a
+  // transaction. The column's default, now(), is the transaction's start: a transaction that
+  // started first but committed last would be dated before changes it comes after.
   return Prisma.sql`
-    WITH added AS (
-      INSERT INTO changes (entity, entity_id, action, version, before, after, key_name)
-      SELECT entity, id, action, version, before, after, "keyName"
+    WITH stamp AS (
+      SELECT coalesce((SELECT CASE WHEN xmin = pg_current_xact_id()::xid THEN at ELSE greatest(at, clock_timestamp()) END
+        FROM changes ORDER BY seq DESC LIMIT 1), clock_timestamp()) AS at
+    ), added AS (
+      INSERT INTO changes (entity, entity_id, action, version, before, after, key_name, at)
+      SELECT entity, id, action, version, before, after, "keyName", (SELECT at FROM stamp)
       FROM json_to_recordset(${rows}::json) AS x(ord int, entity text, id uuid, action "ChangeAction", version int, before jsonb, after jsonb, "keyName" text)
       ORDER BY ord
       RETURNING seq)

@@ -14,6 +14,8 @@ import { judge } from './judge.ts'
 import { settleRollUps } from './rollups.ts'
 import { inBatches, tableWrites } from './write.ts'
 import { runWrites, type Write } from './sql.ts'
+import { rawRows } from '../../db/rows.ts'
+import { assertClaimHeld, lockClaimSql, markAppliedSql, pendingClaim } from '../../db/idempotency.ts'
 
 export interface ImportOptions {
   dryRun?: boolean
@@ -55,12 +57,19 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
   if (errors.length > 0) throw importProblem(errors)
 
   const created = Object.fromEntries(importEntities.map((e) => [e, 0])) as ImportResult['created']
+  const refs: Record<string, string> = {}
+  for (const line of lines) if (line.ref) refs[line.ref] = line.id
+  const result: ImportResult = { dryRun: opts.dryRun ?? false, created, refs }
+  const claim = pendingClaim()
   const client = await pool.connect()
   let broken = false
   try {
     // A large file takes longer per statement than the pool's guard against runaway reads allows,
     // and its rows, read by json_to_recordset, would spill to temporary files with the default work_mem.
     await client.query("BEGIN; SET LOCAL statement_timeout = '10min'; SET LOCAL work_mem = '256MB'")
+    // The Idempotency-Key's row, locked for the whole import (an import can outlive the key's
+    // abandonment lease) and marked applied with the answer in the same transaction: see writeTransaction.
+    if (claim) assertClaimHeld(claim, await rawRows(client, lockClaimSql(claim)))
     const facts = await loadFacts(client, ordered)
     const judged = judge(ordered, facts)
     if (judged.errors.length > 0) throw importProblem(judged.errors)
@@ -70,7 +79,11 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
       ...logWrites([...judged.accepted.order, ...changed], opts.keyName)
     ])
     for (const { entity } of judged.accepted.order) created[entity]++
+    if (claim && !opts.dryRun) {
+      await rawRows(client, markAppliedSql(claim, { answer: { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(result) } }))
+    }
     await client.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT')
+    if (claim && !opts.dryRun) claim.applied = true
   } catch (err) {
     await client.query('ROLLBACK').catch(() => { broken = true })
     throw asProblem(err)
@@ -78,9 +91,7 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
     // A connection that cannot even roll back is closed rather than returned to the pool.
     client.release(broken)
   }
-  const refs: Record<string, string> = {}
-  for (const line of lines) if (line.ref) refs[line.ref] = line.id
-  return { dryRun: opts.dryRun ?? false, created, refs }
+  return result
 }
 
 /**
