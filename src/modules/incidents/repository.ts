@@ -14,7 +14,7 @@ import { recordChange } from '../changes/repository.ts'
 import { loadActorViews } from '../actors/repository.ts'
 import { loadSourceViews } from '../sources/repository.ts'
 import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
-import { loadIncidentStatements } from '../statements/repository.ts'
+import { findStatement, loadIncidentStatements, toStatement } from '../statements/repository.ts'
 import { acledCrosswalk } from './acled.ts'
 import { incidentConditions } from './filters.ts'
 import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, PatchIncident, incidentIncludes } from './schemas.ts'
@@ -289,9 +289,18 @@ export function createIncidentRepository (db: Db) {
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return writeTransaction(db, async (tx) => {
+        // Live statements linked to it stop listing it in incidentIds: each gets a version and a change,
+        // so their ETags and every mirror follow. Statements are locked before the incident (docs/architecture.md).
+        const linked = async () => (await tx.$queryRaw<Array<{ id: string }>>`SELECT s.id::text FROM statement_incidents si
+          JOIN statements s ON s.id = si.statement_id WHERE si.incident_id = ${id}::uuid AND s.deleted_at IS NULL`).map((r) => r.id)
+        const seen = await lockAllLive(tx, 'statement', await linked())
         await lockLive(tx, 'incident', id)
         const current = await findIncident(tx, id)
         opts.expect?.(current.version)
+        // A statement linked while this waited for the incident's lock is locked now, out of order (a deadlock is retried).
+        const statementIds = [...new Set([...seen, ...await lockAllLive(tx, 'statement', await linked())])].sort()
+        const statementsBefore = []
+        for (const sid of statementIds) statementsBefore.push(toStatement(await findStatement(tx, sid)))
         // Its casualty reports have no meaning without it: they go too, each with its own change. Their
         // rows are locked before the change log's lock (docs/architecture.md, "Lock order").
         await lockAllLive(tx, 'casualtyReport', (await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, select: { id: true } })).map((r) => r.id))
@@ -301,6 +310,11 @@ export function createIncidentRepository (db: Db) {
         for (const report of reports) {
           const gone = await tx.casualtyReport.update({ where: { id: report.id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
           await recordChange(tx, { entity: 'casualtyReport', id: report.id, action: 'deleted', version: gone.version, before: toCasualtyReport(report), after: null, keyName })
+        }
+        for (const before of statementsBefore) {
+          await tx.statement.update({ where: { id: before.id }, data: { version: { increment: 1 }, updatedAt: new Date() } })
+          const after = toStatement(await findStatement(tx, before.id))
+          await recordChange(tx, { entity: 'statement', id: before.id, action: 'updated', version: after.version, before, after, keyName })
         }
       })
     }
