@@ -62,3 +62,14 @@ export async function recordQueries (fn: () => Promise<unknown>): Promise<string
   }
   return sent
 }
+
+/** Runs SQL the app's role may not (DDL such as a test's own trigger) as the owner of the schema. */
+export async function asOwner (ownerUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
