@@ -78,7 +78,7 @@ describe('npm start with DATABASE_URL and MIGRATION_DATABASE_URL', () => {
     expect(log).toContain('loaded the demo story')
     expect(log).not.toContain('"level":40')
     // The API's role owns nothing in that database.
-    const owned = await admin.query(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1`, [apiUser])
+    const owned = await admin.query('SELECT count(*)::int AS n FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = $1', [apiUser])
     expect(owned.rows[0].n).toBe(0)
   })
 
