@@ -8,6 +8,12 @@ type Log = (msg: string, level: 'info' | 'warn') => void
 const userOf = (url: string): string => decodeURIComponent(new URL(url).username)
 
 /**
+ * Held while roles and grants change: API processes that start together would otherwise race
+ * (CREATE ROLE twice; concurrent GRANTs fail with "tuple concurrently updated").
+ */
+export const ROLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('sitrep:roles'))"
+
+/**
  * Makes the user of `appUrl` a login role that is a member of sitrep_app, connected as the owner
  * (`ownerUrl`, after the migrations): created with the URL's password when missing, which needs
  * CREATEROLE; an existing role keeps its password and is only made a member. When the owner may
@@ -16,10 +22,16 @@ const userOf = (url: string): string => decodeURIComponent(new URL(url).username
 export async function ensureAppLogin (ownerUrl: string, appUrl: string, log: Log = () => {}): Promise<void> {
   const user = userOf(appUrl)
   if (user === '' || user === userOf(ownerUrl)) return
+  if (user === APP_GROUP_ROLE) {
+    log(`DATABASE_URL names the role ${APP_GROUP_ROLE}, which cannot log in: use a login role that is a member of it (see the README)`, 'warn')
+    return
+  }
   const password = decodeURIComponent(new URL(appUrl).password)
   const client = new pg.Client({ connectionString: ownerUrl })
   await client.connect()
   try {
+    await client.query('BEGIN')
+    await client.query(ROLE_LOCK_SQL)
     const { rows: [group] } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_GROUP_ROLE])
     if (group === undefined) throw new Error(`role ${APP_GROUP_ROLE} does not exist: apply the migrations first (npm run migrate)`)
     const { rows: [role] } = await client.query<{ member: boolean }>(
@@ -31,6 +43,7 @@ export async function ensureAppLogin (ownerUrl: string, appUrl: string, log: Log
     if (sql === undefined) return
     try {
       await client.query(sql)
+      await client.query('COMMIT')
       log(role === undefined ? `created the login role ${user} (member of ${APP_GROUP_ROLE})` : `made ${user} a member of ${APP_GROUP_ROLE}`, 'info')
     } catch (err) {
       if ((err as { code?: string }).code !== '42501') throw err
@@ -38,6 +51,7 @@ export async function ensureAppLogin (ownerUrl: string, appUrl: string, log: Log
         `have an administrator run: ${role === undefined ? `CREATE ROLE ${name} LOGIN PASSWORD '…' IN ROLE ${APP_GROUP_ROLE}` : sql}`, 'warn')
     }
   } finally {
+    // Ends the transaction when it did not commit (nothing to do, or refused).
     await client.end()
   }
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg'
 import pg from 'pg'
+import { ROLE_LOCK_SQL } from './app-role.ts'
 import { createTempDir, startEmbeddedPostgres } from './embedded.ts'
 import { withSchemaEngine } from './schema-engine.ts'
 
@@ -36,7 +37,12 @@ async function grantAppPrivileges (databaseUrl: string): Promise<void> {
   try {
     const { rows: [fn] } = await client.query(`SELECT p.oid::regprocedure::text AS name FROM pg_proc p
       WHERE p.oid = to_regprocedure('sitrep_grant_app_privileges()') AND has_function_privilege(p.oid, 'EXECUTE')`)
-    if (fn !== undefined) await client.query(`SELECT ${fn.name as string}`)
+    if (fn !== undefined) {
+      await client.query('BEGIN')
+      await client.query(ROLE_LOCK_SQL)
+      await client.query(`SELECT ${fn.name as string}`)
+      await client.query('COMMIT')
+    }
   } finally {
     await client.end()
   }

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { describeServingRole, privilegeWarning } from '../../src/db/app-role.ts'
+import { describeServingRole, ensureAppLogin, privilegeWarning } from '../../src/db/app-role.ts'
+import { migrate } from '../../src/db/migrate.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 
 let t: TestContext
@@ -13,9 +15,20 @@ beforeAll(async () => {
   owner = new pg.Client({ connectionString: t.ownerUrl })
   await Promise.all([app.connect(), owner.connect()])
 })
+const roles: string[] = []
 afterAll(async () => {
   await Promise.all([app?.end(), owner?.end()])
+  const admin = new pg.Client({ connectionString: inject('adminUrl') })
+  await admin.connect()
+  for (const role of roles) await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`)
+  await admin.end()
 })
+
+function newRoleName (): string {
+  const name = `sitrep_test_role_${randomBytes(4).toString('hex')}`
+  roles.push(name)
+  return name
+}
 
 describe('the role the app connects as', () => {
   it('is the run\'s app login, not a superuser, and owns no table', async () => {
@@ -63,5 +76,37 @@ describe('the role the app connects as', () => {
     await app.query("UPDATE later_table SET note = 'y'")
     expect((await app.query('DELETE FROM later_table RETURNING note')).rows).toEqual([{ note: 'y' }])
     await expect(app.query('DROP TABLE later_table')).rejects.toThrow('must be owner of table later_table')
+  })
+
+  it('when a table was created by another role than the migrations\', then the next migration run grants it', async () => {
+    const other = newRoleName()
+    await owner.query(`CREATE ROLE ${other} NOLOGIN; GRANT CREATE ON SCHEMA public TO ${other}`)
+    await owner.query(`SET ROLE ${other}; CREATE TABLE other_table (id int); RESET ROLE`)
+    await expect(app.query('INSERT INTO other_table VALUES (1)')).rejects.toThrow('permission denied for table other_table')
+    expect(await migrate(t.ownerUrl)).toEqual({ applied: [] })
+    await app.query('INSERT INTO other_table VALUES (1)')
+    await expect(app.query('TRUNCATE other_table')).rejects.toThrow('permission denied for table other_table')
+    await owner.query(`DROP TABLE other_table; REVOKE CREATE ON SCHEMA public FROM ${other}`)
+  })
+
+  it('when API processes start together, then the login role is created once and the grants do not collide', async () => {
+    const user = newRoleName()
+    const appUrl = new URL(t.ownerUrl)
+    appUrl.username = user
+    appUrl.password = randomBytes(12).toString('hex')
+    const logs: string[] = []
+    await Promise.all([1, 2, 3, 4].map(async () => {
+      await migrate(t.ownerUrl)
+      await ensureAppLogin(t.ownerUrl, appUrl.href, (m) => logs.push(m))
+    }))
+    expect(logs).toEqual([`created the login role ${user} (member of sitrep_app)`])
+    const client = new pg.Client({ connectionString: appUrl.href })
+    await client.connect()
+    try {
+      expect((await client.query('SELECT count(*)::int AS n FROM changes')).rows[0].n).toBeGreaterThanOrEqual(0)
+      await expect(client.query('TRUNCATE changes')).rejects.toThrow('permission denied for table changes')
+    } finally {
+      await client.end()
+    }
   })
 })
