@@ -13,7 +13,12 @@ async function main (config: Config) {
   const databaseUrl = config.databaseUrl ?? embedded!.appUrl
   const ownerUrl = config.migrationDatabaseUrl ?? config.databaseUrl ?? embedded!.url
   const notes: Array<{ msg: string, level: 'info' | 'warn' }> = []
-  if (config.migrateOnStart) await migrate(ownerUrl)
+  if (config.migrateOnStart) {
+    await migrate(ownerUrl).catch((err: Error) => {
+      if (embedded || config.migrationDatabaseUrl || !/permission denied|must be owner/.test(err.message)) throw err
+      throw new Error(`${err.message}\nMigrations run as DATABASE_URL's role, which may not change the schema: set MIGRATION_DATABASE_URL to the owner's URL`, { cause: err })
+    })
+  }
   if (embedded || (config.migrateOnStart && config.migrationDatabaseUrl)) await ensureAppLogin(ownerUrl, databaseUrl, (msg, level) => notes.push({ msg, level }))
 
   const app = await buildApp({

@@ -70,6 +70,9 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
   // A cluster initialised before passwords were generated still has the package's default one.
   const legacy = !fresh && stored === undefined
   const credentials = stored ?? { password: newPassword(), appPassword: newPassword() }
+  // The package hands initdb the password in a file under the shared temp directory, readable by
+  // every local user while initdb runs: that one is thrown away, replaced once the server is up.
+  const initPassword = fresh ? newPassword() : undefined
 
   // The port is only known to be free when probed; another process may take it before
   // postgres binds, so a bind failure is retried with a new port.
@@ -82,7 +85,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
       port,
       user: USER,
       // A legacy cluster is opened with the package's default password, then given its own (below).
-      ...(legacy ? {} : { password: credentials.password }),
+      ...(legacy ? {} : { password: initPassword ?? credentials.password }),
       // The password is checked by SCRAM, never sent in clear (the package's default is 'password').
       authMethod: 'scram-sha-256',
       persistent: true,
@@ -106,7 +109,6 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
         if (!asRoot || !err.message.includes('Permission denied')) throw err
         throw new Error(`${err.message}\nAs root, PostgreSQL runs as the OS user "postgres", which must be able to traverse every parent of ${dataDir}.`)
       })
-      await writeCredentials(dataDir, credentials)
       log(`initialised PostgreSQL cluster in ${dataDir} (${Date.now() - t0} ms)`)
     }
     try {
@@ -121,7 +123,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
     output = undefined
     const url = embeddedUrl(port, database, credentials)
     try {
-      if (legacy) await replaceDefaultPassword(server.getPgClient('postgres', '127.0.0.1'), dataDir, credentials, log)
+      if (fresh || legacy) await setOwnPassword(server.getPgClient('postgres', '127.0.0.1'), dataDir, credentials, log)
       await ensureDatabase(url, database)
     } catch (err) {
       await server.stop()
@@ -188,7 +190,8 @@ function freePort (): Promise<number> {
   })
 }
 
-async function replaceDefaultPassword (client: pg.Client, dataDir: string, credentials: EmbeddedCredentials, log: (msg: string) => void): Promise<void> {
+/** Replaces the password the cluster was opened with (initdb's, or a legacy cluster's default) by its own. */
+async function setOwnPassword (client: pg.Client, dataDir: string, credentials: EmbeddedCredentials, log: (msg: string) => void): Promise<void> {
   try {
     await client.connect()
   } catch (err) {
@@ -201,7 +204,7 @@ async function replaceDefaultPassword (client: pg.Client, dataDir: string, crede
     await client.end()
   }
   await writeCredentials(dataDir, credentials)
-  log(`gave the embedded cluster in ${dataDir} a generated password (kept in ${CREDENTIALS_FILE})`)
+  log(`the embedded cluster in ${dataDir} has its generated password (kept in ${CREDENTIALS_FILE})`)
 }
 
 async function ensureDatabase (url: string, database: string): Promise<void> {

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
@@ -17,6 +18,7 @@ beforeAll(async () => {
   await admin.query(`CREATE DATABASE ${database}`)
 })
 afterAll(async () => {
+  await admin.query(`DROP DATABASE IF EXISTS ${database}_empty WITH (FORCE)`)
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
   await admin.query(`DROP ROLE IF EXISTS ${apiUser}`)
   await admin.end()
@@ -88,5 +90,16 @@ describe('npm start with DATABASE_URL and MIGRATION_DATABASE_URL', () => {
     })
     const warnings = log.split('\n').filter((l) => l.includes('"level":40'))
     expect(warnings.join('\n')).toMatch(/the API connects as \w+, which is a superuser: it could alter or drop tables and disable the change log's append-only trigger/)
+  })
+
+  it('when only DATABASE_URL is set, its role owns nothing and migrations are pending, then start fails naming MIGRATION_DATABASE_URL', async () => {
+    await admin.query(`CREATE DATABASE ${database}_empty`)
+    const url = new URL(urlOf(inject('appRole').user, inject('appRole').password))
+    url.pathname = `/${database}_empty`
+    const failed = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: url.href, PORT: '0' } })
+      .catch((err) => err)
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('permission denied for schema public')
+    expect(failed.stderr).toContain('set MIGRATION_DATABASE_URL to the owner\'s URL')
   })
 })
