@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.ts'
 
 // npm start against "your PostgreSQL": an empty database, the owner's URL for migrations and a
 // not yet existing role for the API, as docker-compose.yml and the README configure it.
@@ -101,5 +102,15 @@ describe('npm start with DATABASE_URL and MIGRATION_DATABASE_URL', () => {
     expect(failed.code).toBe(1)
     expect(failed.stderr).toContain('permission denied for schema public')
     expect(failed.stderr).toContain('set MIGRATION_DATABASE_URL to the owner\'s URL')
+  })
+})
+
+describe('MIGRATION_DATABASE_URL', () => {
+  it('is read next to DATABASE_URL, and refused without it (the embedded database makes its own roles)', () => {
+    const both = loadConfig({ DATABASE_URL: 'postgresql://api:x@h/db', MIGRATION_DATABASE_URL: 'postgresql://owner:y@h/db' })
+    expect(both).toMatchObject({ databaseUrl: 'postgresql://api:x@h/db', migrationDatabaseUrl: 'postgresql://owner:y@h/db' })
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: 'postgresql://owner:y@h/db' })).toThrow(ConfigError)
+    expect(() => loadConfig({ DATABASE_URL: 'postgresql://api:x@h/db', MIGRATION_DATABASE_URL: 'mysql://h/db' }))
+      .toThrow('Invalid configuration: MIGRATION_DATABASE_URL="mysql://h/db": must be a postgres:// or postgresql:// URL')
   })
 })
