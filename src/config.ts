@@ -15,7 +15,9 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port the API listens on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0 in a container)'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
-    .describe('PostgreSQL URL; unset starts an embedded PostgreSQL'),
+    .describe('PostgreSQL URL the API serves with: a role that is a member of sitrep_app and owns nothing; unset starts an embedded PostgreSQL'),
+  MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
+    .describe('PostgreSQL URL of the role that owns the schema, for migrations (same database as DATABASE_URL); unset migrates with DATABASE_URL'),
   SITREP_DATA_DIR: z.string().min(1).default('.data').describe('embedded PostgreSQL data directory'),
   DEMO_DATA: bool.optional().describe('load the demo story into an empty database (default: on when embedded)'),
   MIGRATE_ON_START: bool.default(true).describe('apply pending migrations before listening'),
@@ -39,6 +41,7 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string | undefined
+  migrationDatabaseUrl: string | undefined
   dataDir: string
   demoData: boolean
   migrateOnStart: boolean
@@ -61,10 +64,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(env[name])}: ${issue.message}`)
   }
   const e = parsed.data
+  if (e.MIGRATION_DATABASE_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError('Invalid configuration: MIGRATION_DATABASE_URL is set without DATABASE_URL (the embedded database makes its own roles)')
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
     dataDir: e.SITREP_DATA_DIR,
     demoData: e.DEMO_DATA ?? e.DATABASE_URL === undefined,
     migrateOnStart: e.MIGRATE_ON_START,

@@ -1,14 +1,25 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
+import { describeServingRole, ensureAppLogin, privilegeWarning } from './db/app-role.ts'
 import { startEmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { loadDemoData } from './demo.ts'
 
 async function main (config: Config) {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: config.dataDir })
-  const databaseUrl = config.databaseUrl ?? embedded!.url
-  if (config.migrateOnStart) await migrate(databaseUrl)
+  // The API serves as a role that owns nothing; migrations run as the owner (the same role when
+  // only DATABASE_URL is given, which the warning below reports).
+  const databaseUrl = config.databaseUrl ?? embedded!.appUrl
+  const ownerUrl = config.migrationDatabaseUrl ?? config.databaseUrl ?? embedded!.url
+  const notes: Array<{ msg: string, level: 'info' | 'warn' }> = []
+  if (config.migrateOnStart) {
+    await migrate(ownerUrl).catch((err: Error) => {
+      if (embedded || config.migrationDatabaseUrl || !/permission denied|must be owner/.test(err.message)) throw err
+      throw new Error(`${err.message}\nMigrations run as DATABASE_URL's role, which may not change the schema: set MIGRATION_DATABASE_URL to the owner's URL`, { cause: err })
+    })
+  }
+  if (embedded || (config.migrateOnStart && config.migrationDatabaseUrl)) await ensureAppLogin(ownerUrl, databaseUrl, (msg, level) => notes.push({ msg, level }))
 
   const app = await buildApp({
     databaseUrl,
@@ -19,6 +30,9 @@ async function main (config: Config) {
     corsOrigins: config.corsOrigins,
     limits: config.limits
   })
+  for (const { msg, level } of notes) app.log[level](msg)
+  const warning = privilegeWarning(await describeServingRole((sql) => app.pool.query(sql)))
+  if (warning) app.log.warn(warning)
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop the embedded server.

@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
+import { ensureAppLogin } from '../src/db/app-role.ts'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
 
 // One PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL is set), one migrated
-// template; each test file clones its own database from the template.
+// template; each test file clones its own database from the template. The harness keeps the
+// admin URL; the app under test connects as a login role of this run that owns nothing.
 export default async function setup (project: TestProject) {
   const started = Date.now()
   let adminUrl = process.env.TEST_DATABASE_URL
@@ -20,6 +23,8 @@ export default async function setup (project: TestProject) {
     }
   }
   const template = `sitrep_tpl_${process.pid}_${Date.now()}`
+  // Roles are shared by the whole cluster (TEST_DATABASE_URL may serve other runs): one per run.
+  const appRole = { user: `sitrep_test_app_${process.pid}_${Date.now()}`, password: randomBytes(18).toString('base64url') }
   const admin = new pg.Client({ connectionString: adminUrl })
   try {
     await admin.connect()
@@ -27,6 +32,10 @@ export default async function setup (project: TestProject) {
     const templateUrl = new URL(adminUrl)
     templateUrl.pathname = `/${template}`
     await migrate(templateUrl.href)
+    const appUrl = new URL(templateUrl)
+    appUrl.username = appRole.user
+    appUrl.password = appRole.password
+    await ensureAppLogin(templateUrl.href, appUrl.href)
   } catch (err) {
     await teardownServer()
     throw err
@@ -37,12 +46,14 @@ export default async function setup (project: TestProject) {
 
   project.provide('adminUrl', adminUrl)
   project.provide('templateDatabase', template)
+  project.provide('appRole', appRole)
 
   return async () => {
     const client = new pg.Client({ connectionString: adminUrl })
     await client.connect()
     const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${template}%`])
     for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`)
+    await client.query(`DROP ROLE IF EXISTS ${appRole.user}`)
     await client.end()
     await teardownServer()
   }

@@ -15,7 +15,7 @@ function progressBar (done: number, total: number) {
   process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} lines`)
 }
 
-await withCliDatabase(async (databaseUrl) => {
+await withCliDatabase(async ({ appUrl: databaseUrl }) => {
   if (!file) throw new UsageError('usage: npm run import -- FILE.ndjson [--dry-run]')
   const text = await readFile(file, 'utf8').catch(() => { throw new UsageError(`cannot read ${file}`) })
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })

@@ -19,7 +19,7 @@ const { positionals, values } = parseArgs({
 })
 const [command, id] = positionals
 
-await withCliDatabase(async (databaseUrl) => {
+await withCliDatabase(async ({ appUrl: databaseUrl }) => {
   if (!['create', 'list', 'revoke'].includes(command ?? '')) fail(usage)
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) })
   const keys = createKeyRepository(db)

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,14 +18,46 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
+  /** the superuser, who owns the database and runs the migrations */
   url: string
+  /** the API's role (a member of sitrep_app; see ensureAppLogin, which creates it after the migrations) */
+  appUrl: string
   /** the postmaster's process id */
   pid: number
   stop: () => Promise<void>
 }
 
 const USER = 'postgres'
-const PASSWORD = 'password'
+export const EMBEDDED_APP_USER = 'sitrep_api'
+const CREDENTIALS_FILE = 'sitrep-credentials.json'
+
+/** Passwords of the embedded cluster: generated at initdb, kept in the data directory (0600). */
+export interface EmbeddedCredentials { password: string, appPassword: string }
+
+const newPassword = (): string => randomBytes(24).toString('base64url')
+
+export async function readEmbeddedCredentials (dataDir: string): Promise<EmbeddedCredentials | undefined> {
+  const text = await readFile(join(resolve(dataDir), CREDENTIALS_FILE), 'utf8').catch((err) => {
+    if (err.code === 'ENOENT') return undefined
+    throw err
+  })
+  return text === undefined ? undefined : JSON.parse(text) as EmbeddedCredentials
+}
+
+async function writeCredentials (dataDir: string, credentials: EmbeddedCredentials): Promise<void> {
+  // mode only applies when the file is created; chmod covers a file restored with other modes.
+  const file = join(dataDir, CREDENTIALS_FILE)
+  await writeFile(file, JSON.stringify(credentials) + '\n', { mode: 0o600 })
+  await chmod(file, 0o600)
+}
+
+/** URL of the embedded cluster for `user`, on `port`. */
+export function embeddedUrl (port: number, database: string, credentials: EmbeddedCredentials, as: 'owner' | 'app' = 'owner'): string {
+  const url = new URL(`postgresql://127.0.0.1:${port}/${encodeURIComponent(database)}`)
+  url.username = as === 'owner' ? USER : EMBEDDED_APP_USER
+  url.password = as === 'owner' ? credentials.password : credentials.appPassword
+  return url.href
+}
 
 export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = resolve(opts.dataDir)
@@ -33,6 +66,13 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'))
   if (!fresh) await clearStaleLock(dataDir, log)
   const asRoot = process.getuid?.() === 0
+  const stored = fresh ? undefined : await readEmbeddedCredentials(dataDir)
+  // A cluster initialised before passwords were generated still has the package's default one.
+  const legacy = !fresh && stored === undefined
+  const credentials = stored ?? { password: newPassword(), appPassword: newPassword() }
+  // The package hands initdb the password in a file under the shared temp directory, readable by
+  // every local user while initdb runs: that one is thrown away, replaced once the server is up.
+  const initPassword = fresh ? newPassword() : undefined
 
   // The port is only known to be free when probed; another process may take it before
   // postgres binds, so a bind failure is retried with a new port.
@@ -44,7 +84,10 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
       databaseDir: dataDir,
       port,
       user: USER,
-      password: PASSWORD,
+      // A legacy cluster is opened with the package's default password, then given its own (below).
+      ...(legacy ? {} : { password: initPassword ?? credentials.password }),
+      // The password is checked by SCRAM, never sent in clear (the package's default is 'password').
+      authMethod: 'scram-sha-256',
       persistent: true,
       // PostgreSQL refuses to run as root; the package then runs it as an OS user `postgres`.
       createPostgresUser: asRoot,
@@ -78,8 +121,9 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
       throw new Error(`embedded PostgreSQL failed to start in ${dataDir}:\n${text.trim().split('\n').slice(-5).join('\n')}`)
     }
     output = undefined
-    const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
+    const url = embeddedUrl(port, database, credentials)
     try {
+      if (fresh || legacy) await setOwnPassword(server.getPgClient('postgres', '127.0.0.1'), dataDir, credentials, log)
       await ensureDatabase(url, database)
     } catch (err) {
       await server.stop()
@@ -91,6 +135,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions): Pro
     process.on('exit', stopOnExit)
     return {
       url,
+      appUrl: embeddedUrl(port, database, credentials, 'app'),
       pid,
       stop: async () => {
         process.removeListener('exit', stopOnExit)
@@ -143,6 +188,23 @@ function freePort (): Promise<number> {
       srv.close(() => resolve(port))
     })
   })
+}
+
+/** Replaces the password the cluster was opened with (initdb's, or a legacy cluster's default) by its own. */
+async function setOwnPassword (client: pg.Client, dataDir: string, credentials: EmbeddedCredentials, log: (msg: string) => void): Promise<void> {
+  try {
+    await client.connect()
+  } catch (err) {
+    throw new Error(`${join(dataDir, CREDENTIALS_FILE)} is missing and the cluster in ${dataDir} does not take the default password ` +
+      `(${err instanceof Error ? err.message : String(err)}): restore the file, or remove the data directory to start afresh (its data is then lost)`)
+  }
+  try {
+    await client.query(`ALTER ROLE ${client.escapeIdentifier(USER)} PASSWORD ${client.escapeLiteral(credentials.password)}`)
+  } finally {
+    await client.end()
+  }
+  await writeCredentials(dataDir, credentials)
+  log(`the embedded cluster in ${dataDir} has its generated password (kept in ${CREDENTIALS_FILE})`)
 }
 
 async function ensureDatabase (url: string, database: string): Promise<void> {

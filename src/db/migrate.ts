@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg'
 import pg from 'pg'
+import { ROLE_LOCK_SQL } from './app-role.ts'
 import { createTempDir, startEmbeddedPostgres } from './embedded.ts'
 import { withSchemaEngine } from './schema-engine.ts'
 
@@ -20,7 +21,31 @@ export async function migrate (databaseUrl: string, opts: { migrationsDir?: stri
   const migrationsList = await readMigrations(opts.migrationsDir ?? defaultMigrationsDir)
   const out = await withSchemaEngine(databaseUrl, { log: opts.log }, (engine) =>
     engine.applyMigrations({ migrationsList, filters: noFilters }))
+  await grantAppPrivileges(databaseUrl)
   return { applied: out.appliedMigrationNames }
+}
+
+/**
+ * Grants the API's role (sitrep_app) its privileges again after every run, as the migration that
+ * created the role defined them: objects a migration created as another role than the one whose
+ * default privileges apply are covered too. Skipped before that migration, and for a role that
+ * may not run it (the API's own, when it is given no owner URL).
+ */
+async function grantAppPrivileges (databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const { rows: [fn] } = await client.query(`SELECT p.oid::regprocedure::text AS name FROM pg_proc p
+      WHERE p.oid = to_regprocedure('sitrep_grant_app_privileges()') AND has_function_privilege(p.oid, 'EXECUTE')`)
+    if (fn !== undefined) {
+      await client.query('BEGIN')
+      await client.query(ROLE_LOCK_SQL)
+      await client.query(`SELECT ${fn.name as string}`)
+      await client.query('COMMIT')
+    }
+  } finally {
+    await client.end()
+  }
 }
 
 const migrationNames = new Map<string, Promise<string[]>>()

@@ -7,7 +7,10 @@ import { createTestDatabase } from './database.ts'
 
 export interface TestContext {
   app: FastifyInstance
+  /** as the app's role, which owns nothing */
   databaseUrl: string
+  /** as the owner of the schema (the test server's admin) */
+  ownerUrl: string
   /** supertest agent on the real server */
   http: () => supertest.Agent
   keys: { read: string, write: string, admin: string }
@@ -33,6 +36,7 @@ export async function createTestApp (options: Partial<AppOptions> = {}): Promise
   return {
     app,
     databaseUrl: database.url,
+    ownerUrl: database.ownerUrl,
     http: () => supertest.agent(app.server),
     keys,
     auth: (scope = 'write') => ({ authorization: `Bearer ${keys[scope]}` })

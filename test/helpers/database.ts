@@ -12,8 +12,16 @@ async function withAdmin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
+export interface TestDatabase {
+  /** as the app's role: a member of sitrep_app, which owns nothing (what the app under test uses) */
+  url: string
+  /** as the owner (the admin of the test server): for what the app may not do */
+  ownerUrl: string
+  drop: () => Promise<void>
+}
+
 /** A database of this test file's own, cloned from the migrated template (milliseconds). */
-export async function createTestDatabase (): Promise<{ url: string, drop: () => Promise<void> }> {
+export async function createTestDatabase (): Promise<TestDatabase> {
   const template = inject('templateDatabase')
   const name = `${template}_${randomBytes(4).toString('hex')}`
   // PostgreSQL refuses to copy a template another session is copying at the same moment; retry.
@@ -26,10 +34,14 @@ export async function createTestDatabase (): Promise<{ url: string, drop: () => 
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100))
     }
   }
-  const url = new URL(inject('adminUrl'))
-  url.pathname = `/${name}`
+  const ownerUrl = new URL(inject('adminUrl'))
+  ownerUrl.pathname = `/${name}`
+  const url = new URL(ownerUrl)
+  url.username = inject('appRole').user
+  url.password = inject('appRole').password
   return {
     url: url.href,
+    ownerUrl: ownerUrl.href,
     drop: () => withAdmin(async (c) => { await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
   }
 }
@@ -49,4 +61,15 @@ export async function recordQueries (fn: () => Promise<unknown>): Promise<string
     pg.Client.prototype.query = original
   }
   return sent
+}
+
+/** Runs SQL the app's role may not (DDL such as a test's own trigger) as the owner of the schema. */
+export async function asOwner (ownerUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
 }

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ensureAppLogin } from '../../src/db/app-role.ts'
 import { createTempDir, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.ts'
 import { migrate } from '../../src/db/migrate.ts'
 
@@ -15,8 +16,11 @@ export async function startOwnPostgres () {
   let server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir })
   const port = Number(new URL(server.url).port)
   await migrate(server.url)
+  await ensureAppLogin(server.url, server.appUrl)
   return {
-    url: server.url,
+    /** as the app's role, which owns nothing */
+    url: server.appUrl,
+    ownerUrl: server.url,
     /** PostgreSQL's fast shutdown: sessions are terminated, then it stops listening. */
     stop: () => server.stop(),
     /** SIGKILL to the postmaster and every backend at once, as when the machine or container dies. */

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { recordQueries } from '../helpers/database.ts'
+import { asOwner, recordQueries } from '../helpers/database.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
@@ -314,13 +314,13 @@ describe('POST /v1/import against existing records and within the file', () => {
 
   it('when the database refuses a row that passed the checks (a URL taken meanwhile), then 409 and nothing is written', async () => {
     // Stands in for a concurrent writer: takes the URL in the same statement, just before the import's row.
-    await t.app.db.$executeRawUnsafe(`CREATE FUNCTION test_take_url() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    await asOwner(t.ownerUrl, `CREATE FUNCTION test_take_url() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
       IF pg_trigger_depth() = 1 AND NEW.url = 'https://race.example.com/' THEN
         INSERT INTO sources (id, url, title, publisher, kind, language) VALUES (gen_random_uuid(), NEW.url, 't', 'p', 'other', 'en');
       END IF;
       RETURN NEW;
     END $$`)
-    await t.app.db.$executeRawUnsafe('CREATE TRIGGER test_take_url BEFORE INSERT ON sources FOR EACH ROW EXECUTE FUNCTION test_take_url()')
+    await asOwner(t.ownerUrl, 'CREATE TRIGGER test_take_url BEFORE INSERT ON sources FOR EACH ROW EXECUTE FUNCTION test_take_url()')
     try {
       const before = await everyTable()
       const res = await post(ndjson(
@@ -333,8 +333,8 @@ describe('POST /v1/import against existing records and within the file', () => {
       expect(res.body).toMatchObject({ type: '/problems/conflict', status: 409 })
       expect(await everyTable()).toEqual(before)
     } finally {
-      await t.app.db.$executeRawUnsafe('DROP TRIGGER test_take_url ON sources')
-      await t.app.db.$executeRawUnsafe('DROP FUNCTION test_take_url()')
+      await asOwner(t.ownerUrl, 'DROP TRIGGER test_take_url ON sources')
+      await asOwner(t.ownerUrl, 'DROP FUNCTION test_take_url()')
     }
   })
 })
