@@ -16,6 +16,7 @@ import { serializerCompiler } from './http/serializer.ts'
 import unicodeGuard from './http/unicode.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
+import cursorKey from './http/cursor-key.ts'
 import healthRoutes from './modules/health/routes.ts'
 import docsRoutes from './modules/docs/routes.ts'
 import actorRoutes from './modules/actors/routes.ts'
@@ -48,6 +49,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** body, URL, timeout and statement limits (defaults in src/http/limits.ts; tests lower them) */
   limits?: Partial<Limits>
+  /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
+  cursorSecret?: string
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -107,6 +110,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(helmet)
   await app.register(cors, { origins: opts.corsOrigins ?? [] })
   await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs })
+  await app.register(cursorKey, { secret: opts.cursorSecret })
   await app.register(metrics)
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })

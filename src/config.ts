@@ -32,7 +32,9 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.requestTimeoutMs).describe('time for the headers to arrive, and again for the body (408 after it)'),
   CONNECTION_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.connectionTimeoutMs).describe('a connection with no traffic for this long is closed'),
   KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.keepAliveTimeoutMs).describe('an idle keep-alive connection is closed after this'),
-  STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)')
+  STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)'),
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
+    .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
 
 export interface Config {
@@ -48,6 +50,7 @@ export interface Config {
   corsOrigins: string[]
   logLevel: string
   limits: Limits
+  cursorSecret: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +84,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       statementTimeoutMs: e.STATEMENT_TIMEOUT_MS
-    }
+    },
+    cursorSecret: e.CURSOR_SECRET
   }
 }

@@ -17,7 +17,8 @@ async function main (config: Config) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     redisUrl: config.redisUrl,
     corsOrigins: config.corsOrigins,
-    limits: config.limits
+    limits: config.limits,
+    cursorSecret: config.cursorSecret
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
