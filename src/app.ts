@@ -49,6 +49,12 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** body, URL, timeout and statement limits (defaults in src/http/limits.ts; tests lower them) */
   limits?: Partial<Limits>
+  /** requests with a bad API key per minute per client address before 429 (default 30) */
+  authFailuresPerMinute?: number
+  /** how long a key prefix no key has is refused without a lookup (default 60 s; tests shorten it) */
+  unknownPrefixTtlMs?: number
+  /** addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client; none by default */
+  trustProxy?: string[]
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
   cursorSecret?: string
 }
@@ -84,6 +90,8 @@ export async function buildApp (opts: AppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Only the listed proxies may name the client (request.ip, which every limit is keyed by).
+    trustProxy: opts.trustProxy?.length ? opts.trustProxy : false,
     frameworkErrors
   })
 
@@ -113,11 +121,11 @@ export async function buildApp (opts: AppOptions) {
   await app.register(cursorKey, { secret: opts.cursorSecret })
   await app.register(metrics)
   await app.register(openapi)
-  await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
+  await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false, unknownPrefixTtlMs: opts.unknownPrefixTtlMs })
   await app.register(idempotency)
   await app.register(unicodeGuard)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
-  await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, redisUrl: opts.redisUrl })
+  await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, authFailuresPerMinute: opts.authFailuresPerMinute ?? 30, redisUrl: opts.redisUrl })
 
   await app.register(healthRoutes)
   await app.register(docsRoutes)

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { defaultLimits, type Limits } from './http/limits.ts'
 
@@ -9,6 +10,17 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const origins = z.string()
   .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
   .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'must be * or origins such as https://news.example (scheme and host, no path)')])))
+
+// Reverse proxies, as addresses or CIDRs (comma-separated); never "trust everything", which would let
+// any client choose the address its limits are counted against.
+const proxies = z.string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine((p) => {
+    const [address, bits, ...rest] = p.split('/')
+    const version = isIP(address)
+    if (version === 0 || rest.length > 0) return false
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
+  }, 'must be proxy addresses or CIDRs such as 10.0.0.0/8 (comma-separated); trusting every address is not allowed')).min(1))
 
 // Every setting the service reads, with its meaning; nothing else reads process.env (CLIs pass it here).
 const envSchema = z.object({
@@ -33,6 +45,8 @@ const envSchema = z.object({
   CONNECTION_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.connectionTimeoutMs).describe('a connection with no traffic for this long is closed'),
   KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.keepAliveTimeoutMs).describe('an idle keep-alive connection is closed after this'),
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)'),
+  TRUST_PROXY: proxies.optional().describe('reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; unset trusts none'),
+  AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000, 30).describe('requests with a bad API key per minute per client address, then 429'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
     .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
@@ -51,6 +65,8 @@ export interface Config {
   logLevel: string
   limits: Limits
   cursorSecret: string | undefined
+  trustProxy: string[]
+  authFailuresPerMinute: number
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +101,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       statementTimeoutMs: e.STATEMENT_TIMEOUT_MS
     },
-    cursorSecret: e.CURSOR_SECRET
+    cursorSecret: e.CURSOR_SECRET,
+    trustProxy: e.TRUST_PROXY ?? [],
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE
   }
 }

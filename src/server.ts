@@ -18,7 +18,9 @@ async function main (config: Config) {
     redisUrl: config.redisUrl,
     corsOrigins: config.corsOrigins,
     limits: config.limits,
-    cursorSecret: config.cursorSecret
+    cursorSecret: config.cursorSecret,
+    trustProxy: config.trustProxy,
+    authFailuresPerMinute: config.authFailuresPerMinute
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
