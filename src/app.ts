@@ -27,6 +27,7 @@ import statementRoutes from './modules/statements/routes.ts'
 import timelineRoutes from './modules/timeline/routes.ts'
 import importRoutes from './modules/imports/routes.ts'
 import changeRoutes from './modules/changes/routes.ts'
+import type { StreamLimits } from './modules/changes/stream-limits.ts'
 import statsRoutes from './modules/stats/routes.ts'
 import keyRoutes from './modules/keys/routes.ts'
 import metricsRoutes from './modules/metrics/routes.ts'
@@ -55,6 +56,8 @@ export interface AppOptions {
   unknownPrefixTtlMs?: number
   /** addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client; none by default */
   trustProxy?: string[]
+  /** open event streams per client address, per key and in all, and their lifetime (defaults in src/modules/changes/routes.ts) */
+  streams?: Partial<StreamLimits>
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
   cursorSecret?: string
 }
@@ -136,7 +139,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
   await app.register(importRoutes, { bodyLimit: limits.importBodyBytes })
-  await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs })
+  await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs, streams: opts.streams })
   await app.register(statsRoutes)
   await app.register(keyRoutes)
   await app.register(metricsRoutes)

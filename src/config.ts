@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { defaultLimits, type Limits } from './http/limits.ts'
+import { defaultStreamLimits, type StreamLimits } from './modules/changes/stream-limits.ts'
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
 
@@ -47,6 +48,10 @@ const envSchema = z.object({
   STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)'),
   TRUST_PROXY: proxies.optional().describe('reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; unset trusts none'),
   AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000, 30).describe('requests with a bad API key per minute per client address, then 429'),
+  STREAMS_PER_ADDRESS: int(1, 100_000, defaultStreamLimits.perAddress).describe('open event streams per client address (per API process), then 429'),
+  STREAMS_PER_KEY: int(1, 100_000, defaultStreamLimits.perKey).describe('open event streams per API key (per API process), then 429'),
+  STREAMS_TOTAL: int(1, 1_000_000, defaultStreamLimits.total).describe('open event streams in all (per API process), then 429'),
+  STREAM_MAX_LIFETIME_MS: int(1000, 86_400_000, defaultStreamLimits.maxLifetimeMs).describe('an event stream is ended after this long; clients reconnect with Last-Event-ID'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
     .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
@@ -67,6 +72,7 @@ export interface Config {
   cursorSecret: string | undefined
   trustProxy: string[]
   authFailuresPerMinute: number
+  streams: StreamLimits
 }
 
 export class ConfigError extends Error {}
@@ -103,6 +109,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     },
     cursorSecret: e.CURSOR_SECRET,
     trustProxy: e.TRUST_PROXY ?? [],
-    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    streams: { perAddress: e.STREAMS_PER_ADDRESS, perKey: e.STREAMS_PER_KEY, total: e.STREAMS_TOTAL, maxLifetimeMs: e.STREAM_MAX_LIFETIME_MS }
   }
 }

@@ -20,7 +20,8 @@ async function main (config: Config) {
     limits: config.limits,
     cursorSecret: config.cursorSecret,
     trustProxy: config.trustProxy,
-    authFailuresPerMinute: config.authFailuresPerMinute
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    streams: config.streams
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
