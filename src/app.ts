@@ -13,6 +13,8 @@ import rateLimit from './plugins/rate-limit.ts'
 import errors, { frameworkErrors } from './http/errors.ts'
 import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
+import { exportLimits } from './http/formats.ts'
+import type { ExportLimits } from './http/export-limits.ts'
 import unicodeGuard from './http/unicode.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
@@ -58,6 +60,8 @@ export interface AppOptions {
   trustProxy?: string[]
   /** open event streams per client address, per key and in all, and their lifetime (defaults in src/modules/changes/routes.ts) */
   streams?: Partial<StreamLimits>
+  /** streaming exports at once per client and in all (defaults in src/http/formats.ts) */
+  exports?: Partial<ExportLimits>
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
   cursorSecret?: string
 }
@@ -122,6 +126,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(cors, { origins: opts.corsOrigins ?? [] })
   await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs })
   await app.register(cursorKey, { secret: opts.cursorSecret })
+  await app.register(exportLimits, opts.exports ?? {})
   await app.register(metrics)
   await app.register(openapi)
   await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false, unknownPrefixTtlMs: opts.unknownPrefixTtlMs })

@@ -21,7 +21,8 @@ async function main (config: Config) {
     cursorSecret: config.cursorSecret,
     trustProxy: config.trustProxy,
     authFailuresPerMinute: config.authFailuresPerMinute,
-    streams: config.streams
+    streams: config.streams,
+    exports: config.exports
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 

@@ -105,7 +105,7 @@ export function createChangeHub (db: Db, opts: HubOptions) {
           for (const s of subscribers) if (s.live && !deliver(s, batch)) fallBehind(s)
           if (batch.length < BATCH) break
         }
-      } while (again && !closed)
+      } while (again)
     } catch {
       // The database is away; the next notification or poll reads on from head.
     } finally {
