@@ -31,6 +31,7 @@ import importRoutes from './modules/imports/routes.ts'
 import changeRoutes from './modules/changes/routes.ts'
 import type { StreamLimits } from './modules/changes/stream-limits.ts'
 import statsRoutes from './modules/stats/routes.ts'
+import type { StatsLimits } from './modules/stats/limits.ts'
 import keyRoutes from './modules/keys/routes.ts'
 import metricsRoutes from './modules/metrics/routes.ts'
 
@@ -62,6 +63,8 @@ export interface AppOptions {
   streams?: Partial<StreamLimits>
   /** streaming exports at once per client and in all (defaults in src/http/formats.ts) */
   exports?: Partial<ExportLimits>
+  /** rows per stats answer and bytes of the stats cache (defaults in src/modules/stats/limits.ts) */
+  stats?: Partial<StatsLimits>
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
   cursorSecret?: string
 }
@@ -145,7 +148,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(timelineRoutes)
   await app.register(importRoutes, { bodyLimit: limits.importBodyBytes })
   await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs, streams: opts.streams })
-  await app.register(statsRoutes)
+  await app.register(statsRoutes, { limits: opts.stats })
   await app.register(keyRoutes)
   await app.register(metricsRoutes)
 

@@ -22,7 +22,8 @@ async function main (config: Config) {
     trustProxy: config.trustProxy,
     authFailuresPerMinute: config.authFailuresPerMinute,
     streams: config.streams,
-    exports: config.exports
+    exports: config.exports,
+    stats: config.stats
   })
   if (config.demoData && await loadDemoData(app.pool)) app.log.info('loaded the demo story into the empty database')
 
