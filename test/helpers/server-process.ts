@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { afterAll } from 'vitest'
+import { onTestFinished } from 'vitest'
 
 const root = new URL('../../', import.meta.url).pathname
 
@@ -11,7 +11,7 @@ const freePort = () => new Promise<number>((resolve) => {
   })
 })
 
-/** `npm start` as a real process on the given database, with extra environment; stopped after the file. */
+/** `npm start` as a real process on the given database, with extra environment; stopped when the test ends (call it inside a test). */
 export async function startServerProcess (databaseUrl: string, env: Record<string, string> = {}) {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -19,7 +19,7 @@ export async function startServerProcess (databaseUrl: string, env: Record<strin
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), DEMO_DATA: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', ...env },
     stdio: 'ignore'
   })
-  afterAll(() => { child.kill('SIGTERM') })
+  onTestFinished(() => { child.kill('SIGTERM') })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {
     if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) return { child, base, port }
