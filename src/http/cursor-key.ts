@@ -17,7 +17,27 @@ export async function sharedCursorKey (pool: pg.Pool): Promise<string> {
   return row.value
 }
 
-/** Signs cursors with CURSOR_SECRET when configured, else with the key stored in the database. */
+/**
+ * Signs cursors with CURSOR_SECRET when configured, else with the key stored in the database. A
+ * database that is not reachable at start does not stop the app (liveness and the spec need none):
+ * /v1 requests then wait for the key, and fail as any read would (503) until it can be read.
+ */
 export default fp<{ secret?: string }>(async (app, opts) => {
-  useCursorKey(opts.secret ?? await sharedCursorKey(app.pool))
+  if (opts.secret) {
+    useCursorKey(opts.secret)
+    return
+  }
+  let ready = false
+  let loading: Promise<void> | null = null
+  const load = () => (loading ??= sharedCursorKey(app.pool).then((key) => {
+    useCursorKey(key)
+    ready = true
+  }, (err) => {
+    loading = null
+    throw err
+  }))
+  await load().catch((err) => app.log.warn({ err }, 'the cursor key could not be read from the database yet; the next /v1 request tries again'))
+  app.addHook('onRequest', async (request) => {
+    if (!ready && request.url.startsWith('/v1')) await load()
+  })
 }, { name: 'cursor-key', dependencies: ['database'] })
