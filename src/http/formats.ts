@@ -43,7 +43,8 @@ const mediaTypes: Record<Format, string> = {
 
 export function formatParam<const F extends readonly [Format, ...Format[]]> (allowed: F) {
   return z.enum(allowed).optional()
-    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging`)
+    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging; ` +
+      'the exports one client (API key, else address) and the server run at once are capped: past the cap, 429 with Retry-After')
 }
 
 /** The format asked for by `format=` or else the Accept header; 406 when nothing offered is acceptable. */
