@@ -89,7 +89,7 @@ describe('loadConfig', () => {
       trustProxy: [],
       authFailuresPerMinute: 30,
       streams: { perAddress: 10, perKey: 20, total: 1000, maxLifetimeMs: 3_600_000 },
-      exports: { perClient: 4, total: 16 },
+      exports: { perClient: 8, total: 32 },
       stats: { maxRows: 10_000, cacheBytes: 67_108_864 }
     })
     const c = loadConfig({

@@ -48,9 +48,12 @@ export function createChangeHub (db: Db, opts: HubOptions) {
   let reading = false
   let again = false
 
-  async function listen () {
-    if (listener || closed) return
-    const client = new pg.Client({ connectionString: opts.databaseUrl })
+  let listening: Promise<void> | null = null
+
+  /** Connects the LISTEN connection once; resolves when it listens, or when connecting failed (the poll covers then). */
+  function listen (): Promise<void> {
+    if (listening || closed) return listening ?? Promise.resolve()
+    const client = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 3000 })
     listener = client
     client.on('notification', (n) => {
       if (n.channel === KEY_REVOKED_CHANNEL) endStreamsOf(n.payload ?? '')
@@ -58,16 +61,19 @@ export function createChangeHub (db: Db, opts: HubOptions) {
     })
     client.on('error', () => {
       listener = null
+      listening = null
       client.end().catch(() => {})
       if (!closed) setTimeout(() => { listen().catch(() => {}) }, 1000).unref()
     })
-    try {
-      await client.connect()
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`)
-      await client.query(`LISTEN ${KEY_REVOKED_CHANNEL}`)
-    } catch {
-      client.emit('error', new Error('listen failed'))
-    }
+    listening = (async () => {
+      try {
+        await client.connect()
+        await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${KEY_REVOKED_CHANNEL}`)
+      } catch {
+        client.emit('error', new Error('listen failed'))
+      }
+    })()
+    return listening
   }
 
   const matches = (s: Subscriber, c: ChangeView) => !s.entities || s.entities.includes(c.entity)
@@ -178,6 +184,9 @@ export function createChangeHub (db: Db, opts: HubOptions) {
     /** The log position a stream without `since` starts from: the end of the log now. */
     currentSeq,
 
+    /** Resolves once this process listens for changes and revocations (or could not: the poll covers then). */
+    listen,
+
     subscribe (res: ServerResponse, since: bigint, entities: readonly string[] | undefined, keyId: string | null, onEnd: () => void) {
       const s: Subscriber = {
         res,
@@ -197,7 +206,6 @@ export function createChangeHub (db: Db, opts: HubOptions) {
       // The first stream places the shared reader; it then replays for that stream too.
       if (head === null) head = since
       start()
-      listen().catch(() => {})
       catchUp(s).catch(() => {})
       read().catch(() => {})
     },

@@ -85,6 +85,8 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
     let since: bigint
     try {
       const given = request.headers['last-event-id'] ?? request.query.since
+      // Listening before the stream is answered: a revocation or change right after it is not missed.
+      await hub.listen()
       since = given === undefined ? await hub.currentSeq() : BigInt(given)
     } catch (err) {
       release()
