@@ -117,6 +117,19 @@ describe('GET /v1/changes/stream: where it starts and who reads the log', () => 
     expect(s.events().map((e) => e.data.id)).toEqual([first.id, second.id, third.id])
     s.close()
   })
+
+  it('when a stream claims a position past the end of the log, then it streams from now on, and so do the others', async () => {
+    const t = await createTestApp()
+    const port = await listening(t)
+    const ahead = await open(port, '/v1/changes/stream?entity=actor', { 'last-event-id': '999999999' })
+    const other = await open(port, '/v1/changes/stream?entity=actor')
+    const live = await createActor(t, { name: 'After a made-up position' })
+    await until(() => ahead.events().length >= 1 && other.events().length >= 1)
+    expect(ahead.events().map((e) => e.data.id)).toEqual([live.id])
+    expect(other.events().map((e) => e.data.id)).toEqual([live.id])
+    ahead.close()
+    other.close()
+  })
 })
 
 describe('GET /v1/changes/stream: limits', () => {

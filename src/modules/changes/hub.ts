@@ -188,6 +188,11 @@ export function createChangeHub (db: Db, opts: HubOptions) {
     listen,
 
     subscribe (res: ServerResponse, since: bigint, entities: readonly string[] | undefined, keyId: string | null, onEnd: () => void) {
+      // The client may have gone while the stream was being set up: its close event has passed.
+      if (res.destroyed) {
+        onEnd()
+        return
+      }
       const s: Subscriber = {
         res,
         pos: since,

@@ -87,7 +87,9 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
       const given = request.headers['last-event-id'] ?? request.query.since
       // Listening before the stream is answered: a revocation or change right after it is not missed.
       await hub.listen()
-      since = given === undefined ? await hub.currentSeq() : BigInt(given)
+      // A position past the end of the log (a restored database, a made-up id) means "from now on".
+      const end = await hub.currentSeq()
+      since = given === undefined || BigInt(given) > end ? end : BigInt(given)
     } catch (err) {
       release()
       throw err
