@@ -13,10 +13,13 @@ import rateLimit from './plugins/rate-limit.ts'
 import errors, { frameworkErrors } from './http/errors.ts'
 import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
+import { exportLimits } from './http/formats.ts'
+import type { ExportLimits } from './http/export-limits.ts'
 import unicodeGuard from './http/unicode.ts'
 import strictQuery from './http/strict-query.ts'
 import auth from './http/auth.ts'
 import idempotency from './http/idempotency.ts'
+import cursorKey from './http/cursor-key.ts'
 import healthRoutes from './modules/health/routes.ts'
 import docsRoutes from './modules/docs/routes.ts'
 import actorRoutes from './modules/actors/routes.ts'
@@ -27,7 +30,9 @@ import statementRoutes from './modules/statements/routes.ts'
 import timelineRoutes from './modules/timeline/routes.ts'
 import importRoutes from './modules/imports/routes.ts'
 import changeRoutes from './modules/changes/routes.ts'
+import type { StreamLimits } from './modules/changes/stream-limits.ts'
 import statsRoutes from './modules/stats/routes.ts'
+import type { StatsLimits } from './modules/stats/limits.ts'
 import keyRoutes from './modules/keys/routes.ts'
 import metricsRoutes from './modules/metrics/routes.ts'
 
@@ -51,6 +56,20 @@ export interface AppOptions {
   limits?: Partial<Limits>
   /** how long a request that never finished blocks its Idempotency-Key (default 120 s; tests shorten it) */
   idempotencyLeaseSeconds?: number
+  /** requests with a bad API key per minute per client address before 429 (default 30) */
+  authFailuresPerMinute?: number
+  /** how long a key prefix no key has is refused without a lookup (default 60 s; tests shorten it) */
+  unknownPrefixTtlMs?: number
+  /** addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client; none by default */
+  trustProxy?: string[]
+  /** open event streams per client address, per key and in all, and their lifetime (defaults in src/modules/changes/routes.ts) */
+  streams?: Partial<StreamLimits>
+  /** streaming exports at once per client and in all (defaults in src/http/formats.ts) */
+  exports?: Partial<ExportLimits>
+  /** rows per stats answer and bytes of the stats cache (defaults in src/modules/stats/limits.ts) */
+  stats?: Partial<StatsLimits>
+  /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
+  cursorSecret?: string
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -84,6 +103,8 @@ export async function buildApp (opts: AppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Only the listed proxies may name the client (request.ip, which every limit is keyed by).
+    trustProxy: opts.trustProxy?.length ? opts.trustProxy : false,
     frameworkErrors
   })
 
@@ -110,14 +131,16 @@ export async function buildApp (opts: AppOptions) {
   await app.register(helmet)
   await app.register(cors, { origins: opts.corsOrigins ?? [] })
   await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs })
+  await app.register(cursorKey, { secret: opts.cursorSecret })
+  await app.register(exportLimits, opts.exports ?? {})
   await app.register(metrics)
   await app.register(openapi)
-  await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false })
+  await app.register(auth, { readRequiresKey: opts.readRequiresKey ?? false, unknownPrefixTtlMs: opts.unknownPrefixTtlMs })
   await app.register(idempotency, { abandonedSeconds: opts.idempotencyLeaseSeconds })
   await app.register(unicodeGuard)
   await app.register(strictQuery)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
-  await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, redisUrl: opts.redisUrl })
+  await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, authFailuresPerMinute: opts.authFailuresPerMinute ?? 30, redisUrl: opts.redisUrl })
 
   await app.register(healthRoutes)
   await app.register(docsRoutes)
@@ -128,8 +151,8 @@ export async function buildApp (opts: AppOptions) {
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
   await app.register(importRoutes, { bodyLimit: limits.importBodyBytes })
-  await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs })
-  await app.register(statsRoutes)
+  await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs, streams: opts.streams })
+  await app.register(statsRoutes, { limits: opts.stats })
   await app.register(keyRoutes)
   await app.register(metricsRoutes)
 

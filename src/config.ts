@@ -1,5 +1,9 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { defaultLimits, type Limits } from './http/limits.ts'
+import { defaultExportLimits, type ExportLimits } from './http/export-limits.ts'
+import { defaultStatsLimits, type StatsLimits } from './modules/stats/limits.ts'
+import { defaultStreamLimits, type StreamLimits } from './modules/changes/stream-limits.ts'
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
 
@@ -9,6 +13,17 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const origins = z.string()
   .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
   .pipe(z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'must be * or origins such as https://news.example (scheme and host, no path)')])))
+
+// Reverse proxies, as addresses or CIDRs (comma-separated); never "trust everything", which would let
+// any client choose the address its limits are counted against.
+const proxies = z.string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine((p) => {
+    const [address, bits, ...rest] = p.split('/')
+    const version = isIP(address)
+    if (version === 0 || rest.length > 0) return false
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
+  }, 'must be proxy addresses or CIDRs such as 10.0.0.0/8 (comma-separated); trusting every address is not allowed')).min(1))
 
 // Every setting the service reads, with its meaning; nothing else reads process.env (CLIs pass it here).
 const envSchema = z.object({
@@ -34,7 +49,19 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.requestTimeoutMs).describe('time for the headers to arrive, and again for the body (408 after it)'),
   CONNECTION_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.connectionTimeoutMs).describe('a connection with no traffic for this long is closed'),
   KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000, defaultLimits.keepAliveTimeoutMs).describe('an idle keep-alive connection is closed after this'),
-  STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)')
+  STATEMENT_TIMEOUT_MS: int(100, 3_600_000, defaultLimits.statementTimeoutMs).describe('PostgreSQL cancels a statement running longer (503)'),
+  TRUST_PROXY: proxies.optional().describe('reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; unset trusts none'),
+  AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000, 30).describe('requests with a bad API key per minute per client address, then 429'),
+  STREAMS_PER_ADDRESS: int(1, 100_000, defaultStreamLimits.perAddress).describe('open event streams per client address (per API process), then 429'),
+  STREAMS_PER_KEY: int(1, 100_000, defaultStreamLimits.perKey).describe('open event streams per API key (per API process), then 429'),
+  STREAMS_TOTAL: int(1, 1_000_000, defaultStreamLimits.total).describe('open event streams in all (per API process), then 429'),
+  STREAM_MAX_LIFETIME_MS: int(1000, 86_400_000, defaultStreamLimits.maxLifetimeMs).describe('an event stream is ended after this long; clients reconnect with Last-Event-ID'),
+  EXPORTS_PER_CLIENT: int(1, 10_000, defaultExportLimits.perClient).describe('streaming exports (ndjson, csv, geojson) at once per API key, or per client address without one (per API process), then 429'),
+  EXPORTS_TOTAL: int(1, 100_000, defaultExportLimits.total).describe('streaming exports at once in all (per API process), then 429'),
+  STATS_MAX_ROWS: int(1, 1_000_000, defaultStatsLimits.maxRows).describe('rows one GET /v1/stats/incidents may answer; a larger result is a 400 naming the cap'),
+  STATS_CACHE_BYTES: int(0, 2 ** 34, defaultStatsLimits.cacheBytes).describe('memory the stats cache may keep, in bytes (results measured as JSON), per API process'),
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
+    .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
 
 export interface Config {
@@ -51,6 +78,12 @@ export interface Config {
   corsOrigins: string[]
   logLevel: string
   limits: Limits
+  cursorSecret: string | undefined
+  trustProxy: string[]
+  authFailuresPerMinute: number
+  streams: StreamLimits
+  exports: ExportLimits
+  stats: StatsLimits
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +121,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       statementTimeoutMs: e.STATEMENT_TIMEOUT_MS
-    }
+    },
+    cursorSecret: e.CURSOR_SECRET,
+    trustProxy: e.TRUST_PROXY ?? [],
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    streams: { perAddress: e.STREAMS_PER_ADDRESS, perKey: e.STREAMS_PER_KEY, total: e.STREAMS_TOTAL, maxLifetimeMs: e.STREAM_MAX_LIFETIME_MS },
+    exports: { perClient: e.EXPORTS_PER_CLIENT, total: e.EXPORTS_TOTAL },
+    stats: { maxRows: e.STATS_MAX_ROWS, cacheBytes: e.STATS_CACHE_BYTES }
   }
 }

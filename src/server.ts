@@ -28,7 +28,13 @@ async function main (config: Config) {
     rateLimitPerMinute: config.rateLimitPerMinute,
     redisUrl: config.redisUrl,
     corsOrigins: config.corsOrigins,
-    limits: config.limits
+    limits: config.limits,
+    cursorSecret: config.cursorSecret,
+    trustProxy: config.trustProxy,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    streams: config.streams,
+    exports: config.exports,
+    stats: config.stats
   })
   for (const { msg, level } of notes) app.log[level](msg)
   const warning = privilegeWarning(await describeServingRole((sql) => app.pool.query(sql)))

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { createKeyRepository, type ApiKeyView, type Scope } from '../modules/keys/repository.ts'
+import { createKeyRepository, type ApiKeyView, type PrefixMemory, type Scope } from '../modules/keys/repository.ts'
 import { Problem } from './problems.ts'
 
 declare module 'fastify' {
@@ -18,8 +18,34 @@ export const hasScope = (key: ApiKeyView, needed: Scope) => key.scopes.some((s) 
 /** OpenAPI security requirement for routes that need a key. */
 export const bearer = [{ bearerAuth: [] }]
 
-export default fp<{ readRequiresKey: boolean }>(async (app, opts) => {
+/** Prefixes no key has, remembered for `ttlMs` (at most `size` of them, oldest forgotten first). */
+export function prefixMemory (ttlMs: number, size = 10_000): PrefixMemory {
+  const until = new Map<string, number>()
+  return {
+    has (prefix) {
+      const t = until.get(prefix)
+      if (t === undefined) return false
+      if (t > Date.now()) return true
+      until.delete(prefix)
+      return false
+    },
+    add (prefix) {
+      until.delete(prefix)
+      until.set(prefix, Date.now() + ttlMs)
+      if (until.size > size) until.delete(until.keys().next().value!)
+    }
+  }
+}
+
+export interface AuthOptions {
+  readRequiresKey: boolean
+  /** how long a prefix no key has is answered 401 without a lookup (default 60 s) */
+  unknownPrefixTtlMs?: number
+}
+
+export default fp<AuthOptions>(async (app, opts) => {
   const keys = createKeyRepository(app.db)
+  const unknown = prefixMemory(opts.unknownPrefixTtlMs ?? 60_000)
   app.decorateRequest('apiKey', null)
 
   app.addHook('onRequest', async (request) => {
@@ -29,9 +55,12 @@ export default fp<{ readRequiresKey: boolean }>(async (app, opts) => {
     const config = request.routeOptions.config
     const header = request.headers.authorization
     if (header !== undefined) {
+      // A client address that keeps sending bad keys is refused before any lookup.
+      await app.authFailures.check(request)
       const match = /^Bearer\s+(\S+)$/i.exec(header)
-      const key = match ? await keys.authenticate(match[1]) : null
+      const key = match ? await keys.authenticate(match[1], unknown) : null
       if (!key) {
+        await app.authFailures.count(request)
         throw new Problem('unauthorized', 'The API key is missing, malformed, unknown or revoked', {}, { 'www-authenticate': 'Bearer' })
       }
       request.apiKey = key

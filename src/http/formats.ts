@@ -1,8 +1,35 @@
 import { Readable, pipeline } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { normalizeIP } from '@fastify/rate-limit'
 import { stringify } from 'csv-stringify'
 import { z } from 'zod'
 import { Problem } from './problems.ts'
+import { concurrencyLimit } from './slots.ts'
+
+import { defaultExportLimits, type ExportLimits } from './export-limits.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    exportSlots: { limits: ExportLimits, slots: ReturnType<typeof concurrencyLimit> }
+  }
+}
+
+/** Each export holds a database connection per batch for as long as its client reads: their number is capped. */
+export const exportLimits = fp<Partial<ExportLimits>>(async (app, opts) => {
+  const limits = { ...defaultExportLimits, ...opts }
+  app.decorate('exportSlots', { limits, slots: concurrencyLimit('streaming exports', limits.total, 10) })
+}, { name: 'export-limits' })
+
+function takeExportSlot (reply: FastifyReply) {
+  const { limits, slots } = reply.server.exportSlots
+  const { apiKey, ip } = reply.request
+  const release = slots.acquire([apiKey
+    ? { bucket: `key:${apiKey.id}`, max: limits.perClient, who: `The API key "${apiKey.name}"` }
+    : { bucket: `ip:${normalizeIP(ip)}`, max: limits.perClient, who: 'This client address' }])
+  // close follows finish, and also comes when the client goes away mid-export.
+  reply.raw.once('close', release)
+}
 
 export const formats = ['json', 'ndjson', 'csv', 'geojson'] as const
 export type Format = typeof formats[number]
@@ -16,7 +43,8 @@ const mediaTypes: Record<Format, string> = {
 
 export function formatParam<const F extends readonly [Format, ...Format[]]> (allowed: F) {
   return z.enum(allowed).optional()
-    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging`)
+    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging; ` +
+      'the exports one client (API key, else address) and the server run at once are capped: past the cap, 429 with Retry-After')
 }
 
 /** The format asked for by `format=` or else the Accept header; 406 when nothing offered is acceptable. */
@@ -120,6 +148,8 @@ async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point:
 
 /** Streams an export with back-pressure: the response pulls rows, so memory stays flat and a gone client stops the query. */
 export function sendExport<T extends object> (reply: FastifyReply, format: Exclude<Format, 'json'>, exporter: Exporter<T>) {
+  if (format === 'geojson' && !exporter.point) throw new Problem('not-acceptable', 'This list has no GeoJSON representation')
+  takeExportSlot(reply)
   const date = new Date().toISOString().slice(0, 10)
   const extension = format === 'geojson' ? 'geojson' : format
   reply.header('content-disposition', `attachment; filename="${exporter.filename}-${date}.${extension}"`)
@@ -128,8 +158,7 @@ export function sendExport<T extends object> (reply: FastifyReply, format: Exclu
     body = Readable.from(lines(exporter.rows()))
     reply.type('application/x-ndjson; charset=utf-8')
   } else if (format === 'geojson') {
-    if (!exporter.point) throw new Problem('not-acceptable', 'This list has no GeoJSON representation')
-    body = Readable.from(geojson(exporter.rows(), exporter.point))
+    body = Readable.from(geojson(exporter.rows(), exporter.point!))
     reply.type('application/geo+json; charset=utf-8')
   } else {
     const records = Readable.from((async function * () {

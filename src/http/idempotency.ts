@@ -47,7 +47,7 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
     if (request.method !== 'POST' || typeof key !== 'string' || !request.apiKey || request.routeOptions.config.idempotency === false) return null
     if (key.length === 0 || key.length > 255) throw new Problem('validation', 'Idempotency-Key must be 1 to 255 characters', { errors: [{ in: 'header', path: 'idempotency-key', message: 'must be 1 to 255 characters' }] })
     const apiKeyId = request.apiKey.id
-    const hash = createHash('sha256').update(JSON.stringify([request.method, request.url, request.body])).digest('hex')
+    const hash = createHash('sha256').update(JSON.stringify([request.method, request.url, request.bodyDigest ?? request.body])).digest('hex')
 
     if (Date.now() - lastSweep > 3600_000) {
       lastSweep = Date.now()

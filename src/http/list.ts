@@ -1,11 +1,18 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { validationProblem } from './problems.ts'
 
 // Cursors are opaque to clients but must not be forgeable into odd SQL values: the payload is
-// signed, and a cursor minted for one sort order is refused under another.
-const cursorKey = 'sitrep-keyset-cursor-v1'
+// signed, and a cursor minted for one sort order is refused under another. The key is the
+// process's: buildApp sets the one every API process shares (CURSOR_SECRET, or the random key
+// stored in the database on first start, src/http/cursor-key.ts); until then a random one.
+let cursorKey: string = randomBytes(32).toString('base64url')
+
+/** Sets the key cursors are signed with, for this whole process. */
+export function useCursorKey (key: string) {
+  cursorKey = key
+}
 
 export const pageSchema = z.object({
   limit: z.number().int(),
@@ -114,8 +121,8 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec): { v
   if (parsed[0] !== sort) {
     throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${String(parsed[0])}; repeat that sort or start without a cursor` }])
   }
-  // The signing key is in this open source, so a cursor can be forged: its values are checked as
-  // strictly as any other input before they reach SQL.
+  // Whoever holds the signing key (an operator, a leaked CURSOR_SECRET) can still forge a cursor:
+  // its values are checked as strictly as any other input before they reach SQL.
   const [, raw, id] = parsed as [string, unknown, string]
   if (!uuidSchema.safeParse(id).success) throw badCursor()
   if (raw === null) {
@@ -123,8 +130,11 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec): { v
     return { value: null, id }
   }
   if (spec.kind === 'date') {
-    if (typeof raw !== 'string' || !isoInstant.test(raw) || Number.isNaN(Date.parse(raw))) throw badCursor()
-    return { value: new Date(raw), id }
+    if (typeof raw !== 'string' || !isoInstant.test(raw)) throw badCursor()
+    // Year 0000 matches the pattern and parses, but PostgreSQL has no year 0.
+    const value = new Date(raw)
+    if (Number.isNaN(value.getTime()) || !inInstantRange(value)) throw badCursor()
+    return { value, id }
   }
   if (spec.kind === 'number' ? !Number.isSafeInteger(raw) : typeof raw !== 'string' || raw.includes('\u0000')) throw badCursor()
   return { value: raw as string | number, id }

@@ -13,7 +13,7 @@ export const problemCatalogue = {
   'payload-too-large': { status: 413, title: 'Payload too large', description: 'The request body exceeds the limit of this endpoint.' },
   'uri-too-long': { status: 414, title: 'URI too long', description: 'The path and query string are longer than the server accepts (8192 characters by default). Send fewer or shorter filter values.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'The request body has a Content-Type this endpoint does not accept (JSON endpoints take application/json or application/merge-patch+json).' },
-  'rate-limited': { status: 429, title: 'Too many requests', description: 'The per-key (or per-IP) request budget is spent; retry after the number of seconds in Retry-After.' },
+  'rate-limited': { status: 429, title: 'Too many requests', description: 'The per-key (or per-IP) request budget is spent, the client address sent too many bad API keys, or too many event streams or streaming exports are open (per client or in all); retry after the number of seconds in Retry-After.' },
   'headers-too-large': { status: 431, title: 'Request header fields too large', description: 'The request line and headers together are larger than the server accepts (16 KiB); the connection is closed.' },
   internal: { status: 500, title: 'Internal error', description: 'An unexpected error. It is always a bug; the response never contains internals. Quote the request id when reporting it.' },
   unavailable: { status: 503, title: 'Service unavailable', description: 'The database is unreachable, the service is overloaded, or the query ran longer than the statement timeout (15 s by default; narrow its filters); retry after the number of seconds in Retry-After.' }

@@ -35,12 +35,17 @@ export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCto
     // Keys with an upsert in flight, and the requests waiting for the next one.
     readonly waiting = new Map<string, Callback[]>()
     readonly leases = new Map<string, Lease>()
+    // The last count this process was told per key, for reads without a round trip.
+    readonly seen = new Map<string, { current: number, resetAt: number }>()
     private calls = 0
 
     incr (key: string, callback: Callback, timeWindow: number, max?: number) {
       const now = Date.now()
       // Leases of clients that went quiet would pile up: drop the ended ones now and then.
-      if (++this.calls % 10_000 === 0) for (const [k, l] of this.leases) if (l.resetAt <= now) this.leases.delete(k)
+      if (++this.calls % 10_000 === 0) {
+        for (const [k, l] of this.leases) if (l.resetAt <= now) this.leases.delete(k)
+        for (const [k, s] of this.seen) if (s.resetAt <= now) this.seen.delete(k)
+      }
       const lease = this.leases.get(key)
       if (lease && lease.next <= lease.last && now < lease.resetAt) {
         callback(null, { current: lease.next++, ttl: lease.resetAt - now })
@@ -49,6 +54,16 @@ export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCto
       const queue = this.waiting.get(key)
       if (queue) queue.push(callback)
       else this.send(key, [callback], timeWindow, max ?? 0)
+    }
+
+    /**
+     * The count as this process last saw it, without a round trip (the failed-auth check runs on
+     * every request that carries a key): another process's counts are learnt at the next increment.
+     */
+    read (key: string, callback: Callback) {
+      const seen = this.seen.get(key)
+      const ttl = seen ? seen.resetAt - Date.now() : 0
+      callback(null, ttl > 0 ? { current: seen!.current, ttl } : { current: 0, ttl: 0 })
     }
 
     child () {
@@ -63,6 +78,7 @@ export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCto
           // In arrival order: the batch takes the first numbers of the block, the rest is leased.
           const ttl = Math.max(0, row.ttl)
           const first = row.count - reserve + 1
+          this.seen.set(key, { current: row.count, resetAt: Date.now() + ttl })
           batch.forEach((callback, i) => callback(null, { current: first + i, ttl }))
           if (reserve > batch.length) this.leases.set(key, { next: first + batch.length, last: row.count, resetAt: Date.now() + ttl })
           else this.leases.delete(key)

@@ -5,9 +5,18 @@ import type { FastifyRequest } from 'fastify'
 import { Problem } from '../http/problems.ts'
 import { deleteExpiredRateLimits, postgresRateLimitStore } from './rate-limit-store.ts'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The failed-authentication limiter per client address (used by src/http/auth.ts). */
+    authFailures: { check: (request: FastifyRequest) => Promise<void>, count: (request: FastifyRequest) => Promise<void> }
+  }
+}
+
 export interface RateLimitOptions {
   /** requests per minute per API key, or per client address without one */
   perMinute: number
+  /** requests with a missing-the-mark key per minute per client address, before it gets 429 */
+  authFailuresPerMinute: number
   /** Redis for the counters; without it they live in PostgreSQL */
   redisUrl?: string
 }
@@ -39,6 +48,26 @@ export default fp<RateLimitOptions>(async (app, opts) => {
       return new Problem('rate-limited',
         `The budget of ${context.max} requests per minute for this ${request.apiKey ? 'API key' : 'client address'} is spent; retry in ${seconds} s`,
         {}, { 'retry-after': String(seconds) })
+    }
+  })
+
+  // Failed authentications count per client address, in the same store (shared by every process).
+  // The check runs before the key lookup and costs no round trip; only a failure is counted.
+  const failures = app.createRateLimit({
+    max: opts.authFailuresPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `auth-failures:${normalizeIP(request.ip)}`
+  })
+  app.decorate('authFailures', {
+    async check (request) {
+      const state = await failures(request, { increment: false })
+      if (state.isAllowed || state.remaining > 0) return
+      throw new Problem('rate-limited',
+        `This client address sent ${state.max} requests with a bad API key within a minute; retry in ${state.ttlInSeconds} s`,
+        {}, { 'retry-after': String(Math.max(1, state.ttlInSeconds)) })
+    },
+    async count (request) {
+      await failures(request)
     }
   })
 

@@ -20,8 +20,9 @@ export interface TestContext {
 /** The production app on this test file's own freshly migrated database, with one key per scope. */
 export async function createTestApp (options: Partial<AppOptions> = {}): Promise<TestContext> {
   const database = await createTestDatabase()
-  // A test file sends hundreds of requests a minute from one address: the rate-limit tests pass their own limit.
-  const app = await buildApp({ databaseUrl: database.url, logger: false, rateLimitPerMinute: 1_000_000, ...options })
+  // A test file sends hundreds of requests a minute from one address, bad keys among them: the
+  // rate-limit and failed-authentication tests pass their own limits.
+  const app = await buildApp({ databaseUrl: database.url, logger: false, rateLimitPerMinute: 1_000_000, authFailuresPerMinute: 1_000_000, ...options })
   await app.ready()
   const repo = createKeyRepository(app.db)
   const keys = {

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from '../../src/config.ts'
 
 describe('loadConfig', () => {
   it('when nothing is set, then the documented defaults apply and the demo data is on (embedded)', () => {
-    expect(loadConfig({})).toEqual({
+    // The limits on expensive paths have their own test below.
+    expect(loadConfig({})).toMatchObject({
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: undefined,
@@ -71,9 +72,46 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'https://news.example/app' }, 'CORS_ORIGINS'],
     [{ BODY_LIMIT_BYTES: '1mb' }, 'BODY_LIMIT_BYTES'],
     [{ MAX_URL_LENGTH: '100000' }, 'MAX_URL_LENGTH'],
-    [{ STATEMENT_TIMEOUT_MS: '0' }, 'STATEMENT_TIMEOUT_MS']
+    [{ STATEMENT_TIMEOUT_MS: '0' }, 'STATEMENT_TIMEOUT_MS'],
+    [{ CURSOR_SECRET: 'short' }, 'CURSOR_SECRET'],
+    [{ TRUST_PROXY: '*' }, 'TRUST_PROXY'],
+    [{ STREAMS_PER_ADDRESS: '0' }, 'STREAMS_PER_ADDRESS'],
+    [{ EXPORTS_TOTAL: 'many' }, 'EXPORTS_TOTAL'],
+    [{ STATS_MAX_ROWS: '0' }, 'STATS_MAX_ROWS']
   ])('when %o, then one error names %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name}=`))
+  })
+
+  it('when the limits on expensive paths are set, then each is read from its variable; unset, the defaults hold', () => {
+    expect(loadConfig({})).toMatchObject({
+      cursorSecret: undefined,
+      trustProxy: [],
+      authFailuresPerMinute: 30,
+      streams: { perAddress: 10, perKey: 20, total: 1000, maxLifetimeMs: 3_600_000 },
+      exports: { perClient: 8, total: 32 },
+      stats: { maxRows: 10_000, cacheBytes: 67_108_864 }
+    })
+    const c = loadConfig({
+      CURSOR_SECRET: 's'.repeat(32),
+      TRUST_PROXY: '10.0.0.0/8',
+      AUTH_FAILURES_PER_MINUTE: '5',
+      STREAMS_PER_ADDRESS: '1',
+      STREAMS_PER_KEY: '2',
+      STREAMS_TOTAL: '3',
+      STREAM_MAX_LIFETIME_MS: '60000',
+      EXPORTS_PER_CLIENT: '1',
+      EXPORTS_TOTAL: '2',
+      STATS_MAX_ROWS: '100',
+      STATS_CACHE_BYTES: '1000'
+    })
+    expect(c).toMatchObject({
+      cursorSecret: 's'.repeat(32),
+      trustProxy: ['10.0.0.0/8'],
+      authFailuresPerMinute: 5,
+      streams: { perAddress: 1, perKey: 2, total: 3, maxLifetimeMs: 60_000 },
+      exports: { perClient: 1, total: 2 },
+      stats: { maxRows: 100, cacheBytes: 1000 }
+    })
   })
 })

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { Transform } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -7,14 +9,40 @@ import { problems, writeProblems } from '../../http/responses.ts'
 import { importQuery, importResultSchema } from './schemas.ts'
 import { runImport } from './service.ts'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** SHA-256 of the raw body, taken as it arrived (the import's, when an Idempotency-Key is sent) */
+    bodyDigest: string | null
+  }
+}
+
 const size = (bytes: number) => (bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`)
 
 export default async function importRoutes (app: FastifyInstance, opts: { bodyLimit: number }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
+  app.decorateRequest('bodyDigest', null)
 
   r.post('/v1/import', {
     config: { scope: 'write' },
     bodyLimit: opts.bodyLimit,
+    // The Idempotency-Key check compares the body: its digest is taken from the bytes as they
+    // arrive, so a 64 MiB body is not serialised again (and copied twice more) only to hash it.
+    preParsing: async (request, _reply, payload) => {
+      if (request.headers['idempotency-key'] === undefined) return payload
+      const digest = createHash('sha256')
+      const tap = new Transform({
+        transform (chunk, _encoding, done) {
+          digest.update(chunk)
+          done(null, chunk)
+        },
+        flush (done) {
+          request.bodyDigest = digest.digest('hex')
+          done()
+        }
+      })
+      payload.once('error', (err) => tap.destroy(err))
+      return payload.pipe(tap)
+    },
     preValidation: async (request) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim()
       if (type !== 'application/x-ndjson') throw new Problem('unsupported-media-type', 'Send the import as application/x-ndjson, one record per line')
@@ -34,5 +62,11 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
       body: z.string().describe('NDJSON: one JSON record per line'),
       response: { 200: importResultSchema, ...problems(...writeProblems, 404) }
     }
-  }, async (request) => runImport(app.pool, request.body, { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null }))
+  }, async (request) => {
+    const text = request.body
+    // The request would hold the text (up to 64 MiB, twice that as UTF-16) until the import is written;
+    // without it, the text can be collected as soon as its lines are parsed.
+    request.body = ''
+    return runImport(app.pool, text, { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null })
+  })
 }

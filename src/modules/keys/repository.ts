@@ -10,6 +10,10 @@ export type Scope = typeof scopes[number]
 
 const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
 
+export const KEY_REVOKED_CHANNEL = 'sitrep_key_revoked'
+
+export interface PrefixMemory { has: (prefix: string) => boolean, add: (prefix: string) => void }
+
 export interface ApiKeyView { id: string, name: string, scopes: Scope[], createdAt: Date, revokedAt: Date | null }
 
 const view = (k: { id: string, name: string, scopes: string[], createdAt: Date, revokedAt: Date | null }): ApiKeyView =>
@@ -45,14 +49,20 @@ export function createKeyRepository (db: DbOrTx) {
 
     async revoke (id: string) {
       const { count } = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } })
+      // Every API process listening closes the key's open event streams at once (they also check every few seconds).
+      if (count === 1) await db.$executeRaw`SELECT pg_notify(${KEY_REVOKED_CHANNEL}, ${id})`
       return count === 1
     },
 
-    /** The live key this secret belongs to, or null. */
-    async authenticate (secret: string) {
+    /**
+     * The live key this secret belongs to, or null. Prefixes no key has are remembered in `unknown`
+     * (when given), so a guesser repeating one costs no database round trip.
+     */
+    async authenticate (secret: string, unknown?: PrefixMemory) {
       const prefix = prefixOf(secret)
-      if (!prefix) return null
+      if (!prefix || unknown?.has(prefix)) return null
       const row = await db.apiKey.findUnique({ where: { prefix } })
+      if (!row) unknown?.add(prefix)
       if (!row || row.revokedAt || !secretMatches(secret, row.hash)) return null
       return view(row)
     }

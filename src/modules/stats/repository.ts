@@ -94,8 +94,8 @@ function toStatsRow (dims: StatDimension[], r: GroupedRow): IncidentStatsRow {
 
 export function createStatsRepository (db: DbOrTx) {
   return {
-    /** Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are absent. */
-    async incidentStats (query: IncidentStatsQuery): Promise<IncidentStatsRow[]> {
+    /** Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are absent. At most `limit` rows. */
+    async incidentStats (query: IncidentStatsQuery, limit: number): Promise<IncidentStatsRow[]> {
       const { groupBy: dims, ...filters } = query
       const { joins, conditions } = spread(dims, filters)
       const rows = await db.$queryRaw<GroupedRow[]>`
@@ -110,7 +110,8 @@ export function createStatsRepository (db: DbOrTx) {
           ${whereClause([...incidentConditions(filters), ...conditions])}
           GROUP BY ${Prisma.join(dims.map((d) => dimensions[d].group))}
         ) g
-        ORDER BY ${ordering(dims)}`
+        ORDER BY ${ordering(dims)}
+        LIMIT ${limit}`
       return rows.map((r) => toStatsRow(dims, r))
     }
   }

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type pg from 'pg'
+import { useCursorKey } from './list.ts'
+
+const SETTING = 'cursor_key'
+
+/**
+ * The key every API process on this database signs cursors with: written once, by whichever process
+ * starts first. Insert-if-absent, then read in a new statement: a process that lost the race to a
+ * concurrent first start reads the winner's key, so all of them agree.
+ */
+export async function sharedCursorKey (pool: pg.Pool): Promise<string> {
+  await pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+    [SETTING, randomBytes(32).toString('base64url')])
+  const { rows: [row] } = await pool.query<{ value: string }>('SELECT value FROM settings WHERE name = $1', [SETTING])
+  return row.value
+}
+
+/**
+ * Signs cursors with CURSOR_SECRET when configured, else with the key stored in the database. A
+ * database that is not reachable at start does not stop the app (liveness and the spec need none):
+ * /v1 requests then wait for the key, and fail as any read would (503) until it can be read.
+ */
+export default fp<{ secret?: string }>(async (app, opts) => {
+  if (opts.secret) {
+    useCursorKey(opts.secret)
+    return
+  }
+  let ready = false
+  let loading: Promise<void> | null = null
+  const load = () => (loading ??= sharedCursorKey(app.pool).then((key) => {
+    useCursorKey(key)
+    ready = true
+  }, (err) => {
+    loading = null
+    throw err
+  }))
+  await load().catch((err) => app.log.warn({ err }, 'the cursor key could not be read from the database yet; the next /v1 request tries again'))
+  app.addHook('onRequest', async (request) => {
+    if (!ready && request.url.startsWith('/v1')) await load()
+  })
+}, { name: 'cursor-key', dependencies: ['database'] })
