@@ -96,17 +96,20 @@ describe('POST /v1/statements', () => {
 
   it('when an incident it names is deleted, then the statement gets a new version, ETag and change without it', async () => {
     const incident = (await createIncident(t, { type: 'shelling', title: 'Shelling to delete', occurredAt: '2025-10-11T10:00:00Z', countryCodes: ['AF'] })).id
-    const s = await statement({ speakerId: id.mod, kind: 'condemnation', summary: 'condemns the shelling', incidentIds: [incident, id.strikes] })
+    const kept = (await createIncident(t, { type: 'shelling', title: 'Shelling kept', occurredAt: '2025-10-11T11:00:00Z', countryCodes: ['AF'] })).id
+    const s = await statement({ speakerId: id.mod, kind: 'condemnation', summary: 'condemns the shelling', incidentIds: [incident, kept] })
     const before = await get(`/v1/statements/${s.id}`)
     await t.http().delete(`/v1/incidents/${incident}`).set(t.auth()).expect(204)
     const after = await get(`/v1/statements/${s.id}`)
-    expect(after.body).toMatchObject({ incidentIds: [id.strikes], version: 2 })
+    expect(after.body).toMatchObject({ incidentIds: [kept], version: 2 })
     expect(after.headers.etag).not.toBe(before.headers.etag)
     await t.http().get(`/v1/statements/${s.id}`).set('if-none-match', before.headers.etag).expect(200)
     const revisions = await t.http().get(`/v1/statements/${s.id}/revisions`).set(t.auth())
     expect(revisions.status).toBe(200)
     const last = revisions.body.data.find((r: { version: number }) => r.version === 2)
-    expect(last).toMatchObject({ action: 'updated', before: { incidentIds: [incident, id.strikes] }, after: { incidentIds: [id.strikes] } })
+    expect(last).toMatchObject({ action: 'updated', before: { incidentIds: [incident, kept] }, after: { incidentIds: [kept] } })
+    await t.http().delete(`/v1/statements/${s.id}`).set(t.auth()).expect(204)
+    await t.http().delete(`/v1/incidents/${kept}`).set(t.auth()).expect(204)
   })
 
   it('when the statement answered still has live responses, then deleting it is 409 naming them', async () => {
