@@ -66,6 +66,8 @@ export interface AppOptions {
   streams?: Partial<StreamLimits>
   /** streaming exports at once per client and in all (defaults in src/http/formats.ts) */
   exports?: Partial<ExportLimits>
+  /** imports taken at once by this process (default 2) */
+  importsTotal?: number
   /** rows per stats answer and bytes of the stats cache (defaults in src/modules/stats/limits.ts) */
   stats?: Partial<StatsLimits>
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
@@ -150,7 +152,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(casualtyRoutes)
   await app.register(statementRoutes)
   await app.register(timelineRoutes)
-  await app.register(importRoutes, { bodyLimit: limits.importBodyBytes })
+  await app.register(importRoutes, { bodyLimit: limits.importBodyBytes, total: opts.importsTotal ?? 2 })
   await app.register(changeRoutes, { databaseUrl: opts.databaseUrl, heartbeatMs: opts.heartbeatMs, streams: opts.streams })
   await app.register(statsRoutes, { limits: opts.stats })
   await app.register(keyRoutes)

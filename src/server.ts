@@ -34,6 +34,7 @@ async function main (config: Config) {
     authFailuresPerMinute: config.authFailuresPerMinute,
     streams: config.streams,
     exports: config.exports,
+    importsTotal: config.importsTotal,
     stats: config.stats
   })
   for (const { msg, level } of notes) app.log[level](msg)

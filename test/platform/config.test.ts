@@ -90,6 +90,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 30,
       streams: { perAddress: 10, perKey: 20, total: 1000, maxLifetimeMs: 3_600_000 },
       exports: { perClient: 8, total: 32 },
+      importsTotal: 2,
       stats: { maxRows: 10_000, cacheBytes: 67_108_864 }
     })
     const c = loadConfig({
@@ -102,6 +103,7 @@ describe('loadConfig', () => {
       STREAM_MAX_LIFETIME_MS: '60000',
       EXPORTS_PER_CLIENT: '1',
       EXPORTS_TOTAL: '2',
+      IMPORTS_TOTAL: '3',
       STATS_MAX_ROWS: '100',
       STATS_CACHE_BYTES: '1000'
     })
@@ -111,6 +113,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 5,
       streams: { perAddress: 1, perKey: 2, total: 3, maxLifetimeMs: 60_000 },
       exports: { perClient: 1, total: 2 },
+      importsTotal: 3,
       stats: { maxRows: 100, cacheBytes: 1000 }
     })
   })

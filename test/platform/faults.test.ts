@@ -23,6 +23,8 @@ beforeAll(async () => {
     databaseUrl: pg.url,
     logger: { level: 'warn', stream: { write: (line: string) => { if (JSON.parse(line).level === 40) warnings.push(JSON.parse(line).msg) } } },
     rateLimitPerMinute: 1_000_000,
+    // Every write stream may be importing at once: this file is about outages, not the import cap.
+    importsTotal: 16,
     heartbeatMs: 200
   })
   await app.listen({ port: 0, host: '127.0.0.1' })

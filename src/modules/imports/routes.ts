@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import { Transform } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RequestPayload } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { Problem } from '../../http/problems.ts'
+import { concurrencyLimit } from '../../http/slots.ts'
 import { problems, writeProblems } from '../../http/responses.ts'
 import { importQuery, importResultSchema } from './schemas.ts'
 import { runImport } from './service.ts'
@@ -16,33 +17,43 @@ declare module 'fastify' {
   }
 }
 
+// The Idempotency-Key check compares the body: its digest is taken from the bytes as they
+// arrive, so a 64 MiB body is not serialised again (and copied twice more) only to hash it.
+const digestBody = async (request: FastifyRequest, _reply: unknown, payload: RequestPayload) => {
+  if (request.headers['idempotency-key'] === undefined) return payload
+  const digest = createHash('sha256')
+  const tap = new Transform({
+    transform (chunk, _encoding, done) {
+      digest.update(chunk)
+      done(null, chunk)
+    },
+    flush (done) {
+      request.bodyDigest = digest.digest('hex')
+      done()
+    }
+  })
+  payload.once('error', (err) => tap.destroy(err))
+  return payload.pipe(tap)
+}
+
 const size = (bytes: number) => (bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`)
 
-export default async function importRoutes (app: FastifyInstance, opts: { bodyLimit: number }) {
+export default async function importRoutes (app: FastifyInstance, opts: { bodyLimit: number, total: number }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
+  // An import holds its whole file, parsed, while it is checked (all or nothing): about 13 times the
+  // body at its peak (870 MB for 64 MiB, bench/import-rss.ts). Capping how many run at once bounds memory.
+  const slots = concurrencyLimit('imports', opts.total, 5)
+  const releases = new WeakMap<object, () => void>()
+  const release = async (request: object) => { releases.get(request)?.() }
   app.decorateRequest('bodyDigest', null)
 
   r.post('/v1/import', {
     config: { scope: 'write' },
     bodyLimit: opts.bodyLimit,
-    // The Idempotency-Key check compares the body: its digest is taken from the bytes as they
-    // arrive, so a 64 MiB body is not serialised again (and copied twice more) only to hash it.
-    preParsing: async (request, _reply, payload) => {
-      if (request.headers['idempotency-key'] === undefined) return payload
-      const digest = createHash('sha256')
-      const tap = new Transform({
-        transform (chunk, _encoding, done) {
-          digest.update(chunk)
-          done(null, chunk)
-        },
-        flush (done) {
-          request.bodyDigest = digest.digest('hex')
-          done()
-        }
-      })
-      payload.once('error', (err) => tap.destroy(err))
-      return payload.pipe(tap)
-    },
+    // Taken after authentication and before the body is read; given back however the request ends.
+    preParsing: [async (request) => { releases.set(request, slots.acquire([])) }, digestBody],
+    onResponse: release,
+    onRequestAbort: release,
     preValidation: async (request) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim()
       if (type !== 'application/x-ndjson') throw new Problem('unsupported-media-type', 'Send the import as application/x-ndjson, one record per line')
@@ -54,7 +65,7 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
         'In `data`, any id field may be `{ "ref": "local-name" }` naming another line (in any order) or a real id. ' +
         'Every line goes through the same validation as the single-record routes; the import is atomic: all lines are written, or none and a 400 lists ' +
         'every bad line as `{ line, path, message }`. `dryRun=true` validates (including against the database) and writes nothing. ' +
-        `Body limit ${size(opts.bodyLimit)}.`,
+        `Body limit ${size(opts.bodyLimit)}. At most ${opts.total} imports run at once per API process (IMPORTS_TOTAL); past that, 429 with Retry-After.`,
       tags: ['Import'],
       security: bearer,
       consumes: ['application/x-ndjson'],
