@@ -266,6 +266,21 @@ describe('DELETE /v1/actors/{id}', () => {
     await createActor({ name: 'parent org', kind: 'ngo' })
   })
 
+  it('when actors were merged into it, then deleting it deletes them too, each with its change, and their old ids answer 404, not a 308 to nothing', async () => {
+    const survivor = await createActor({ name: 'Survivor Front', kind: 'armed_group' })
+    const dup = await createActor({ name: 'Survivor Front (duplicate)', kind: 'armed_group' })
+    await t.http().post(`/v1/actors/${dup.id}/merge`).set(t.auth()).send({ into: survivor.id }).expect(200)
+    expect((await t.http().get(`/v1/actors/${dup.id}`)).status).toBe(308)
+    expect((await t.http().delete(`/v1/actors/${survivor.id}`).set(t.auth())).status).toBe(204)
+    expect((await get(`/v1/actors/${dup.id}`)).status).toBe(404)
+    const { rows } = await t.app.pool.query<{ entity_id: string, action: string, version: number }>(
+      "SELECT entity_id::text, action, version FROM changes WHERE entity_id = ANY($1::uuid[]) AND action = 'deleted' ORDER BY entity_id", [[survivor.id, dup.id]])
+    expect(rows.map((r) => r.entity_id).sort()).toEqual([survivor.id, dup.id].sort())
+    const { rows: dangling } = await t.app.pool.query(
+      'SELECT a.id FROM actors a JOIN actors s ON s.id = a.merged_into_id WHERE a.deleted_at IS NULL AND s.deleted_at IS NOT NULL')
+    expect(dangling).toEqual([])
+  })
+
   it('records created, updated and deleted in the change log with the key name', async () => {
     const actor = await createActor({ name: 'Logged Actor', kind: 'other' })
     await t.http().patch(`/v1/actors/${actor.id}`).set(t.auth()).send({ description: 'x' })

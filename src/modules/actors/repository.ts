@@ -9,7 +9,7 @@ import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { lockLive } from '../../db/locks.ts'
+import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../db/references.ts'
 import { recordChange } from '../changes/repository.ts'
 import { mergeActor } from './merge.ts'
@@ -226,9 +226,14 @@ export function createActorRepository (db: Db) {
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
       return writeTransaction(db, async (tx) => {
-        await lockLive(tx, 'actor', id)
+        // Actors merged into this one are the same party under old ids: they go with it, each with its own
+        // change, so no old id redirects (308) to a deleted actor. Locked with it, in id order.
+        const mergedIn = async () => (await tx.actor.findMany({ where: { mergedIntoId: id, deletedAt: null }, select: { id: true } })).map((a) => a.id)
+        await lockAllLive(tx, 'actor', [id, ...await mergedIn()])
         const current = await liveUnmerged(tx, id)
         opts.expect?.(current.version)
+        // A merge into this actor that committed while this waited: its duplicate is locked now (a deadlock is retried).
+        const merged = await lockAllLive(tx, 'actor', await mergedIn())
         const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
           (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
             WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
@@ -242,6 +247,11 @@ export function createActorRepository (db: Db) {
         }
         const row = await tx.actor.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
         await recordChange(tx, { entity: 'actor', id, action: 'deleted', version: row.version, before: toActor(current), after: null, keyName })
+        for (const mergedId of merged) {
+          const before = await tx.actor.findUniqueOrThrow({ where: { id: mergedId } })
+          const gone = await tx.actor.update({ where: { id: mergedId }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
+          await recordChange(tx, { entity: 'actor', id: mergedId, action: 'deleted', version: gone.version, before: toActor(before), after: null, keyName })
+        }
       })
     }
   }

@@ -109,7 +109,7 @@ export default async function actorRoutes (app: FastifyInstance) {
     schema: {
       operationId: 'deleteActor',
       summary: 'Delete an actor',
-      description: 'Soft delete. An actor still referenced by live incidents, casualty reports, statements or member actors is a 409 listing them.',
+      description: 'Soft delete. An actor still referenced by live incidents, casualty reports, statements or member actors is a 409 listing them. Actors merged into it earlier (their ids answer 308 to it) are deleted with it, each with its own change.',
       tags,
       security: bearer,
       params: idParams,
