@@ -1,4 +1,5 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+import { onCI } from './test/helpers/ci.ts'
 
 // vitest 5's reporter prints failures with Map.groupBy, which Node 20 lacks (added in Node 21).
 if (!('groupBy' in Map)) {
@@ -23,6 +24,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 20_000,
-    hookTimeout: 60_000
+    hookTimeout: 60_000,
+    // With CI set, a skipped test fails the run (test/helpers/no-skips-on-ci.ts).
+    reporters: onCI ? [...configDefaults.reporters, './test/helpers/no-skips-on-ci.ts'] : configDefaults.reporters
   }
 })

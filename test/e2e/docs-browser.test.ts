@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
+import { launchChromium } from '../helpers/browser.ts'
 
-// The docs page as a reader sees it: Debian's chromium, headless, opens /docs on a loopback port.
+// The docs page as a reader sees it: Chromium, headless, opens /docs on a loopback port.
 // The page must render every operation from this server alone (no CDN, no validator badge, no
 // fonts from elsewhere) and under the server's own Content-Security-Policy, whatever it is.
-
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 interface Violation { directive: string, blocked: string, source: string, line: number, sample: string }
 
@@ -17,14 +15,13 @@ let browser: Browser
 let origin: string
 
 beforeAll(async () => {
-  // Fail, never skip: without a browser this test would prove nothing. .ci/run installs it.
-  if (!existsSync(executablePath)) {
-    throw new Error(`${executablePath} not found: the docs browser test needs Debian's chromium (apt-get install chromium; .ci/run installs it before npm test), or CHROMIUM_PATH set to a Chromium binary`)
-  }
+  // Fail, never skip: without a browser this test would prove nothing (the browser comes with npm install).
   t = await createTestApp()
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   origin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--headless=new', '--no-sandbox'] })
+  const launched = await launchChromium()
+  browser = launched.browser
+  console.log(`docs page browser: Chromium ${browser.version()} at ${launched.executablePath}`)
 })
 
 afterAll(async () => {
