@@ -1,6 +1,6 @@
 // Times an actor merge that rewrites many links (issue 12 item 3): a duplicate named by N records
 // (incident links, statements it made, casualty figures it gave; default 10,000 in all) is merged
-// into a survivor through the repository, as POST /v1/actors/{id}/merge does, on an embedded
+// into a survivor through the merge service, as POST /v1/actors/{id}/merge does, on an embedded
 // PostgreSQL (or --database-url, which must be an empty database: it is migrated first).
 //
 //   tsx bench/merge.ts [--links 10000] [--runs 3] [--database-url URL]
@@ -14,7 +14,7 @@ import { createPool } from '../src/plugins/database.ts'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { runImport } from '../src/modules/imports/service.ts'
-import { createActorRepository } from '../src/modules/actors/repository.ts'
+import { createActorMerge } from '../src/modules/actors/merge.ts'
 
 const { values } = parseArgs({ options: { links: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' }, 'database-url': { type: 'string' } } })
 const links = Number(values.links)
@@ -49,12 +49,12 @@ try {
   await migrate(url)
   const pool = createPool(url, { statementTimeoutMs: 15_000 })
   const db = new PrismaClient({ adapter: new PrismaPg(pool) })
-  const actors = createActorRepository(db)
+  const merge = createActorMerge(db)
   const times: number[] = []
   for (let run = 0; run < runs; run++) {
     const { refs } = await runImport(pool, world(run), { keyName: 'bench' })
     const started = performance.now()
-    await actors.merge(refs.dup, refs.survivor, 'bench')
+    await merge(refs.dup, refs.survivor, 'bench')
     times.push(performance.now() - started)
     const [{ changes }] = await db.$queryRaw<Array<{ changes: number }>>`SELECT count(*)::int AS changes FROM changes WHERE action = 'updated'`
     console.log(`run ${run + 1}: merged an actor named by ${links} records in ${times[run].toFixed(0)} ms (${changes} 'updated' changes logged so far)`)

@@ -5,7 +5,7 @@
 
 import pg from 'pg'
 import { Prisma } from '../src/generated/prisma/client.ts'
-import { incidentRowSql } from '../src/modules/incidents/repository.ts'
+import { incidentRowSql } from '../src/modules/incidents/views.ts'
 
 const client = new pg.Client({ connectionString: process.argv[2] })
 await client.connect()

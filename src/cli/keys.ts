@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../generated/prisma/client.ts'
-import { createKeyRepository, scopes, type Scope } from '../modules/keys/repository.ts'
+import { createKeyRepository } from '../modules/keys/repository.ts'
+import { scopes, type Scope } from '../modules/keys/schemas.ts'
 import { UsageError, withCliDatabase } from './database.ts'
 
 const usage = `usage:

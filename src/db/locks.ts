@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client.ts'
-import type { Tx } from '../plugins/database.ts'
+import type { Tx } from './client.ts'
 
 const tables = { incident: Prisma.sql`incidents`, actor: Prisma.sql`actors`, source: Prisma.sql`sources`, statement: Prisma.sql`statements`, casualtyReport: Prisma.sql`casualty_reports` }
 export type Locked = keyof typeof tables

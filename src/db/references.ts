@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client.ts'
-import type { Tx } from '../plugins/database.ts'
+import type { Tx } from './client.ts'
 import { validationProblem, type FieldError } from '../http/problems.ts'
 import { lockAllLive, lockOrder } from './locks.ts'
 

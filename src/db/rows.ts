@@ -22,3 +22,14 @@ export async function rawRows<T> (db: pg.Pool | pg.ClientBase, sql: Prisma.Sql):
   const result = await db.query({ text: sql.text, values: sql.values as unknown[] })
   return result.rows as T[]
 }
+
+// Map.groupBy needs Node 21.
+export function groupBy<K, V> (pairs: ReadonlyArray<readonly [K, V]>) {
+  const groups = new Map<K, V[]>()
+  for (const [k, v] of pairs) {
+    const group = groups.get(k)
+    if (group) group.push(v)
+    else groups.set(k, [v])
+  }
+  return groups
+}

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../plugins/database.ts'
+import type { Db, Tx } from './client.ts'
 import { isTransientConflict } from './errors.ts'
 import { Problem } from '../http/problems.ts'
 import { assertClaimHeld, entityIdOf, lockClaimSql, markAppliedSql, pendingClaim } from './idempotency.ts'

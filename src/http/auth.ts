@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { createKeyRepository, type ApiKeyView, type PrefixMemory, type Scope } from '../modules/keys/repository.ts'
+import { createKeyRepository, type ApiKeyView, type PrefixMemory } from '../modules/keys/repository.ts'
+import type { Scope } from '../modules/keys/schemas.ts'
 import { Problem } from './problems.ts'
 
 declare module 'fastify' {

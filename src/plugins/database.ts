@@ -4,10 +4,6 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../generated/prisma/client.ts'
 import { defaultLimits } from '../http/limits.ts'
 
-export type Db = PrismaClient
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]
-export type DbOrTx = Db | Tx
-
 declare module 'fastify' {
   interface FastifyInstance {
     db: PrismaClient

@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util'
 import pg from 'pg'
-import type { Db } from '../../src/plugins/database.ts'
+import type { Db } from '../../src/db/client.ts'
 import { derivedColumns, sameDerived, type DerivedColumns } from '../../src/modules/casualties/derived.ts'
-import { toActor } from '../../src/modules/actors/repository.ts'
-import { toSource } from '../../src/modules/sources/repository.ts'
-import { findIncident, toIncident } from '../../src/modules/incidents/repository.ts'
-import { toCasualtyReport } from '../../src/modules/casualties/repository.ts'
-import { findStatement, toStatement } from '../../src/modules/statements/repository.ts'
+import { toActor } from '../../src/modules/actors/views.ts'
+import { toSource } from '../../src/modules/sources/views.ts'
+import { findIncident, toIncident } from '../../src/modules/incidents/views.ts'
+import { toCasualtyReport } from '../../src/modules/casualties/views.ts'
+import { findStatement, toStatement } from '../../src/modules/statements/views.ts'
 import type { Entity } from '../../src/modules/changes/repository.ts'
 
 // The invariants of issue 12 item 7, read straight from the database after a concurrent run.

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { createIncident } from '../factories/index.ts'
 import { transientRetries, writeTransaction } from '../../src/db/transaction.ts'
-import type { Tx } from '../../src/plugins/database.ts'
+import type { Tx } from '../../src/db/client.ts'
 
 // Issue 12 item 5 on a real database: PostgreSQL rolls one of two deadlocked transactions back
 // (40P01) and writeTransaction runs it again; once its retries are spent, 503 with Retry-After.

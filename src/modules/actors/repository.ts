@@ -1,54 +1,18 @@
-import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
-import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
-import { iso } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../db/references.ts'
 import { recordChange } from '../changes/repository.ts'
-import { mergeActor } from './merge.ts'
-import type { ActorListQuery, ActorView, CreateActor, PatchActor } from './schemas.ts'
+import { toActor } from './views.ts'
+import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
 const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
-
-export function toActor (a: Actor): ActorView {
-  const externalIds: ActorView['externalIds'] = {}
-  if (a.wikidataId) externalIds.wikidata = a.wikidataId
-  if (a.acledName) externalIds.acled = a.acledName
-  if (a.ucdpId) externalIds.ucdp = a.ucdpId
-  if (a.gdeltCode) externalIds.gdelt = a.gdeltCode
-  return {
-    id: a.id,
-    name: a.name,
-    kind: a.kind,
-    aliases: a.aliases,
-    countryCode: a.countryCode,
-    parentId: a.parentId,
-    title: a.title,
-    description: a.description,
-    externalIds,
-    mergedIntoId: a.mergedIntoId,
-    createdAt: iso(a.createdAt),
-    updatedAt: iso(a.updatedAt),
-    version: a.version
-  }
-}
-
-const actorFields = ['id', 'name', 'kind', 'aliases', 'countryCode', 'parentId', 'title', 'description', 'wikidataId', 'acledName',
-  'ucdpId', 'gdeltCode', 'mergedIntoId', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Actor>
-
-/** Actors by id (deleted and merged ones too: they are what a record points at), as views keyed by id. */
-export async function loadActorViews (pool: pg.Pool, ids: string[]) {
-  const unique = [...new Set(ids)]
-  const rows = unique.length === 0 ? [] : await rawRows<Actor>(pool, Prisma.sql`SELECT ${modelColumns('a', actorFields)} FROM actors a WHERE a.id = ANY(${unique}::uuid[])`)
-  return new Map(rows.map((a) => [a.id, toActor(a)]))
-}
 
 const externalColumns = { wikidata: 'wikidataId', acled: 'acledName', ucdp: 'ucdpId', gdelt: 'gdeltCode' } as const
 
@@ -158,10 +122,6 @@ export function createActorRepository (db: Db) {
       if (row.mergedIntoId) throw new Moved(id, row.mergedIntoId)
       return row
     },
-
-    // A well-linked actor's merge rewrites and logs every record naming it: 10,000 links took 3-4.5 s
-    // and 50,000 took 21 s on a busy 2-core machine (bench/merge.ts); two minutes leave room for load.
-    merge: (id: string, into: string, keyName: string | null) => writeTransaction(db, (tx) => mergeActor(tx, id, into, keyName), { timeoutMs: 120_000 }),
 
     async list (q: ActorListQuery) {
       const spec = sortSpec(q.sort, sortFields)

@@ -7,7 +7,9 @@ import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { asOfParam, idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository, toActor } from './repository.ts'
+import { createActorRepository } from './repository.ts'
+import { toActor } from './views.ts'
+import { createActorMerge } from './merge.ts'
 import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
 import type { ActorView } from './schemas.ts'
 import { movedResponse } from '../../http/responses.ts'
@@ -17,6 +19,7 @@ const tags = ['Actors']
 export default async function actorRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const actors = createActorRepository(app.db)
+  const merge = createActorMerge(app.db)
 
   r.get('/v1/actors', {
     schema: {
@@ -67,7 +70,7 @@ export default async function actorRoutes (app: FastifyInstance) {
       body: mergeActorSchema,
       response: { 200: actorSchema, ...problems(...writeProblems, 404, 409) }
     }
-  }, async (request) => toActor(await actors.merge(request.params.id, request.body.into, request.apiKey?.name ?? null)))
+  }, async (request) => toActor(await merge(request.params.id, request.body.into, request.apiKey?.name ?? null)))
 
   r.post('/v1/actors', {
     config: { scope: 'write' },

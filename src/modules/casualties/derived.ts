@@ -1,7 +1,7 @@
 import type { Incident } from '../../generated/prisma/client.ts'
-import type { Tx } from '../../plugins/database.ts'
+import type { Tx } from '../../db/client.ts'
 import { recordChange } from '../changes/repository.ts'
-import { findIncident, toIncident } from '../incidents/repository.ts'
+import { findIncident, toIncident } from '../incidents/views.ts'
 import { isContested, rollUp, type KilledReport } from './rollup.ts'
 
 export type DerivedColumns = Pick<Incident, 'fatalitiesLow' | 'fatalitiesBest' | 'fatalitiesHigh' | 'contested'>

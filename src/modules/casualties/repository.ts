@@ -1,60 +1,19 @@
-import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import { Prisma, type CasualtyReport, type CasualtyReportSource } from '../../generated/prisma/client.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
-import type { Db, Tx } from '../../plugins/database.ts'
+import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
+import type { Db, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
-import { iso, isoOrNull } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
+import { toCasualtyReport } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
-import type { CasualtyReportView, CreateCasualty, PatchCasualty } from './schemas.ts'
-
-export type ReportRow = CasualtyReport & { sources: Array<Pick<CasualtyReportSource, 'sourceId'>> }
+import type { CreateCasualty, PatchCasualty } from './schemas.ts'
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }
-
-export function toCasualtyReport (r: ReportRow): CasualtyReportView {
-  return {
-    id: r.id,
-    incidentId: r.incidentId,
-    reportedById: r.reportedById,
-    sourceIds: r.sources.map((s) => s.sourceId),
-    category: r.category,
-    min: r.min,
-    max: r.max,
-    qualifier: r.qualifier,
-    groups: r.groups as CasualtyReportView['groups'],
-    note: r.note,
-    reportedAt: isoOrNull(r.reportedAt),
-    createdAt: iso(r.createdAt),
-    updatedAt: iso(r.updatedAt),
-    version: r.version
-  }
-}
-
-/** Live reports of these incidents, oldest first, in one query. */
-const reportFields = ['id', 'incidentId', 'reportedById', 'category', 'min', 'max', 'qualifier', 'groups', 'note', 'reportedAt',
-  'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof CasualtyReport>
-
-/** A report row with its sources, in one SELECT (alias r): the shape of ReportRow. */
-export const reportRowSql = Prisma.sql`${modelColumns('r', reportFields)},
-  coalesce((SELECT json_agg(json_build_object('sourceId', rs.source_id) ORDER BY rs.position)
-    FROM casualty_report_sources rs WHERE rs.casualty_report_id = r.id), '[]') AS sources`
-
-/** The live casualty reports of these incidents with their sources, oldest first, in one query. */
-export async function loadCasualtyReports (pool: pg.Pool, incidentIds: string[]) {
-  if (incidentIds.length === 0) return []
-  const rows = await rawRows<ReportRow>(pool, Prisma.sql`SELECT ${reportRowSql}
-    FROM casualty_reports r WHERE r.incident_id = ANY(${incidentIds}::uuid[]) AND r.deleted_at IS NULL
-    ORDER BY r.created_at, r.id`)
-  return rows.map(toCasualtyReport)
-}
 
 type ReportInput = CreateCasualty
 

@@ -6,7 +6,8 @@ import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
-import { createCasualtyRepository, toCasualtyReport } from './repository.ts'
+import { createCasualtyRepository } from './repository.ts'
+import { toCasualtyReport } from './views.ts'
 import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
 
 const tags = ['Casualty reports']

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { DbOrTx } from '../../plugins/database.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { notFound } from '../../http/problems.ts'
 import type { ChangeView } from './schemas.ts'
 import type { Entity } from './repository.ts'

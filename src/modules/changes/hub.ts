@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import pg from 'pg'
-import type { Db } from '../../plugins/database.ts'
+import type { Db } from '../../db/client.ts'
 import { KEY_REVOKED_CHANNEL } from '../keys/repository.ts'
 import { CHANGE_CHANNEL } from './repository.ts'
 import { changesAfter } from './feed.ts'

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { Tx } from '../../plugins/database.ts'
+import type { Tx } from '../../db/client.ts'
 
 export type Entity = 'actor' | 'source' | 'incident' | 'casualtyReport' | 'statement'
 

@@ -1,4 +1,4 @@
-import type { IncidentRow } from '../incidents/repository.ts'
+import type { IncidentRow } from '../incidents/views.ts'
 import { derivedColumns, sameDerived } from '../casualties/derived.ts'
 import type { KilledReport } from '../casualties/rollup.ts'
 import type { Accepted } from './judge.ts'

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { IncidentRow } from '../incidents/repository.ts'
+import type { IncidentRow } from '../incidents/views.ts'
 import type { Accepted } from './judge.ts'
 import type { Write } from './sql.ts'
 

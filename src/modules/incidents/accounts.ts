@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import type pg from 'pg'
 import { actorSchema, type ActorView } from '../actors/schemas.ts'
-import { loadActorViews } from '../actors/repository.ts'
+import { loadActorViews } from '../actors/views.ts'
 import { casualtyReportSchema, type CasualtyReportView } from '../casualties/schemas.ts'
-import { loadCasualtyReports } from '../casualties/repository.ts'
-import { loadIncidentStatements } from '../statements/repository.ts'
+import { loadCasualtyReports } from '../casualties/views.ts'
+import { loadIncidentStatements } from '../statements/views.ts'
 import { statementSummarySchema, type StatementSummary } from '../statements/summary.ts'
 import { fatalitiesSchema, type IncidentView } from './schemas.ts'
 

@@ -1,42 +1,21 @@
 import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import { Prisma, type Incident, type IncidentActor, type IncidentSource } from '../../generated/prisma/client.ts'
-import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
+import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
-import { notFound, validationProblem, type FieldError } from '../../http/problems.ts'
-import { iso, isoOrNull } from '../../http/schemas.ts'
+import { validationProblem, type FieldError } from '../../http/problems.ts'
+import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
+import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { loadActorViews } from '../actors/repository.ts'
-import { loadSourceViews } from '../sources/repository.ts'
-import { loadCasualtyReports, toCasualtyReport } from '../casualties/repository.ts'
-import { findStatement, loadIncidentStatements, toStatement } from '../statements/repository.ts'
-import { acledCrosswalk } from './acled.ts'
+import { toCasualtyReport } from '../casualties/views.ts'
+import { findStatement, toStatement } from '../statements/views.ts'
+import { findIncident, incidentFields, incidentRowSql, toIncident, type IncidentRow } from './views.ts'
 import { incidentConditions } from './filters.ts'
-import type { CreateIncident, IncidentFilters, IncidentListQuery, IncidentView, PatchIncident, incidentIncludes } from './schemas.ts'
-
-export type IncidentRow = Incident & { actors: Array<Pick<IncidentActor, 'actorId' | 'role'>>, sources: Array<Pick<IncidentSource, 'sourceId'>> }
-export type Include = typeof incidentIncludes[number]
-
-export const incidentRelations = {
-  actors: { orderBy: { position: 'asc' } },
-  sources: { orderBy: { position: 'asc' } }
-} as const satisfies Prisma.IncidentInclude
-
-const incidentFields = ['id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes', 'locationName',
-  'locationAdmin1', 'locationCountry', 'lat', 'lon', 'locationPrecision', 'tags', 'fatalitiesLow', 'fatalitiesBest', 'fatalitiesHigh',
-  'contested', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Incident>
-
-/** An incident row with its actor and source links, in one SELECT (alias i): the shape of IncidentRow. */
-export const incidentRowSql = Prisma.sql`${modelColumns('i', incidentFields)},
-  coalesce((SELECT json_agg(json_build_object('actorId', ia.actor_id, 'role', ia.role) ORDER BY ia.position)
-    FROM incident_actors ia WHERE ia.incident_id = i.id), '[]') AS actors,
-  coalesce((SELECT json_agg(json_build_object('sourceId', src.source_id) ORDER BY src.position)
-    FROM incident_sources src WHERE src.incident_id = i.id), '[]') AS sources`
+import type { CreateIncident, IncidentFilters, IncidentListQuery, PatchIncident } from './schemas.ts'
 
 /**
  * Adds the actor and source links to plain incident rows: one query per link table for the whole
@@ -63,76 +42,12 @@ async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[
   return rows as IncidentRow[]
 }
 
-/** Live incidents by id, in one query; the order of the result is not the order of ids. */
-export const loadIncidentRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
-  ? Promise.resolve([])
-  : rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`)
-
 const sortFields: SortFields = {
   occurredAt: { kind: 'date' },
   updatedAt: { kind: 'date' },
   fatalities: { kind: 'number', nullable: true }
 }
 const sortColumns = { occurredAt: Prisma.sql`i.occurred_at`, updatedAt: Prisma.sql`i.updated_at`, fatalities: Prisma.sql`i.fatalities_best` }
-
-export function toIncident (i: IncidentRow): IncidentView {
-  return {
-    id: i.id,
-    type: i.type,
-    title: i.title,
-    summary: i.summary,
-    status: i.status,
-    occurredAt: iso(i.occurredAt),
-    endedAt: isoOrNull(i.endedAt),
-    datePrecision: i.datePrecision,
-    countryCodes: i.countryCodes,
-    location: i.lat === null || i.lon === null
-      ? null
-      : { name: i.locationName!, admin1: i.locationAdmin1, countryCode: i.locationCountry!, lat: i.lat, lon: i.lon, precision: i.locationPrecision! },
-    actors: i.actors.map((a) => ({ actorId: a.actorId, role: a.role })),
-    tags: i.tags,
-    sourceIds: i.sources.map((s) => s.sourceId),
-    fatalities: i.fatalitiesBest === null ? null : { low: i.fatalitiesLow!, best: i.fatalitiesBest, high: i.fatalitiesHigh! },
-    contested: i.contested,
-    acled: acledCrosswalk[i.type],
-    createdAt: iso(i.createdAt),
-    updatedAt: iso(i.updatedAt),
-    version: i.version
-  }
-}
-
-// Map.groupBy needs Node 21.
-function groupBy<K, V> (pairs: ReadonlyArray<readonly [K, V]>) {
-  const groups = new Map<K, V[]>()
-  for (const [k, v] of pairs) {
-    const group = groups.get(k)
-    if (group) group.push(v)
-    else groups.set(k, [v])
-  }
-  return groups
-}
-
-/** Expands the requested relations for a whole page at once: one query per relation, never per row, all at once. */
-export async function expandIncidents (pool: pg.Pool, rows: IncidentRow[], include: Include[] = []): Promise<IncidentView[]> {
-  const views = rows.map(toIncident)
-  if (include.length === 0 || rows.length === 0) return views
-  const ids = views.map((v) => v.id)
-  const [actors, sources, reports, statements] = await Promise.all([
-    include.includes('actors') ? loadActorViews(pool, rows.flatMap((r) => r.actors.map((a) => a.actorId))) : undefined,
-    include.includes('sources') ? loadSourceViews(pool, rows.flatMap((r) => r.sources.map((s) => s.sourceId))) : undefined,
-    include.includes('casualties') ? loadCasualtyReports(pool, ids).then((all) => groupBy(all.map((r) => [r.incidentId, r]))) : undefined,
-    include.includes('statements')
-      ? loadIncidentStatements(pool, ids).then((all) => groupBy(all.flatMap((s) => s.incidentIds.map((id) => [id, s] as const))))
-      : undefined
-  ])
-  for (const v of views) {
-    if (actors) v.actors = v.actors.map((a) => ({ ...a, actor: actors.get(a.actorId) }))
-    if (sources) v.sources = v.sourceIds.map((id) => sources.get(id)!).filter(Boolean)
-    if (reports) v.casualtyReports = reports.get(v.id) ?? []
-    if (statements) v.statements = statements.get(v.id) ?? []
-  }
-  return views
-}
 
 function locationColumns (location: CreateIncident['location']) {
   return {
@@ -195,24 +110,9 @@ async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actor
   await tx.incidentSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId: id, sourceId, position })) })
 }
 
-export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
-  // One relation per query, one after the other: Prisma loads an include's sibling relations with
-  // Promise.all, which in a transaction sends two queries at once on its one connection (pg 8 warns,
-  // pg 9 will refuse; prisma/orm#29407). test/platform/pg-queue.test.ts watches for it.
-  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: { actors: incidentRelations.actors } })
-  if (!row) throw notFound('Incident', id)
-  return { ...row, sources: await db.incidentSource.findMany({ where: { incidentId: id }, ...incidentRelations.sources }) }
-}
-
 export function cursorOf (spec: SortSpec, sort: string, row: Incident) {
   const value = spec.field === 'fatalities' ? row.fatalitiesBest : spec.field === 'updatedAt' ? iso(row.updatedAt) : iso(row.occurredAt)
   return encodeCursor(sort, value, row.id)
-}
-
-export async function getIncident (pool: pg.Pool, id: string) {
-  const [row] = await loadIncidentRows(pool, [id])
-  if (!row) throw notFound('Incident', id)
-  return row
 }
 
 /**

@@ -10,7 +10,9 @@ import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
-import { createIncidentRepository, expandIncidents, getIncident, listIncidents, toIncident } from './repository.ts'
+import { createIncidentRepository, listIncidents } from './repository.ts'
+import { getIncident, toIncident } from './views.ts'
+import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
   actorIncidentsQuery, createIncidentSchema, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,

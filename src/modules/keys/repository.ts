@@ -1,12 +1,9 @@
 import { uuidv7 } from 'uuidv7'
 import type { Prisma } from '../../generated/prisma/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import type { DbOrTx } from '../../plugins/database.ts'
-import type { KeyListQuery } from './schemas.ts'
+import type { DbOrTx } from '../../db/client.ts'
+import type { KeyListQuery, Scope } from './schemas.ts'
 import { newSecret, prefixOf, secretMatches } from './secrets.ts'
-
-export const scopes = ['read', 'write', 'admin'] as const
-export type Scope = typeof scopes[number]
 
 const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
 

@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { text } from '../../http/schemas.ts'
-import { scopes } from './repository.ts'
+
+export const scopes = ['read', 'write', 'admin'] as const
+export type Scope = typeof scopes[number]
 
 const scopeList = z.array(z.enum(scopes)).min(1).max(scopes.length)
   .describe('read (public reads when READ_REQUIRES_KEY=true), write (includes read), admin (includes write; manages keys)')

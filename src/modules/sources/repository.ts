@@ -1,45 +1,18 @@
-import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
-import type { Db, DbOrTx } from '../../plugins/database.ts'
+import type { Db, DbOrTx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound } from '../../http/problems.ts'
-import { iso, isoOrNull } from '../../http/schemas.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
-import type { CreateSource, PatchSource, SourceListQuery, SourceView } from './schemas.ts'
+import { toSource } from './views.ts'
+import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
 
 const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
-
-const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'createdAt', 'updatedAt', 'version',
-  'deletedAt'] as const satisfies ReadonlyArray<keyof Source>
-
-/** Sources by id (deleted ones too: they are what a record cites), as views keyed by id. */
-export async function loadSourceViews (pool: pg.Pool, ids: string[]) {
-  const unique = [...new Set(ids)]
-  const rows = unique.length === 0 ? [] : await rawRows<Source>(pool, Prisma.sql`SELECT ${modelColumns('s', sourceFields)} FROM sources s WHERE s.id = ANY(${unique}::uuid[])`)
-  return new Map(rows.map((s) => [s.id, toSource(s)]))
-}
-
-export function toSource (s: Source): SourceView {
-  return {
-    id: s.id,
-    url: s.url,
-    title: s.title,
-    publisher: s.publisher,
-    publishedAt: isoOrNull(s.publishedAt),
-    kind: s.kind,
-    language: s.language,
-    createdAt: iso(s.createdAt),
-    updatedAt: iso(s.updatedAt),
-    version: s.version
-  }
-}
 
 /** The 409 for a URL that a live source already has. */
 export const urlConflict = (clash: { id: string, url: string }) =>

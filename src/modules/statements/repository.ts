@@ -1,123 +1,23 @@
 import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
-import { Prisma, type Statement, type StatementAboutActor, type StatementIncident, type StatementSource } from '../../generated/prisma/client.ts'
-import type { Db, DbOrTx, Tx } from '../../plugins/database.ts'
+import { Prisma, type Statement } from '../../generated/prisma/client.ts'
+import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { loadActorViews } from '../actors/repository.ts'
-import { loadSourceViews } from '../sources/repository.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
-import { expandIncidents, loadIncidentRows } from '../incidents/repository.ts'
+import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
-import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery, StatementView, statementIncludes } from './schemas.ts'
+import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery } from './schemas.ts'
 import type { StatementSummary } from './summary.ts'
-
-export type StatementRow = Statement & {
-  incidents: Array<Pick<StatementIncident, 'incidentId'>>
-  aboutActors: Array<Pick<StatementAboutActor, 'actorId'>>
-  sources: Array<Pick<StatementSource, 'sourceId'>>
-}
-export type StatementInclude = typeof statementIncludes[number]
-
-// Links to deleted incidents are kept (history) but not shown.
-export const statementRelations = {
-  incidents: { where: { incident: { deletedAt: null } }, orderBy: { position: 'asc' } },
-  aboutActors: { orderBy: { position: 'asc' } },
-  sources: { orderBy: { position: 'asc' } }
-} as const satisfies Prisma.StatementInclude
-
-const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision', 'respondsToId',
-  'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Statement>
-
-/** A statement row with its links, in one SELECT (alias s): the shape of StatementRow. */
-export const statementRowSql = Prisma.sql`${modelColumns('s', statementFields)},
-  coalesce((SELECT json_agg(json_build_object('incidentId', si.incident_id) ORDER BY si.position) FROM statement_incidents si
-    WHERE si.statement_id = s.id AND EXISTS (SELECT 1 FROM incidents li WHERE li.id = si.incident_id AND li.deleted_at IS NULL)), '[]') AS incidents,
-  coalesce((SELECT json_agg(json_build_object('actorId', sa.actor_id) ORDER BY sa.position) FROM statement_about_actors sa
-    WHERE sa.statement_id = s.id), '[]') AS "aboutActors",
-  coalesce((SELECT json_agg(json_build_object('sourceId', ss.source_id) ORDER BY ss.position) FROM statement_sources ss
-    WHERE ss.statement_id = s.id), '[]') AS sources`
 
 const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
 const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
-
-export function toStatement (s: StatementRow): StatementSummary {
-  return {
-    id: s.id,
-    speakerId: s.speakerId,
-    speakerTitle: s.speakerTitle,
-    kind: s.kind,
-    summary: s.summary,
-    quote: s.quote,
-    language: s.language,
-    statedAt: iso(s.statedAt),
-    datePrecision: s.datePrecision,
-    incidentIds: s.incidents.map((l) => l.incidentId),
-    aboutActorIds: s.aboutActors.map((l) => l.actorId),
-    respondsToId: s.respondsToId,
-    sourceIds: s.sources.map((l) => l.sourceId),
-    createdAt: iso(s.createdAt),
-    updatedAt: iso(s.updatedAt),
-    version: s.version
-  }
-}
-
-/** Live statements linked to these incidents, oldest first, in one query. */
-export async function loadIncidentStatements (pool: pg.Pool, incidentIds: string[]) {
-  if (incidentIds.length === 0) return []
-  const rows = await rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s
-    WHERE s.deleted_at IS NULL AND s.id IN (SELECT l.statement_id FROM statement_incidents l WHERE l.incident_id = ANY(${incidentIds}::uuid[]))
-    ORDER BY s.stated_at, s.id`)
-  return rows.map(toStatement)
-}
-
-const loadStatementRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
-  ? Promise.resolve([])
-  : rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL`)
-
-export async function findStatement (db: DbOrTx, id: string): Promise<StatementRow> {
-  // One relation per query, one after the other, as in findIncident (an include of several relations
-  // sends them at once on a transaction's one connection).
-  const row = await db.statement.findFirst({ where: { id, deletedAt: null }, include: { incidents: statementRelations.incidents } })
-  if (!row) throw notFound('Statement', id)
-  const aboutActors = await db.statementAboutActor.findMany({ where: { statementId: id }, ...statementRelations.aboutActors })
-  const sources = await db.statementSource.findMany({ where: { statementId: id }, ...statementRelations.sources })
-  return { ...row, aboutActors, sources }
-}
-
-/** Expands the requested relations for a whole page: one query per relation, never per row. */
-export async function expandStatements (pool: pg.Pool, rows: StatementRow[], include: StatementInclude[] = []): Promise<StatementView[]> {
-  const views: StatementView[] = rows.map(toStatement)
-  if (include.length === 0 || rows.length === 0) return views
-  const wants = (i: StatementInclude) => include.includes(i)
-  // One query per relation, all at once.
-  const [actors, sources, incidents, answered] = await Promise.all([
-    wants('speaker') || wants('aboutActors') ? loadActorViews(pool, views.flatMap((v) => [v.speakerId, ...v.aboutActorIds])) : undefined,
-    wants('sources') ? loadSourceViews(pool, views.flatMap((v) => v.sourceIds)) : undefined,
-    wants('incidents')
-      ? loadIncidentRows(pool, [...new Set(views.flatMap((v) => v.incidentIds))])
-        .then((found) => expandIncidents(pool, found)).then((expanded) => new Map(expanded.map((i) => [i.id, i])))
-      : undefined,
-    wants('respondsTo')
-      ? loadStatementRows(pool, [...new Set(views.flatMap((v) => (v.respondsToId ? [v.respondsToId] : [])))]).then((found) => new Map(found.map((r) => [r.id, toStatement(r)])))
-      : undefined
-  ])
-  for (const v of views) {
-    if (wants('speaker')) v.speaker = actors!.get(v.speakerId)!
-    if (wants('aboutActors')) v.aboutActors = v.aboutActorIds.map((id) => actors!.get(id)!)
-    if (sources) v.sources = v.sourceIds.map((id) => sources.get(id)!)
-    if (incidents) v.incidents = v.incidentIds.map((id) => incidents.get(id)!).filter(Boolean)
-    if (answered) v.respondsTo = v.respondsToId ? answered.get(v.respondsToId) ?? null : null
-  }
-  return views
-}
 
 type StatementInput = CreateStatement
 
@@ -176,12 +76,6 @@ export function statementColumns (input: StatementInput) {
     datePrecision: input.datePrecision,
     respondsToId: input.respondsToId
   }
-}
-
-export async function getStatement (pool: pg.Pool, id: string) {
-  const [row] = await loadStatementRows(pool, [id])
-  if (!row) throw notFound('Statement', id)
-  return row
 }
 
 /** One page in the list's keyset order, plus the exact total when asked. */

@@ -10,8 +10,10 @@ import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
-import { findIncident } from '../incidents/repository.ts'
-import { createStatementRepository, expandStatements, getStatement, listStatements } from './repository.ts'
+import { findIncident } from '../incidents/views.ts'
+import { createStatementRepository, listStatements } from './repository.ts'
+import { getStatement } from './views.ts'
+import { expandStatements } from './expand.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
   statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery, type StatementView

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { DbOrTx } from '../../plugins/database.ts'
+import type { DbOrTx } from '../../db/client.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
 import type { IncidentFilters } from '../incidents/schemas.ts'
 import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'

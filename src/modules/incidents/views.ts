@@ -1,0 +1,72 @@
+import type pg from 'pg'
+import { Prisma, type Incident, type IncidentActor, type IncidentSource } from '../../generated/prisma/client.ts'
+import type { DbOrTx } from '../../db/client.ts'
+import { notFound } from '../../http/problems.ts'
+import { iso, isoOrNull } from '../../http/schemas.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
+import { acledCrosswalk } from './acled.ts'
+import type { IncidentView } from './schemas.ts'
+
+export type IncidentRow = Incident & { actors: Array<Pick<IncidentActor, 'actorId' | 'role'>>, sources: Array<Pick<IncidentSource, 'sourceId'>> }
+
+export const incidentRelations = {
+  actors: { orderBy: { position: 'asc' } },
+  sources: { orderBy: { position: 'asc' } }
+} as const satisfies Prisma.IncidentInclude
+
+export const incidentFields = ['id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes', 'locationName',
+  'locationAdmin1', 'locationCountry', 'lat', 'lon', 'locationPrecision', 'tags', 'fatalitiesLow', 'fatalitiesBest', 'fatalitiesHigh',
+  'contested', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Incident>
+
+/** An incident row with its actor and source links, in one SELECT (alias i): the shape of IncidentRow. */
+export const incidentRowSql = Prisma.sql`${modelColumns('i', incidentFields)},
+  coalesce((SELECT json_agg(json_build_object('actorId', ia.actor_id, 'role', ia.role) ORDER BY ia.position)
+    FROM incident_actors ia WHERE ia.incident_id = i.id), '[]') AS actors,
+  coalesce((SELECT json_agg(json_build_object('sourceId', src.source_id) ORDER BY src.position)
+    FROM incident_sources src WHERE src.incident_id = i.id), '[]') AS sources`
+
+/** Live incidents by id, in one query; the order of the result is not the order of ids. */
+export const loadIncidentRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
+  ? Promise.resolve([])
+  : rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`)
+
+export function toIncident (i: IncidentRow): IncidentView {
+  return {
+    id: i.id,
+    type: i.type,
+    title: i.title,
+    summary: i.summary,
+    status: i.status,
+    occurredAt: iso(i.occurredAt),
+    endedAt: isoOrNull(i.endedAt),
+    datePrecision: i.datePrecision,
+    countryCodes: i.countryCodes,
+    location: i.lat === null || i.lon === null
+      ? null
+      : { name: i.locationName!, admin1: i.locationAdmin1, countryCode: i.locationCountry!, lat: i.lat, lon: i.lon, precision: i.locationPrecision! },
+    actors: i.actors.map((a) => ({ actorId: a.actorId, role: a.role })),
+    tags: i.tags,
+    sourceIds: i.sources.map((s) => s.sourceId),
+    fatalities: i.fatalitiesBest === null ? null : { low: i.fatalitiesLow!, best: i.fatalitiesBest, high: i.fatalitiesHigh! },
+    contested: i.contested,
+    acled: acledCrosswalk[i.type],
+    createdAt: iso(i.createdAt),
+    updatedAt: iso(i.updatedAt),
+    version: i.version
+  }
+}
+
+export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
+  // One relation per query, one after the other: Prisma loads an include's sibling relations with
+  // Promise.all, which in a transaction sends two queries at once on its one connection (pg 8 warns,
+  // pg 9 will refuse; prisma/orm#29407). test/platform/pg-queue.test.ts watches for it.
+  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: { actors: incidentRelations.actors } })
+  if (!row) throw notFound('Incident', id)
+  return { ...row, sources: await db.incidentSource.findMany({ where: { incidentId: id }, ...incidentRelations.sources }) }
+}
+
+export async function getIncident (pool: pg.Pool, id: string) {
+  const [row] = await loadIncidentRows(pool, [id])
+  if (!row) throw notFound('Incident', id)
+  return row
+}
