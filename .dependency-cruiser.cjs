@@ -1,12 +1,41 @@
+// The import rules of src/ (docs/architecture.md, "Layers and imports"); `npm run lint` runs them.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'Modules in src/ must not import each other in a circle (docs/architecture.md, "Layers and imports").',
+      comment: 'Files in src/ never import each other in a circle.',
       from: { path: '^src/' },
       to: { circular: true }
+    },
+    {
+      name: 'views-stay-home',
+      severity: 'error',
+      comment: "A module's views.ts (row SQL, row types, row-to-view mapping, its own loaders) imports no other module.",
+      from: { path: '^src/modules/([^/]+)/views\\.ts$' },
+      to: { path: '^src/modules/', pathNot: '^src/modules/$1/' }
+    },
+    {
+      name: 'repositories-stay-apart',
+      severity: 'error',
+      comment: "A repository never imports another module's repository; the change log (changes/repository.ts) is the one every write shares.",
+      from: { path: '^src/modules/([^/]+)/repository\\.ts$' },
+      to: { path: '^src/modules/[^/]+/repository\\.ts$', pathNot: '^src/modules/($1|changes)/repository\\.ts$' }
+    },
+    {
+      name: 'entities-below-services',
+      severity: 'error',
+      comment: 'Entity repositories and views never import the read model (expand.ts), services (merge.ts) or routes: those sit above them.',
+      from: { path: '^src/modules/(actors|casualties|changes|incidents|keys|sources|statements)/(repository|views)\\.ts$' },
+      to: { path: '^src/modules/[^/]+/(expand|merge|routes)\\.ts$' }
+    },
+    {
+      name: 'no-fastify-plugins-below-http',
+      severity: 'error',
+      comment: 'Modules and src/db take their database types from src/db/client.ts, never from a Fastify plugin file.',
+      from: { path: '^src/(modules|db)/' },
+      to: { path: '^src/plugins/' }
     }
   ],
   options: {
