@@ -31,6 +31,13 @@ module.exports = {
       to: { path: '^src/modules/[^/]+/(expand|merge|routes)\\.ts$' }
     },
     {
+      name: 'routes-only-from-app',
+      severity: 'error',
+      comment: 'Route files are the top layer: only src/app.ts registers them.',
+      from: { path: '^src/', pathNot: '^src/app\\.ts$' },
+      to: { path: '^src/modules/[^/]+/routes\\.ts$' }
+    },
+    {
       name: 'no-fastify-plugins-below-http',
       severity: 'error',
       comment: 'Modules and src/db take their database types from src/db/client.ts, never from a Fastify plugin file.',
