@@ -20,10 +20,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import getPort from 'get-port'
 import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { END } from './generate.ts'
-import { freePort, importFile, procMem, resetPeak, streamCount } from './throughput.ts'
+import { importFile, procMem, resetPeak, streamCount } from './throughput.ts'
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -109,7 +110,7 @@ async function waitReady (port: number, child: ChildProcess, timeoutMs: number) 
 }
 
 async function startServer (name: string, args: string[], env: Record<string, string>): Promise<Server> {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const t0 = performance.now()
   // An empty value unsets the variable (e.g. DATABASE_URL for the embedded database).
   const merged = Object.fromEntries(Object.entries({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }).filter(([, v]) => v !== ''))

@@ -10,22 +10,15 @@
 
 import { execFile, spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
+import getPort from 'get-port'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { values: a } = parseArgs({ options: { mib: { type: 'string', default: '64' }, 'dry-run': { type: 'boolean', default: false }, 'idempotency-key': { type: 'boolean', default: false } } })
-
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number }
-    srv.close(() => resolve(port))
-  })
-})
 
 async function memory (pid: number) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
@@ -61,7 +54,7 @@ async function run (url: string) {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', 'create', '--name', `import-rss-${Date.now()}`, '--scopes', 'write', '--json'],
     { cwd: root, env: { ...process.env, DATABASE_URL: url } })
   const key = (JSON.parse(stdout) as { secret: string }).secret
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), DEMO_DATA: 'false', MIGRATE_ON_START: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', REQUEST_TIMEOUT_MS: '600000', CONNECTION_TIMEOUT_MS: '600000', STATEMENT_TIMEOUT_MS: '600000' },

@@ -14,12 +14,12 @@
 
 import { execFile, spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
+import getPort from 'get-port'
 import pg from 'pg'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -38,13 +38,6 @@ const { values: a } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '30' }
   }
-})
-
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number }
-    srv.close(() => resolve(port))
-  })
 })
 
 /** VmRSS and VmHWM (peak) of a process, in MB. */
@@ -75,7 +68,7 @@ async function createAdminKey (url: string): Promise<string> {
 }
 
 async function startServer (url: string) {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   // The limiter stays on (its counters are part of every request's work), with a budget the load cannot spend.
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', './bench/gc-probe.ts', 'src/server.ts'], {
     cwd: root,

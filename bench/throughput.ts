@@ -29,12 +29,12 @@ import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { get } from 'node:http'
-import { createServer } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import getPort from 'get-port'
 import pg from 'pg'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -124,18 +124,6 @@ async function serverSettings (url: string) {
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-export function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Resident set size of a process in bytes (VmRSS), or its peak since the last reset (VmHWM). */
 export function procMem (pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -266,7 +254,7 @@ async function exportBench (url: string) {
   }
   const live = await scalar(url, 'SELECT count(*) AS n FROM incidents WHERE deleted_at IS NULL')
 
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' },

@@ -1,19 +1,12 @@
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import getPort from 'get-port'
 import { onTestFinished } from 'vitest'
 
 const root = new URL('../../', import.meta.url).pathname
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number }
-    srv.close(() => resolve(port))
-  })
-})
-
 /** `npm start` as a real process on the given database, with extra environment; stopped when the test ends (call it inside a test). */
 export async function startServerProcess (databaseUrl: string, env: Record<string, string> = {}) {
-  const port = await freePort()
+  const port = await getPort({ host: '127.0.0.1' })
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), DEMO_DATA: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', ...env },

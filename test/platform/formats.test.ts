@@ -93,6 +93,15 @@ describe('NDJSON and GeoJSON', () => {
     expect(json.status).toBe(200)
     expect(json.body.page).toBeDefined()
   })
+
+  it('when Accept names a format with parameters (the Content-Type of our own answer), then that format, not 406', async () => {
+    const csv = await t.http().get('/v1/statements').set('accept', 'text/csv; charset=utf-8')
+    expect(csv.status).toBe(200)
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/)
+    const ndjson = await t.http().get('/v1/incidents').set('accept', 'application/x-ndjson; charset=utf-8')
+    expect(ndjson.status).toBe(200)
+    expect(ndjson.headers['content-type']).toBe('application/x-ndjson; charset=utf-8')
+  })
 })
 
 describe('streaming', () => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import getPort from 'get-port'
 import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
@@ -94,12 +95,7 @@ async function until (check: () => Promise<boolean> | boolean, what: string, ms 
 describe('Idempotency-Key when the write outlives its answer', () => {
   it('when the process dies after the write committed and before the answer was stored, then a retry replays the record and writes nothing', async () => {
     const relay = await startRelay(new URL(t.databaseUrl))
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo
-        probe.close(() => resolve(port))
-      })
-    })
+    const port = await getPort({ host: '127.0.0.1' })
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: new URL('../../', import.meta.url).pathname,
       env: { ...process.env, DATABASE_URL: relay.url, PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', RATE_LIMIT_PER_MINUTE: '1000000' },

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { promisify } from 'node:util'
+import getPort from 'get-port'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../helpers/database.ts'
 
@@ -16,15 +16,6 @@ afterAll(async () => database.drop())
 
 const env = (extra: Record<string, string> = {}) => ({ ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...extra })
 const tsx = (script: string, ...args: string[]) => [['--import', 'tsx', script, ...args], { cwd: root, env: env() }] as const
-
-function freePort (): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 describe('npm run keys', () => {
   it('creates a key printing JSON alone, lists it without the secret, and revokes it', async () => {
@@ -60,7 +51,7 @@ describe('npm start', () => {
   })
 
   it('serves the API, then on SIGTERM finishes and exits 0', async () => {
-    const port = await freePort()
+    const port = await getPort({ host: '127.0.0.1' })
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env: env({ PORT: String(port), DEMO_DATA: 'false' }), stdio: 'pipe' })
     let output = ''
     child.stdout.on('data', (d) => { output += d })

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import getPort from 'get-port'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
@@ -13,16 +14,9 @@ let child: ChildProcess
 let port: number
 let output = ''
 
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as { port: number }
-    srv.close(() => resolve(port))
-  })
-})
-
 beforeAll(async () => {
   t = await createTestApp()
-  port = await freePort()
+  port = await getPort({ host: '127.0.0.1' })
   child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: t.databaseUrl, PORT: String(port), DEMO_DATA: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000' },
