@@ -46,6 +46,10 @@ describe('negotiate', () => {
       expect(thrown, accept).toBeInstanceOf(Problem)
       expect(thrown, accept).toMatchObject({ type: 'not-acceptable', status: 406, message: 'This endpoint offers application/json, application/x-ndjson' })
     }
+    // q=0 means "not this", and a q that is not a number counts as 0.
+    for (const accept of ['text/csv;q=0', 'text/csv;q=abc', 'application/json;q=0.0']) {
+      expect(() => negotiate(accepting(accept), all), accept).toThrow(/^This endpoint offers application\/json, application\/x-ndjson, text\/csv, application\/geo\+json$/)
+    }
   })
 })
 

@@ -142,6 +142,13 @@ describe('settleRollUps', () => {
     expect(accepted.incidents[0]).toMatchObject({ fatalitiesLow: 10, fatalitiesBest: 22, fatalitiesHigh: 30, contested: true })
   })
 
+  it('marks a new incident contested by a denial in the file even when its figures agree', () => {
+    const agreed = run([incident('i'), killed({ ref: 'i' }), denial([{ ref: 'i' }]), incident('j'), killed({ ref: 'j' })])
+    expect(agreed.errors).toEqual([])
+    settleRollUps(agreed.accepted, facts())
+    expect(agreed.accepted.incidents.map((i) => [i.title, i.fatalitiesBest, i.contested])).toEqual([['i', 4, true], ['j', 4, false]])
+  })
+
   it('returns an existing incident whose roll-up the file changes, before and after, with the next version', () => {
     const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
     const before = incidentRow(existingIncident, derivedColumns([stored], false))
