@@ -24,6 +24,7 @@ if (!('groupBy' in Map)) {
 const slow = [
   'test/fuzz/**/*.test.ts',
   'test/concurrency/**/*.test.ts',
+  'test/platform/cursors.test.ts', // two of its four tests start API processes (most of its 30 s)
   'test/platform/faults.test.ts',
   'test/platform/instances.test.ts',
   'test/platform/processes.test.ts',
