@@ -18,14 +18,39 @@ if (!('groupBy' in Map)) {
   })
 }
 
+// Tests that start processes (the API, the CLI, a PostgreSQL of their own), break things or fuzz.
+// Everything else under test/modules, test/platform and test/db is an api test, so a new file lands
+// there unless it is listed here.
+const slow = [
+  'test/fuzz/**/*.test.ts',
+  'test/concurrency/**/*.test.ts',
+  'test/platform/cursors.test.ts', // two of its four tests start API processes (most of its 30 s)
+  'test/platform/faults.test.ts',
+  'test/platform/instances.test.ts',
+  'test/platform/processes.test.ts',
+  'test/platform/shutdown.test.ts',
+  'test/db/deployment-roles.test.ts',
+  'test/db/embedded.test.ts'
+]
+
+// Only the tiers that use the shared database start it; `npm run test:unit` never does.
+const database = { globalSetup: ['test/global-setup.ts'] }
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 60_000,
     // With CI set, a skipped test fails the run (test/helpers/no-skips-on-ci.ts).
-    reporters: onCI ? [...configDefaults.reporters, './test/helpers/no-skips-on-ci.ts'] : configDefaults.reporters
+    reporters: onCI ? [...configDefaults.reporters, './test/helpers/no-skips-on-ci.ts'] : configDefaults.reporters,
+    projects: [
+      // Pure functions: no database, no app, no process.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The real app (supertest) on a real PostgreSQL.
+      { extends: true, test: { name: 'api', include: ['test/modules/**/*.test.ts', 'test/platform/**/*.test.ts', 'test/db/**/*.test.ts'], exclude: [...configDefaults.exclude, ...slow], ...database } },
+      { extends: true, test: { name: 'slow', include: slow, ...database } },
+      // What integrators see: the docs page in a browser, the demo through the typed client.
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...database } }
+    ]
   }
 })

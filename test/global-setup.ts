@@ -9,7 +9,27 @@ import { migrate } from '../src/db/migrate.ts'
 // One PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL is set), one migrated
 // template; each test file clones its own database from the template. The harness keeps the
 // admin URL; the app under test connects as a login role of this run that owns nothing.
+// Each vitest project that needs a database (api, slow, e2e) runs this setup; they share one
+// database, which the last teardown stops.
+interface Shared { adminUrl: string, template: string, appRole: { user: string, password: string }, teardown: () => Promise<void> }
+const shared = globalThis as { sitrepTestDatabase?: { ready: Promise<Shared>, users: number } }
+
 export default async function setup (project: TestProject) {
+  shared.sitrepTestDatabase ??= { ready: start(), users: 0 }
+  const db = shared.sitrepTestDatabase
+  db.users++
+  const { adminUrl, template, appRole, teardown } = await db.ready
+  project.provide('adminUrl', adminUrl)
+  project.provide('templateDatabase', template)
+  project.provide('appRole', appRole)
+  return async () => {
+    if (--db.users > 0) return
+    delete shared.sitrepTestDatabase
+    await teardown()
+  }
+}
+
+async function start (): Promise<Shared> {
   const started = Date.now()
   let adminUrl = process.env.TEST_DATABASE_URL
   let teardownServer = async () => {}
@@ -44,11 +64,7 @@ export default async function setup (project: TestProject) {
   }
   console.log(`test database ready in ${Date.now() - started} ms (${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded PostgreSQL'})`)
 
-  project.provide('adminUrl', adminUrl)
-  project.provide('templateDatabase', template)
-  project.provide('appRole', appRole)
-
-  return async () => {
+  const teardown = async () => {
     const client = new pg.Client({ connectionString: adminUrl })
     await client.connect()
     const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${template}%`])
@@ -57,4 +73,5 @@ export default async function setup (project: TestProject) {
     await client.end()
     await teardownServer()
   }
+  return { adminUrl, template, appRole, teardown }
 }

@@ -1,4 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { derivedColumns, sameDerived } from '../../src/modules/casualties/derived.ts'
 import { figureProblem, isContested, pointEstimate, rollUp, type KilledReport } from '../../src/modules/casualties/rollup.ts'
 
 const r = (qualifier: KilledReport['qualifier'], min: number, max: number | null = null): KilledReport => ({ qualifier, min, max })
@@ -60,5 +62,39 @@ describe('figureProblem', () => {
     expect(figureProblem(r('exact', 5, 6))).toEqual({ path: 'max', message: 'max is only given with qualifier range or at_most, not exact' })
     expect(figureProblem(r('range', 5, 5))).toBeNull()
     expect(figureProblem(r('at_least', 5))).toBeNull()
+  })
+})
+
+// Reports as the schemas let them through: max only with range and at_most, and never below min.
+const report = fc.oneof(
+  fc.record({ qualifier: fc.constantFrom('exact', 'at_least', 'approximately'), min: fc.nat(100_000), max: fc.constant(null) }),
+  fc.nat(100_000).chain((min) => fc.record({ qualifier: fc.constantFrom('range', 'at_most'), min: fc.constant(min), max: fc.integer({ min, max: min + 100_000 }) }))
+) as fc.Arbitrary<KilledReport>
+
+describe('rollUp, for any valid reports', () => {
+  it('keeps low ≤ best ≤ high, within the bounds of the reports', () => {
+    fc.assert(fc.property(fc.array(report, { minLength: 1, maxLength: 40 }), (reports) => {
+      expect(reports.every((x) => figureProblem(x) === null)).toBe(true)
+      const { low, best, high } = rollUp(reports)!
+      expect(low).toBeLessThanOrEqual(best)
+      expect(best).toBeLessThanOrEqual(high)
+      expect(low).toBe(Math.min(...reports.map((x) => x.min)))
+      expect(reports.some((x) => pointEstimate(x) === best) || reports.length % 2 === 0).toBe(true)
+    }))
+  })
+
+  it('does not depend on the order of the reports', () => {
+    fc.assert(fc.property(fc.array(report, { minLength: 1, maxLength: 40 }).chain((reports) => fc.tuple(fc.constant(reports), fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }))), ([reports, shuffled]) => {
+      expect(rollUp(shuffled)).toEqual(rollUp(reports))
+    }))
+  })
+
+  it('is contested exactly when the reports disagree or a denial is linked', () => {
+    fc.assert(fc.property(fc.array(report, { maxLength: 10 }), fc.boolean(), (reports, denied) => {
+      const columns = derivedColumns(reports, denied)
+      const agree = new Set(reports.flatMap((x) => [x.min, x.max ?? x.min])).size <= 1
+      expect(columns.contested).toBe(denied || !agree)
+      expect(sameDerived(columns, derivedColumns([...reports].reverse(), denied))).toBe(true)
+    }))
   })
 })
