@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { IncidentRow } from '../../src/modules/incidents/repository.ts'
+import type { IncidentRow } from '../../src/modules/incidents/views.ts'
 import type { Facts, NameFact } from '../../src/modules/imports/facts.ts'
 import { judge } from '../../src/modules/imports/judge.ts'
 import { orderLines, parseLines } from '../../src/modules/imports/lines.ts'
