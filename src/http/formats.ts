@@ -47,23 +47,43 @@ export function formatParam<const F extends readonly [Format, ...Format[]]> (all
       'the exports one client (API key, else address) and the server run at once are capped: past the cap, 429 with Retry-After')
 }
 
-/** The format asked for by `format=` or else the Accept header; 406 when nothing offered is acceptable. */
+interface Range { type: string, q: number, at: number }
+
+// How an Accept range covers a media type: 2 exactly, 1 as type/*, 0 as */*, -1 not at all.
+function specificity (range: string, type: string): number {
+  if (range === type) return 2
+  if (range === `${type.split('/')[0]}/*`) return 1
+  return range === '*/*' ? 0 : -1
+}
+
+/**
+ * The format asked for by `format=` or else the Accept header (RFC 9110 §12.5.1): each offered format
+ * takes the q of the most specific range that covers it, so `q=0` refuses it even beside a wildcard;
+ * the highest q wins, then the more specific range (`text/csv` beats the full wildcard), then the range named first,
+ * then JSON. 406 when nothing offered is acceptable.
+ */
 export function negotiate (request: FastifyRequest, allowed: readonly Format[], explicit?: Format): Format {
   if (explicit) return explicit
   const accept = request.headers.accept
   if (!accept) return 'json'
-  const ranges = accept.split(',').map((part) => {
+  const ranges: Range[] = accept.split(',').map((part, at) => {
     const [type, ...params] = part.trim().split(';').map((s) => s.trim().toLowerCase())
     const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? 1)
-    return { type, q: Number.isFinite(q) ? q : 0 }
-  }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q)
-  for (const { type } of ranges) {
-    if (type === '*/*' || type === 'application/*') return 'json'
-    if (type === 'application/problem+json') continue
-    const match = allowed.find((f) => mediaTypes[f] === type || (f === 'json' && type === 'application/json'))
-    if (match) return match
-    if (type === 'text/*' && allowed.includes('csv')) return 'csv'
+    return { type, q: Number.isFinite(q) ? q : 0, at }
+  }).filter((r) => r.type !== 'application/problem+json')
+  let best: { format: Format, q: number, specific: number, at: number } | null = null
+  for (const format of allowed) {
+    let match: Range | null = null
+    let specific = -1
+    for (const r of ranges) {
+      const s = specificity(r.type, mediaTypes[format])
+      if (s > specific) [match, specific] = [r, s]
+    }
+    if (!match || match.q <= 0) continue
+    const better = !best || match.q > best.q || (match.q === best.q && (specific > best.specific || (specific === best.specific && match.at < best.at)))
+    if (better) best = { format, q: match.q, specific, at: match.at }
   }
+  if (best) return best.format
   throw new Problem('not-acceptable', `This endpoint offers ${allowed.map((f) => mediaTypes[f]).join(', ')}`)
 }
 

@@ -34,6 +34,15 @@ describe('negotiate', () => {
     expect(negotiate(accepting('text/csv;q=abc, application/json;q=0.2'), all)).toBe('json')
   })
 
+  it('follows RFC 9110: q=0 on a type refuses it beside a wildcard, and a named type beats a wildcard of equal q', () => {
+    expect(negotiate(accepting('application/json;q=0, */*'), all)).toBe('ndjson')
+    expect(negotiate(accepting('application/json;q=0, text/*'), all)).toBe('csv')
+    expect(() => negotiate(accepting('application/json;q=0, */*'), ['json'])).toThrow(Problem)
+    expect(negotiate(accepting('*/*, text/csv'), all)).toBe('csv')
+    expect(negotiate(accepting('*/*;q=0.8, text/csv;q=0.5'), all)).toBe('json')
+    expect(() => negotiate(accepting('text/*, text/csv;q=0'), all)).toThrow(Problem)
+  })
+
   it('skips types the endpoint does not offer and application/problem+json (errors only)', () => {
     expect(negotiate(accepting('application/geo+json, text/csv'), ['json', 'csv'])).toBe('csv')
     expect(negotiate(accepting('application/problem+json, application/x-ndjson'), all)).toBe('ndjson')
