@@ -12,7 +12,7 @@ import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
-import { findStatement, toStatement } from '../statements/views.ts'
+import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import { findIncident, incidentFields, incidentRowSql, toIncident, type IncidentRow } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import type { CreateIncident, IncidentFilters, IncidentListQuery, PatchIncident } from './schemas.ts'
@@ -199,8 +199,11 @@ export function createIncidentRepository (db: Db) {
         opts.expect?.(current.version)
         // A statement linked while this waited for the incident's lock is locked now, out of order (a deadlock is retried).
         const statementIds = [...new Set([...seen, ...await lockAllLive(tx, 'statement', await linked())])].sort()
-        const statementsBefore = []
-        for (const sid of statementIds) statementsBefore.push(toStatement(await findStatement(tx, sid)))
+        // Their views before and after, one query each, as the actor merge reads the records it rewrites.
+        const statementViews = async () => statementIds.length === 0
+          ? []
+          : (await tx.$queryRaw<StatementRow[]>(Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${statementIds}::uuid[]) ORDER BY s.id`)).map(toStatement)
+        const statementsBefore = await statementViews()
         // Its casualty reports have no meaning without it: they go too, each with its own change. Their
         // rows are locked before the change log's lock (docs/architecture.md, "Lock order").
         await lockAllLive(tx, 'casualtyReport', (await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, select: { id: true } })).map((r) => r.id))
@@ -211,9 +214,10 @@ export function createIncidentRepository (db: Db) {
           const gone = await tx.casualtyReport.update({ where: { id: report.id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
           await recordChange(tx, { entity: 'casualtyReport', id: report.id, action: 'deleted', version: gone.version, before: toCasualtyReport(report), after: null, keyName })
         }
-        for (const before of statementsBefore) {
-          await tx.statement.update({ where: { id: before.id }, data: { version: { increment: 1 }, updatedAt: new Date() } })
-          const after = toStatement(await findStatement(tx, before.id))
+        if (statementIds.length > 0) await tx.statement.updateMany({ where: { id: { in: statementIds } }, data: { version: { increment: 1 }, updatedAt: new Date() } })
+        const statementsAfter = await statementViews()
+        for (const [n, before] of statementsBefore.entries()) {
+          const after = statementsAfter[n]
           await recordChange(tx, { entity: 'statement', id: before.id, action: 'updated', version: after.version, before, after, keyName })
         }
       })
