@@ -1,9 +1,12 @@
-// `npm run bench`: sitrep against a hand-written Fastify + pg server (bench/raw-server.ts) on the
-// same generated database, the same workloads, the same load generator (wrk), one after the other.
+// `npm run bench`: sitrep against a hand-written Fastify + pg server running the same SQL
+// (bench/raw-server.ts) and a fixed-JSON Fastify route with no database (bench/ceiling-server.ts, the
+// HTTP ceiling), on the same generated database, under the same load generator (wrk). The three start
+// once and stay up; each workload runs in rounds, raw → sitrep → ceiling in every round, so drift on a
+// shared machine lands in every server alike and shows as the spread of the per-round ratios.
 //
-//   npm run bench -- [--incidents 1000000] [--statements 3000000] [--actors 10000] [--seed 42]
-//                    [--connections 32] [--duration 10] [--warmup 3] [--only W1,W3]
-//                    [--database-url postgresql://…] [--data-dir .bench] [--out bench/RESULTS.md]
+//   npm run bench -- [--incidents 200000] [--statements 3×incidents] [--actors 5000 (10000 from 1M)]
+//                    [--seed 42] [--rounds 3] [--connections 32] [--duration 5] [--warmup 2]
+//                    [--only W1,W3] [--database-url postgresql://…] [--data-dir .bench] [--out bench/RESULTS.md]
 //
 // Without --database-url the data lives in a persistent embedded PostgreSQL under --data-dir, so
 // the minutes of generation are paid once: the generated database (sitrep_bench_base) carries a
@@ -14,10 +17,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import getPort from 'get-port'
@@ -26,26 +29,38 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { END } from './generate.ts'
 import { importFile, procMem, resetPeak, streamCount } from './throughput.ts'
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts'
+import { sameDataWorkloads, workloadList, type Workload } from './workloads.ts'
+import { SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { values: a } = parseArgs({
   options: {
-    incidents: { type: 'string', default: '1000000' },
-    statements: { type: 'string', default: '3000000' },
-    actors: { type: 'string', default: '10000' },
+    incidents: { type: 'string', default: '200000' },
+    statements: { type: 'string' },
+    actors: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
     'database-url': { type: 'string' },
     /** measure an existing database as it is: no generation, no copy (W11 writes into it) */
     'use-database': { type: 'string' },
     'data-dir': { type: 'string', default: join(root, '.bench') },
     'import-lines': { type: 'string', default: '50000' },
-    out: { type: 'string', default: join(root, 'bench', 'RESULTS.md') }
+    /** where the tables go; by default bench/RESULTS.md, and nowhere with --only unless given */
+    out: { type: 'string' }
   }
 })
+// The generator's proportions: three statements per incident; 5,000 actors at 200k (40 incidents
+// each), 10,000 from 1M, as in the earlier 1M runs.
+const size = {
+  incidents: Number(a.incidents),
+  statements: Number(a.statements ?? 3 * Number(a.incidents)),
+  actors: Number(a.actors ?? (Number(a.incidents) >= 1_000_000 ? 10_000 : 5_000))
+}
+const rounds = Number(a.rounds)
 
 const log = (m: string) => console.log(m)
 const MiB = 1024 * 1024
@@ -68,7 +83,7 @@ function datasetLabel () {
     const file = join(root, 'prisma/migrations', m, 'migration.sql')
     if (existsSync(file)) hash.update(readFileSync(file))
   }
-  return `sitrep bench: incidents=${a.incidents} statements=${a.statements} actors=${a.actors} seed=${a.seed} inputs=${hash.digest('hex').slice(0, 12)}`
+  return `sitrep bench: incidents=${size.incidents} statements=${size.statements} actors=${size.actors} seed=${a.seed} inputs=${hash.digest('hex').slice(0, 12)}`
 }
 
 function runChild (args: string[], env: Record<string, string> = {}) {
@@ -88,8 +103,8 @@ async function ensureDataset (serverUrl: string) {
   await sql(serverUrl, `DROP DATABASE IF EXISTS ${BASE} WITH (FORCE)`)
   await sql(serverUrl, `CREATE DATABASE ${BASE}`)
   const t0 = performance.now()
-  await runChild(['bench/generate.ts', '--database-url', withDatabase(serverUrl, BASE), '--incidents', a.incidents!,
-    '--statements', a.statements!, '--actors', a.actors!, '--seed', a.seed!])
+  await runChild(['bench/generate.ts', '--database-url', withDatabase(serverUrl, BASE), '--incidents', String(size.incidents),
+    '--statements', String(size.statements), '--actors', String(size.actors), '--seed', a.seed!])
   log(`dataset: generated in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   await sql(serverUrl, `COMMENT ON DATABASE ${BASE} IS '${label}'`)
 }
@@ -146,29 +161,14 @@ async function databaseIdle (url: string) {
   }
 }
 
-interface Workload { id: string, what: string, paths: string[] }
-
 async function workloads (url: string): Promise<Workload[]> {
   const from90 = new Date(END - 90 * 86_400_000).toISOString().slice(0, 10)
   const [actor] = await sql<{ id: string }>(url, 'SELECT actor_id AS id FROM incident_actors GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1')
   const [speaker] = await sql<{ id: string }>(url,
     "SELECT speaker_id AS id FROM statements WHERE kind = 'claim' AND deleted_at IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
   const ids = await sql<{ id: string }>(url, 'SELECT id FROM incidents WHERE deleted_at IS NULL ORDER BY md5(id::text) LIMIT 1000')
-  return [
-    { id: 'W1', what: 'list: type + country + 90 days, newest first, 50 rows', paths: [`/v1/incidents?type=airstrike&country=UA&from=${from90}&limit=50`] },
-    { id: 'W2', what: 'list by actor (join), 50 rows', paths: [`/v1/incidents?actor=${actor.id}&limit=50`] },
-    { id: 'W3', what: 'one incident by id (1,000 ids in turn)', paths: ids.map((r) => `/v1/incidents/${r.id}`) },
-    { id: 'W4', what: 'count by type, one country, one year', paths: ['/v1/stats/incidents?groupBy=type&country=UA&from=2025-01-01&to=2026-01-01'] },
-    { id: 'W5', what: 'full-text q, 50 rows', paths: ['/v1/incidents?q=shelling%20kharkiv&limit=50'] },
-    { id: 'W6', what: 'bbox, 50 rows', paths: ['/v1/incidents?bbox=37.3,47.7,38.3,48.3&limit=50'] },
-    { id: 'W7', what: 'statements by speaker + kind, 50 rows', paths: [`/v1/statements?speaker=${speaker.id}&kind=claim&limit=50`] },
-    { id: 'W8', what: 'timeline page, 50 entries', paths: ['/v1/timeline?limit=50'] },
-    { id: 'W9', what: 'stats month × type over everything', paths: ['/v1/stats/incidents?groupBy=month,type'] },
-    { id: 'W12', what: '100 incidents with include=actors,casualties,sources', paths: ['/v1/incidents?limit=100&include=actors,casualties,sources'] }
-  ]
+  return workloadList({ from90, actor: actor.id, speaker: speaker.id, ids: ids.map((r) => r.id) })
 }
-
-interface ExportResult { rows: number, seconds: number, rowsPerS: number, peakRss: number, growth: number, status: number }
 
 async function exportRun (server: Server, path: string): Promise<ExportResult> {
   const pid = server.child.pid!
@@ -204,7 +204,19 @@ async function importRun (server: Server, key: string, lines: number) {
   return { records: created, seconds, recordsPerS: created / seconds, bytes: text.length }
 }
 
-const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1))
+async function get (server: Server, path: string) {
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`)
+  const text = await res.text()
+  if (res.status !== 200) throw new Error(`${server.name} answered ${res.status} to ${path}: ${text.slice(0, 500)}`)
+  return text
+}
+
+/** A list's rows, or the record itself: what both servers must agree on (cursors differ by design). */
+const dataOf = (text: string) => { const body = JSON.parse(text); return body.data ?? body }
+
+function commit () {
+  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim() } catch { return 'unknown' }
+}
 
 async function main () {
   await ensureWrk()
@@ -217,6 +229,8 @@ async function main () {
     serverUrl = pgServer.url
     stopPg = pgServer.stop
   }
+  const running: Server[] = []
+  const bodiesDir = await mkdtemp(join(tmpdir(), 'sitrep-ceiling-'))
   try {
     let url = withDatabase(serverUrl, a['use-database'] ?? RUN)
     if (!a['use-database']) {
@@ -230,59 +244,110 @@ async function main () {
     const [version] = await sql<{ v: string }>(url, 'SELECT current_setting(\'server_version\') AS v')
     const [counts] = await sql<{ incidents: number, statements: number, actors: number }>(url,
       'SELECT (SELECT count(*) FROM incidents)::int AS incidents, (SELECT count(*) FROM statements)::int AS statements, (SELECT count(*) FROM actors)::int AS actors')
-    const list = (await workloads(url)).filter((w) => !a.only || a.only.split(',').includes(w.id))
     const wanted = (id: string) => !a.only || a.only.split(',').includes(id)
+    const list = (await workloads(url)).filter((w) => wanted(w.id))
     const from = new Date(END - 365 * 86_400_000).toISOString().slice(0, 10)
     const exportPath = `/v1/incidents?format=ndjson&from=${from}`
     const opts = { connections: Number(a.connections), duration: Number(a.duration), warmup: Number(a.warmup) }
 
-    const results: Record<string, Record<string, WrkResult>> = { raw: {}, sitrep: {} }
-    const exports: Record<string, ExportResult> = {}
-    const servers: Record<string, { startupMs: number, idleRss: number }> = {}
-    let imported: Awaited<ReturnType<typeof importRun>> | undefined
+    const wrkSeconds = list.length * rounds * SERVERS.length * (opts.warmup + opts.duration)
+    log(`\n${list.length} workloads × ${rounds} rounds × ${SERVERS.length} servers × ${opts.warmup + opts.duration} s: ` +
+      `about ${Math.ceil(wrkSeconds / 60)} min of wrk${wanted('W10') ? `, plus ${rounds} × 2 exports` : ''}${wanted('W11') ? ' and one import' : ''}`)
 
-    const candidates: Array<{ name: string, args: string[], env: Record<string, string> }> = [
-      { name: 'raw', args: ['bench/raw-server.ts'], env: { DATABASE_URL: url } },
-      {
-        name: 'sitrep',
-        args: ['src/server.ts'],
-        // The rate limiter stays on (every request counts against it) with a budget wrk cannot spend.
-        env: { DATABASE_URL: url, DEMO_DATA: 'false', RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
-      }
-    ]
-    for (const c of candidates) {
-      const server = await startServer(c.name, c.args, c.env)
-      servers[c.name] = { startupMs: server.startupMs, idleRss: server.idleRss }
-      log(`\n${c.name}: ready in ${server.startupMs.toFixed(0)} ms, idle RSS ${(server.idleRss / MiB).toFixed(0)} MiB`)
-      try {
-        for (const w of list) {
-          await databaseIdle(url)
-          const r = await wrk(`http://127.0.0.1:${server.port}`, w.paths, opts)
-          results[c.name][w.id] = r
-          log(`  ${w.id.padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
-        }
-        if (wanted('W10')) {
-          await databaseIdle(url)
-          exports[c.name] = await exportRun(server, exportPath)
-          const e = exports[c.name]
-          log(`  W10  ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
-        }
-        if (c.name === 'sitrep' && wanted('W11')) {
-          imported = await importRun(server, await adminKey(url), Number(a['import-lines']))
-          log(`  W11  ${imported.records} records in ${imported.seconds.toFixed(1)} s: ${imported.recordsPerS.toFixed(0)} records/s`)
-        }
-      } finally {
-        await server.stop()
-      }
+    const env = { DATABASE_URL: url }
+    const sitrepEnv = {
+      ...env,
+      DEMO_DATA: 'false',
+      // The rate limiter stays on (every request counts against it) with a budget wrk cannot spend.
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info'
     }
+    const start = async (name: string, args: string[], e: Record<string, string>) => {
+      const server = await startServer(name, args, e)
+      running.push(server)
+      log(`${name}: ready in ${server.startupMs.toFixed(0)} ms, idle RSS ${(server.idleRss / MiB).toFixed(0)} MiB`)
+      return server
+    }
+    const raw = await start('raw', ['bench/raw-server.ts'], env)
+    const sitrep = await start('sitrep', ['src/server.ts'], sitrepEnv)
+
+    // The ceiling serves sitrep's own answer to each workload's first URL, byte for byte.
+    const bodies: Record<string, string> = {}
+    const differs: string[] = []
+    for (const w of list) {
+      bodies[w.id] = await get(sitrep, w.paths[0])
+      if (sameDataWorkloads.includes(w.id) && !isDeepStrictEqual(dataOf(await get(raw, w.paths[0])), dataOf(bodies[w.id]))) differs.push(w.id)
+    }
+    if (differs.length) log(`WARNING: the raw server's data differs from sitrep's for ${differs.join(', ')}`)
+    const bodiesFile = join(bodiesDir, 'bodies.json')
+    await writeFile(bodiesFile, JSON.stringify(bodies))
+    const ceiling = await start('ceiling', ['bench/ceiling-server.ts'], { CEILING_BODIES: bodiesFile })
+    const servers: Record<ServerName, Server> = { raw, sitrep, ceiling }
+
+    const results = Object.fromEntries(SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
+    for (const w of list) {
+      log(`\n${w.id} ${w.what}`)
+      for (let round = 1; round <= rounds; round++) {
+        for (const name of SERVERS) {
+          await databaseIdle(url)
+          const paths = name === 'ceiling' ? w.paths.map((p) => `/${w.id}${p}`) : w.paths
+          const r = await wrk(`http://127.0.0.1:${servers[name].port}`, paths, opts)
+          ;(results[name][w.id] ??= []).push(r)
+          log(`  round ${round} ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
+        }
+      }
+      const rps = (n: ServerName) => results[n][w.id].map((x) => x.rps)
+      log(`  sitrep ÷ raw ${spread(ratios(rps('sitrep'), rps('raw')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.raw[w.id].map((x) => x.p99)))}; ` +
+        `sitrep ÷ ceiling ${spread(ratios(rps('sitrep'), rps('ceiling')))}`)
+    }
+
+    const exports: Record<string, ExportResult[]> = { raw: [], sitrep: [] }
+    if (wanted('W10')) {
+      log(`\nW10 ${exportPath}`)
+      for (let round = 1; round <= rounds; round++) {
+        for (const name of ['raw', 'sitrep'] as const) {
+          await databaseIdle(url)
+          const e = await exportRun(servers[name], exportPath)
+          exports[name].push(e)
+          log(`  round ${round} ${name.padEnd(7)} ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
+        }
+      }
+      log(`  sitrep ÷ raw ${spread(ratios(exports.sitrep.map((e) => e.rowsPerS), exports.raw.map((e) => e.rowsPerS)))}; medians ` +
+        `${median(exports.sitrep.map((e) => e.rowsPerS)).toFixed(0)} ÷ ${median(exports.raw.map((e) => e.rowsPerS)).toFixed(0)} rows/s`)
+    }
+    let imported: Awaited<ReturnType<typeof importRun>> | undefined
+    if (wanted('W11')) {
+      imported = await importRun(sitrep, await adminKey(url), Number(a['import-lines']))
+      log(`\nW11  ${imported.records} records in ${imported.seconds.toFixed(1)} s: ${imported.recordsPerS.toFixed(0)} records/s`)
+    }
+    const started = Object.fromEntries(running.map((s) => [s.name, { startupMs: s.startupMs, idleRss: s.idleRss }]))
+    while (running.length) await running.pop()!.stop()
 
     const startup = await embeddedStartup(dataDir)
     log(`\nsitrep on an existing embedded database: ready in ${startup.ms.toFixed(0)} ms, idle RSS ${(startup.rss / MiB).toFixed(0)} MiB`)
 
-    const table = report({ list, results, exports, imported, servers, startup, counts, version: version.v, opts })
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '')
+    const table = report({
+      command,
+      commit: commit(),
+      list,
+      results,
+      exports,
+      imported,
+      servers: started,
+      startup,
+      counts,
+      version: version.v,
+      opts: { ...opts, rounds },
+      ceilingBytes: Object.fromEntries(Object.entries(bodies).map(([id, b]) => [id, Buffer.byteLength(b)])),
+      differs
+    })
     log(`\n${table}`)
-    if (!a.only) await writeFile(a.out!, table)
+    const out = a.out ?? (a.only ? undefined : join(root, 'bench', 'RESULTS.md'))
+    if (out) await writeFile(out, `${table}\n`)
   } finally {
+    for (const s of running) await s.stop()
+    await rm(bodiesDir, { recursive: true, force: true })
     await stopPg?.()
   }
 }
@@ -296,66 +361,6 @@ async function embeddedStartup (dataDir: string) {
   const server = await startServer('sitrep-embedded', ['src/server.ts'], env)
   await server.stop()
   return { ms: server.startupMs, rss: server.idleRss }
-}
-
-interface Report {
-  list: Workload[]
-  results: Record<string, Record<string, WrkResult>>
-  exports: Record<string, ExportResult>
-  imported?: { records: number, seconds: number, recordsPerS: number }
-  servers: Record<string, { startupMs: number, idleRss: number }>
-  startup: { ms: number, rss: number }
-  counts: { incidents: number, statements: number, actors: number }
-  version: string
-  opts: { connections: number, duration: number, warmup: number }
-}
-
-function commit () {
-  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim() } catch { return 'unknown' }
-}
-
-function report (r: Report) {
-  const out: string[] = []
-  out.push(`# Benchmark results\n\n\`npm run bench\` at commit ${commit()}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n`)
-  out.push(`${r.counts.incidents.toLocaleString('en-US')} incidents, ${r.counts.statements.toLocaleString('en-US')} statements, ` +
-    `${r.counts.actors.toLocaleString('en-US')} actors; PostgreSQL ${r.version}; wrk, ${r.opts.connections} connections, ` +
-    `${r.opts.warmup} s warm-up, ${r.opts.duration} s measured; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ` +
-    `${(totalmem() / 1024 ** 3).toFixed(0)} GiB; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
-  out.push('')
-  out.push('| workload | raw req/s | raw p50 | raw p99 | sitrep req/s | sitrep p50 | sitrep p99 | errors (raw/sitrep) | sitrep ÷ raw | target |')
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
-  const mark = (ok: boolean) => (ok ? 'met' : '**missed**')
-  for (const w of r.list) {
-    const raw = r.results.raw[w.id]
-    const s = r.results.sitrep[w.id]
-    if (!raw || !s) continue
-    const ratio = s.rps / raw.rps
-    const target = ['W4', 'W9'].includes(w.id)
-      ? `p50 ≤ 300 ms: ${mark(s.p50 <= 300)}`
-      : w.id === 'W12'
-        ? (r.results.sitrep.W1 ? `p50 ≤ 1.5 × W1's: ${mark(s.p50 <= 1.5 * r.results.sitrep.W1.p50)}` : '')
-        : `≥ 0.9× and p99 ≤ 50 ms: ${mark(ratio >= 0.9 && s.p99 <= 50)}`
-    out.push(`| ${w.id} ${w.what} | ${raw.rps.toFixed(0)} | ${fmtMs(raw.p50)} ms | ${fmtMs(raw.p99)} ms | ${s.rps.toFixed(0)} | ${fmtMs(s.p50)} ms | ` +
-      `${fmtMs(s.p99)} ms | ${raw.errors}/${s.errors} | ${ratio.toFixed(2)}× | ${target} |`)
-  }
-  for (const [name, e] of Object.entries(r.exports)) {
-    out.push(`| W10 NDJSON export, last 365 days (${name}) | ${e.rows.toLocaleString('en-US')} rows in ${e.seconds.toFixed(1)} s | ` +
-      `**${e.rowsPerS.toFixed(0)} rows/s** | peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB | growth ${(e.growth / MiB).toFixed(0)} MiB | | | status ${e.status} | | ` +
-      `${name === 'sitrep' ? `≥ 100k rows/s, growth ≤ 100 MB: ${mark(e.rowsPerS >= 100_000 && e.growth <= 100 * MiB)}` : ''} |`)
-  }
-  if (r.imported) {
-    out.push(`| W11 import over HTTP (sitrep) | ${r.imported.records.toLocaleString('en-US')} records in ${r.imported.seconds.toFixed(1)} s | ` +
-      `**${r.imported.recordsPerS.toFixed(0)} records/s** | | | | | | | ≥ 10k records/s: ${mark(r.imported.recordsPerS >= 10_000)} |`)
-  }
-  const w1 = r.results.sitrep.W1
-  const w12 = r.results.sitrep.W12
-  if (w1 && w12) out.push(`\nW12 p50 ÷ W1 p50 (sitrep): ${(w12.p50 / w1.p50).toFixed(2)}×`)
-  out.push('')
-  for (const [name, s] of Object.entries(r.servers)) {
-    out.push(`- ${name}: ready ${s.startupMs.toFixed(0)} ms after spawn (external database), idle RSS ${(s.idleRss / MiB).toFixed(0)} MiB`)
-  }
-  out.push(`- sitrep on an existing embedded database (\`npm start\`): ready ${r.startup.ms.toFixed(0)} ms after spawn, idle RSS ${(r.startup.rss / MiB).toFixed(0)} MiB (node process)`)
-  return out.join('\n')
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1 })
