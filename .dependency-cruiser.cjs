@@ -17,11 +17,33 @@ module.exports = {
       to: { path: '^src/modules/', pathNot: '^src/modules/$1/' }
     },
     {
-      name: 'repositories-stay-apart',
+      name: 'repositories-stay-home',
       severity: 'error',
-      comment: "A repository never imports another module's repository; the change log (changes/repository.ts) is the one every write shares.",
-      from: { path: '^src/modules/([^/]+)/repository\\.ts$' },
+      comment: "No module imports another module's repository.ts, except the change log (changes/repository.ts) that every write shares, and the route files on top.",
+      from: { path: '^src/modules/([^/]+)/', pathNot: '^src/modules/[^/]+/routes\\.ts$' },
       to: { path: '^src/modules/[^/]+/repository\\.ts$', pathNot: '^src/modules/($1|changes)/repository\\.ts$' }
+    },
+    {
+      name: 'rules-stay-pure',
+      severity: 'error',
+      comment: "A module's rules.ts (write rules shared by its repository and the import) is pure: no database, no Fastify, no other module; types excepted.",
+      from: { path: '^src/modules/([^/]+)/rules\\.ts$' },
+      to: {
+        path: '^(src/(db|plugins|cli)/|src/generated/|src/(app|server)\\.ts$|src/modules/|node_modules/(fastify|pg|@prisma)/)',
+        pathNot: '^src/modules/$1/(schemas|rollup|summary)\\.ts$',
+        dependencyTypesNot: ['type-only']
+      }
+    },
+    {
+      name: 'import-judges-by-the-rules',
+      severity: 'error',
+      comment: "The import (src/modules/imports/) reads other modules' schemas.ts (the line shapes), rules.ts (the write rules) and views.ts (the rows), and appends to the change log; types excepted.",
+      from: { path: '^src/modules/imports/' },
+      to: {
+        path: '^src/modules/',
+        pathNot: '^src/modules/(imports/|[^/]+/(schemas|rules|views)\\.ts$|changes/repository\\.ts$)',
+        dependencyTypesNot: ['type-only']
+      }
     },
     {
       name: 'entities-below-services',

@@ -1,6 +1,5 @@
 import { Prisma } from '../generated/prisma/client.ts'
 import type { Tx } from './client.ts'
-import { validationProblem, type FieldError } from '../http/problems.ts'
 import { lockAllLive, lockOrder } from './locks.ts'
 
 const tables = { actor: Prisma.sql`actors`, source: Prisma.sql`sources`, incident: Prisma.sql`incidents`, statement: Prisma.sql`statements` }
@@ -17,6 +16,9 @@ export type LiveLookup = (kind: Referenced, id: string) => string | null | undef
 
 export interface LiveRow { id: string, merged: string | null }
 
+/** A reference that names no live record: where it is in the body, and why. */
+export interface BrokenReference { path: string, message: string }
+
 /**
  * The live records among these ids, each with the actor it was merged into (null for other kinds),
  * locked FOR SHARE in id order until commit: a concurrent delete or merge (FOR UPDATE) of one of
@@ -29,15 +31,15 @@ export function liveSql (kind: Referenced, ids: string[]): Prisma.Sql {
 }
 
 /** Every reference (by body path) that is not a live record, kind by kind. */
-export function referenceErrors (refs: Reference[], live: LiveLookup): FieldError[] {
-  const errors: FieldError[] = []
+export function referenceErrors (refs: Reference[], live: LiveLookup): BrokenReference[] {
+  const errors: BrokenReference[] = []
   for (const kind of referencedKinds) {
     for (const r of refs) {
       if (r.kind !== kind) continue
       const mergedInto = live(kind, r.id)
-      if (mergedInto === undefined) errors.push({ in: 'body', path: r.path, message: `${kind} ${r.id} does not exist` })
+      if (mergedInto === undefined) errors.push({ path: r.path, message: `${kind} ${r.id} does not exist` })
       // Merged actors still answer reads (308) but new links must name the survivor.
-      else if (mergedInto !== null) errors.push({ in: 'body', path: r.path, message: `actor ${r.id} was merged into ${mergedInto}; use that id` })
+      else if (mergedInto !== null) errors.push({ path: r.path, message: `actor ${r.id} was merged into ${mergedInto}; use that id` })
     }
   }
   return errors
@@ -53,10 +55,10 @@ export interface ReferenceOptions {
 }
 
 /**
- * Locks what the references name, in the global lock order, and throws one 400 naming every
- * reference (by body path) that is not a live record. Call it before the change log's lock.
+ * Locks what the references name, in the global lock order, and returns every reference that is not
+ * a live record (src/http/references.ts answers them as one 400). Call it before the change log's lock.
  */
-export async function assertReferencesExist (tx: Tx, refs: Reference[], opts: ReferenceOptions = {}) {
+export async function lockReferences (tx: Tx, refs: Reference[], opts: ReferenceOptions = {}): Promise<BrokenReference[]> {
   const found = new Map<Referenced, Map<string, string | null>>()
   for (const kind of referenceLockOrder) {
     const exclusive = await lockAllLive(tx, kind, opts.forUpdate?.[kind] ?? [])
@@ -64,6 +66,5 @@ export async function assertReferencesExist (tx: Tx, refs: Reference[], opts: Re
     const live = ids.length === 0 ? [] : await tx.$queryRaw<LiveRow[]>(liveSql(kind, ids))
     found.set(kind, new Map([...exclusive.map((id) => [id, null] as const), ...live.map((r) => [r.id, r.merged] as const)]))
   }
-  const errors = referenceErrors(refs, (kind, id) => found.get(kind)!.get(id))
-  if (errors.length > 0) throw validationProblem(errors)
+  return referenceErrors(refs, (kind, id) => found.get(kind)!.get(id))
 }

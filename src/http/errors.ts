@@ -2,8 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { Moved, Problem, problemBody, validationProblem, type FieldError } from './problems.ts'
-import { isDatabaseBusy, isDatabaseUnavailable, isStatementTimeout } from './database-errors.ts'
-import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../db/errors.ts'
+import { isCheckViolation, isDatabaseBusy, isDatabaseUnavailable, isForeignKeyViolation, isStatementTimeout, isUniqueViolation } from '../db/errors.ts'
 
 const partOf: Record<string, FieldError['in']> = { querystring: 'query', params: 'path', body: 'body', headers: 'header' }
 

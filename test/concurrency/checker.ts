@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import pg from 'pg'
 import type { Db } from '../../src/db/client.ts'
-import { derivedColumns, sameDerived, type DerivedColumns } from '../../src/modules/casualties/derived.ts'
+import { derivedColumns, sameDerived, type DerivedColumns } from '../../src/modules/casualties/rules.ts'
 import { toActor } from '../../src/modules/actors/views.ts'
 import { toSource } from '../../src/modules/sources/views.ts'
 import { findIncident, toIncident } from '../../src/modules/incidents/views.ts'

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { normaliseUrl } from '../../src/modules/sources/url.ts'
+import { normaliseUrl } from '../../src/modules/sources/rules.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
 

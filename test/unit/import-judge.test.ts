@@ -4,7 +4,7 @@ import type { Facts, NameFact } from '../../src/modules/imports/facts.ts'
 import { judge } from '../../src/modules/imports/judge.ts'
 import { orderLines, parseLines } from '../../src/modules/imports/lines.ts'
 import { settleRollUps } from '../../src/modules/imports/rollups.ts'
-import { derivedColumns, sameDerived } from '../../src/modules/casualties/derived.ts'
+import { derivedColumns, sameDerived } from '../../src/modules/casualties/rules.ts'
 
 // The write rules of an import, judged on facts given here instead of read from the database.
 const now = new Date('2026-12-06T00:00:00.000Z')
@@ -75,11 +75,17 @@ describe('judge', () => {
     ])
   })
 
-  it('refuses a parent that does not exist, and accepts a merged one', () => {
+  // As POST /v1/actors answers: a merge moves its members to the survivor, so no live actor's parent is merged.
+  it('refuses a parent that does not exist or was merged, and accepts a live one', () => {
     const missing = '0190f3a4-7b2c-7d3e-8f40-0000000000ff'
-    const { errors, accepted } = run([actor('a', 'A', { parentId: missing }), actor('b', 'B', { parentId: mergedActor })])
-    expect(errors).toEqual([{ in: 'body', line: 1, path: 'data.parentId', message: `actor ${missing} does not exist` }])
-    expect(accepted.actors.map((a) => a.name)).toEqual(['B'])
+    const { errors, accepted } = run([
+      actor('a', 'A', { parentId: missing }), actor('b', 'B', { parentId: mergedActor }), actor('c', 'C', { parentId: existingActor })
+    ])
+    expect(errors).toEqual([
+      { in: 'body', line: 1, path: 'data.parentId', message: `actor ${missing} does not exist` },
+      { in: 'body', line: 2, path: 'data.parentId', message: `actor ${mergedActor} was merged into ${existingActor}; use that id` }
+    ])
+    expect(accepted.actors.map((a) => a.name)).toEqual(['C'])
   })
 
   it('refuses a source URL already taken, compared after normalising', () => {

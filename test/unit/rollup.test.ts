@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { derivedColumns, sameDerived } from '../../src/modules/casualties/derived.ts'
-import { figureProblem, isContested, pointEstimate, rollUp, type KilledReport } from '../../src/modules/casualties/rollup.ts'
+import { derivedColumns, figureProblem, sameDerived } from '../../src/modules/casualties/rules.ts'
+import { isContested, pointEstimate, rollUp, type KilledReport } from '../../src/modules/casualties/rollup.ts'
 
 const r = (qualifier: KilledReport['qualifier'], min: number, max: number | null = null): KilledReport => ({ qualifier, min, max })
 

@@ -2,19 +2,18 @@ import { uuidv7 } from 'uuidv7'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
+import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
-import { assertReferencesExist } from '../../db/references.ts'
+import { assertReferencesExist } from '../../http/references.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toActor } from './views.ts'
+import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
 const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
-
-const externalColumns = { wikidata: 'wikidataId', acled: 'acledName', ucdp: 'ucdpId', gdelt: 'gdeltCode' } as const
 
 async function liveUnmerged (tx: Tx, id: string) {
   const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
@@ -24,30 +23,6 @@ async function liveUnmerged (tx: Tx, id: string) {
   }
   return current
 }
-
-/** The 409 for a name or alias that another actor (`id`, `name`) already holds as `held`. */
-export const conflictWith = (clash: { id: string, name: string, held: string }) =>
-  new Problem('conflict', `An actor named "${clash.name}" already uses the name "${clash.held}" (id ${clash.id})`,
-    { existing: { id: clash.id, name: clash.name } })
-
-/** The columns of a new actor. */
-export function actorColumns (input: CreateActor) {
-  return {
-    name: input.name,
-    kind: input.kind,
-    aliases: input.aliases,
-    countryCode: input.countryCode,
-    parentId: input.parentId,
-    title: input.title,
-    description: input.description,
-    wikidataId: input.externalIds.wikidata ?? null,
-    acledName: input.externalIds.acled ?? null,
-    ucdpId: input.externalIds.ucdp ?? null,
-    gdeltCode: input.externalIds.gdelt ?? null
-  }
-}
-
-export const missingParent = (parentId: string): FieldError => ({ in: 'body', path: 'parentId', message: `actor ${parentId} does not exist` })
 
 export function createActorRepository (db: Db) {
   /** Who already holds one of these names or aliases (compared as the database compares them). */
@@ -82,7 +57,7 @@ export function createActorRepository (db: Db) {
     if (!parentId) return
     if (parentId === selfId) throw validationProblem([{ in: 'body', path: 'parentId', message: 'an actor cannot be its own parent' }])
     // Locked FOR SHARE: a parent deleted or merged at the same moment is either seen gone or waits for this write.
-    await assertReferencesExist(tx, [{ kind: 'actor', id: parentId, path: 'parentId' }])
+    await assertReferencesExist(tx, actorReferences({ parentId }))
     const chain = await tx.$queryRaw<Array<{ id: string, deleted: boolean }>>`
       WITH RECURSIVE up(id, parent_id, deleted, depth) AS (
         SELECT id, parent_id, deleted_at IS NOT NULL, 0 FROM actors WHERE id = ${parentId}::uuid

@@ -1,24 +1,7 @@
-import type { Incident } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../db/client.ts'
 import { recordChange } from '../changes/repository.ts'
 import { findIncident, toIncident } from '../incidents/views.ts'
-import { isContested, rollUp, type KilledReport } from './rollup.ts'
-
-export type DerivedColumns = Pick<Incident, 'fatalitiesLow' | 'fatalitiesBest' | 'fatalitiesHigh' | 'contested'>
-
-/** An incident's derived columns, from its live killed reports and whether a live denial is linked to it. */
-export function derivedColumns (killed: KilledReport[], hasDenial: boolean): DerivedColumns {
-  const fatalities = rollUp(killed)
-  return {
-    fatalitiesLow: fatalities?.low ?? null,
-    fatalitiesBest: fatalities?.best ?? null,
-    fatalitiesHigh: fatalities?.high ?? null,
-    contested: isContested(fatalities, hasDenial)
-  }
-}
-
-export const sameDerived = (a: DerivedColumns, b: DerivedColumns) =>
-  a.fatalitiesLow === b.fatalitiesLow && a.fatalitiesBest === b.fatalitiesBest && a.fatalitiesHigh === b.fatalitiesHigh && a.contested === b.contested
+import { derivedColumns, sameDerived } from './rules.ts'
 
 /**
  * Recomputes an incident's fatalities and contested flag inside the write's transaction (the

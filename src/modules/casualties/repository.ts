@@ -2,36 +2,20 @@ import { uuidv7 } from 'uuidv7'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import { Problem, notFound, validationProblem } from '../../http/problems.ts'
-import { assertReferencesExist, type Reference } from '../../db/references.ts'
+import { notFound, validationProblem } from '../../http/problems.ts'
+import { assertReferencesExist } from '../../http/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toCasualtyReport } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
-import { figureProblem } from './rollup.ts'
+import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
 import type { CreateCasualty, PatchCasualty } from './schemas.ts'
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }
 
 type ReportInput = CreateCasualty
-
-export const reportReferences = (input: Pick<ReportInput, 'reportedById' | 'sourceIds'>): Reference[] => [
-  ...(input.reportedById ? [{ kind: 'actor' as const, id: input.reportedById, path: 'reportedById' }] : []),
-  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
-]
-
-/** The 409 for a second live report by one reporter in one category on one incident. */
-export const twinConflict = (category: string, twinId: string) =>
-  new Problem('conflict', `This reporter already has a ${category} report on the incident (id ${twinId}); update it instead`,
-    { existing: { id: twinId } })
-
-/** The report's own columns (not its source links). */
-export function reportColumns (incidentId: string, input: ReportInput) {
-  const { sourceIds, reportedAt, ...fields } = input
-  return { ...fields, incidentId, reportedAt: reportedAt ? new Date(reportedAt) : null }
-}
 
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {
   const figure = figureProblem(input)

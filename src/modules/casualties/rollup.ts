@@ -30,14 +30,3 @@ export function rollUp (reports: KilledReport[]): Fatalities | null {
 export function isContested (fatalities: Fatalities | null, hasDenial: boolean): boolean {
   return hasDenial || (fatalities !== null && fatalities.low !== fatalities.high)
 }
-
-/** Why a report's figures are inconsistent, or null when they are fine. */
-export function figureProblem (r: KilledReport): { path: 'max', message: string } | null {
-  if (r.qualifier === 'range' || r.qualifier === 'at_most') {
-    if (r.max === null) return { path: 'max', message: `max is required with qualifier ${r.qualifier}` }
-    if (r.max < r.min) return { path: 'max', message: 'max must be ≥ min' }
-    return null
-  }
-  if (r.max !== null) return { path: 'max', message: `max is only given with qualifier range or at_most, not ${r.qualifier}` }
-  return null
-}

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import pg from 'pg'
 import type { Db } from '../../db/client.ts'
-import { KEY_REVOKED_CHANNEL } from '../keys/repository.ts'
+import { KEY_REVOKED_CHANNEL } from '../keys/channel.ts'
 import { CHANGE_CHANNEL } from './repository.ts'
 import { changesAfter } from './feed.ts'
 import type { ChangeView } from './schemas.ts'

@@ -1,11 +1,12 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
-import { incidentReferences, countriesOf } from '../incidents/repository.ts'
+import { actorReferences } from '../actors/rules.ts'
+import { incidentReferences, countriesOf } from '../incidents/rules.ts'
 import { incidentRowSql, type IncidentRow } from '../incidents/views.ts'
-import { reportReferences } from '../casualties/repository.ts'
-import { statementReferences } from '../statements/repository.ts'
-import { normaliseUrl } from '../sources/url.ts'
+import { reportReferences } from '../casualties/rules.ts'
+import { denialIncidents, statementReferences } from '../statements/rules.ts'
+import { normaliseUrl } from '../sources/rules.ts'
 import type { CreateActor } from '../actors/schemas.ts'
 import type { CreateSource } from '../sources/schemas.ts'
 import type { CreateIncident } from '../incidents/schemas.ts'
@@ -51,7 +52,7 @@ export interface Facts {
 /** Every reference a line makes, as the single-record routes check them (a report's incident included). */
 export function lineReferences (line: Line): Reference[] {
   switch (line.entity) {
-    case 'actor': { const { parentId } = actorOf(line); return parentId ? [{ kind: 'actor', id: parentId, path: 'parentId' }] : [] }
+    case 'actor': return actorReferences(actorOf(line))
     case 'source': return []
     case 'incident': return incidentReferences(incidentOf(line))
     case 'casualtyReport': { const r = reportOf(line); return [{ kind: 'incident', id: r.incidentId, path: 'incidentId' }, ...reportReferences(r)] }
@@ -64,7 +65,7 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   const ids = new Set<string>()
   for (const line of lines) {
     if (line.entity === 'casualtyReport') ids.add(reportOf(line).incidentId)
-    if (line.entity === 'statement' && statementOf(line).kind === 'denial') for (const id of statementOf(line).incidentIds) ids.add(id)
+    if (line.entity === 'statement') for (const id of denialIncidents(statementOf(line))) ids.add(id)
   }
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }

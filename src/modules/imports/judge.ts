@@ -2,13 +2,13 @@ import type {
   Actor, CasualtyReport, CasualtyReportSource, Incident, IncidentActor, IncidentSource, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
 } from '../../generated/prisma/client.ts'
 import { Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
-import { referenceErrors, type LiveLookup } from '../../db/references.ts'
-import { actorColumns, conflictWith, missingParent } from '../actors/repository.ts'
-import { sourceColumns, urlConflict } from '../sources/repository.ts'
-import { normaliseUrl } from '../sources/url.ts'
-import { incidentColumns, incidentReferences, incidentRuleError, uniqueLinks } from '../incidents/repository.ts'
-import { reportColumns, reportReferences, twinConflict } from '../casualties/repository.ts'
-import { statementColumns, statementReferences } from '../statements/repository.ts'
+import { referenceProblem } from '../../http/references.ts'
+import { referenceErrors, type LiveLookup, type Reference } from '../../db/references.ts'
+import { actorColumns, actorReferences, conflictWith } from '../actors/rules.ts'
+import { normaliseUrl, sourceColumns, urlConflict } from '../sources/rules.ts'
+import { incidentColumns, incidentLinks, incidentReferences, incidentRuleError } from '../incidents/rules.ts'
+import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../casualties/rules.ts'
+import { statementColumns, statementLinks, statementReferences } from '../statements/rules.ts'
 import type { ImportEntity } from './schemas.ts'
 import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
@@ -51,11 +51,16 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
   const twins = new Map(facts.reports.map((r) => [twinKey(r.incidentId, r.reportedById, r.category), r.id]))
   const stamps = { createdAt: facts.now, updatedAt: facts.now, version: 1, deletedAt: null }
   const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [] }
+  /** The 400 for references that name no live record (as assertReferencesExist answers a single write), or null. */
+  const brokenReferences = (refs: Reference[]) => {
+    const broken = referenceErrors(refs, live)
+    return broken.length > 0 ? referenceProblem(broken) : null
+  }
 
   function actor (line: Line): Problem | null {
     const input = actorOf(line)
-    // Merged parents are allowed, as for single writes: membership is history.
-    if (input.parentId && live('actor', input.parentId) === undefined) return validationProblem([missingParent(input.parentId)])
+    const refs = brokenReferences(actorReferences(input))
+    if (refs) return refs
     const own = [input.name, ...input.aliases].map((name) => ({ name, ...facts.names.get(name)! }))
     for (const { key, holder } of own) {
       const clash = holder ?? names.get(key)
@@ -82,8 +87,8 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     const input = incidentOf(line)
     const broken = incidentRuleError(input)
     if (broken) return validationProblem([broken])
-    const refs = referenceErrors(incidentReferences(input), live)
-    if (refs.length > 0) return validationProblem(refs)
+    const refs = brokenReferences(incidentReferences(input))
+    if (refs) return refs
     const id = line.id
     accepted.incidents.push({
       id,
@@ -94,8 +99,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
       fatalitiesHigh: null,
       contested: false,
       ...stamps,
-      actors: uniqueLinks(input.actors).map((a, position) => ({ incidentId: id, actorId: a.actorId, role: a.role, position })),
-      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId: id, sourceId, position }))
+      ...incidentLinks(id, input)
     })
     return null
   }
@@ -104,8 +108,8 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     const { incidentId, ...input } = reportOf(line)
     if (live('incident', incidentId) === undefined) return notFound('Incident', incidentId)
     // The figure itself (max against min and qualifier) was checked with the line's schema.
-    const refs = referenceErrors(reportReferences(input), live)
-    if (refs.length > 0) return validationProblem(refs)
+    const refs = brokenReferences(reportReferences(input))
+    if (refs) return refs
     const key = twinKey(incidentId, input.reportedById, input.category)
     const twin = twins.get(key)
     if (twin) return twinConflict(input.category, twin)
@@ -115,23 +119,20 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
       id,
       ...reportColumns(incidentId, input),
       ...stamps,
-      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position }))
+      sources: reportSourceLinks(id, input.sourceIds)
     })
     return null
   }
 
   function statement (line: Line): Problem | null {
     const input = statementOf(line)
-    const refs = referenceErrors(statementReferences(input), live)
-    if (refs.length > 0) return validationProblem(refs)
-    const statementId = line.id
+    const refs = brokenReferences(statementReferences(input))
+    if (refs) return refs
     accepted.statements.push({
-      id: statementId,
+      id: line.id,
       ...statementColumns(input),
       ...stamps,
-      incidents: [...new Set(input.incidentIds)].map((incidentId, position) => ({ statementId, incidentId, position })),
-      aboutActors: [...new Set(input.aboutActorIds)].map((actorId, position) => ({ statementId, actorId, position })),
-      sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ statementId, sourceId, position }))
+      ...statementLinks(line.id, input)
     })
     return null
   }

@@ -1,6 +1,6 @@
 import { uuidv7 } from 'uuidv7'
 import type { FieldError } from '../../http/problems.ts'
-import { figureProblem } from '../casualties/rollup.ts'
+import { figureProblem } from '../casualties/rules.ts'
 import { dataSchemas, importEntities, lineSchema, referenceFields, type ImportEntity } from './schemas.ts'
 import { findUnstorable } from '../../http/unicode.ts'
 

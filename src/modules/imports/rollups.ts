@@ -1,5 +1,5 @@
 import type { IncidentRow } from '../incidents/views.ts'
-import { derivedColumns, sameDerived } from '../casualties/derived.ts'
+import { derivedColumns, sameDerived } from '../casualties/rules.ts'
 import type { KilledReport } from '../casualties/rollup.ts'
 import type { Accepted } from './judge.ts'
 import type { Facts } from './facts.ts'

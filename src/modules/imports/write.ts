@@ -10,16 +10,79 @@ import type { Write } from './sql.ts'
 /** Rows per statement: bounds the memory one statement's JSON takes and the time one statement runs. */
 const BATCH_ROWS = 10_000
 
+/**
+ * Each table's columns, once: the row's key (the Prisma field) and its PostgreSQL type, as in a
+ * record type. The column's name is the key in snake_case, as prisma/schema.prisma maps every field;
+ * the INSERT's column list, json_to_recordset's record type and the keys put in the JSON all come from here.
+ * Only these constant lists reach Prisma.raw; the rows travel as one JSON parameter.
+ */
+type Columns = Array<[key: string, type: string]>
+const columns = (...list: string[]): Columns => list.map((c) => c.split(' ', 2) as [string, string])
+
+const stamps = columns('createdAt timestamptz', 'updatedAt timestamptz', 'version int')
+const rollUp = columns('fatalitiesLow int', 'fatalitiesBest int', 'fatalitiesHigh int', 'contested boolean')
+
+/** A link row: the two ids it links and its position in the record's list. */
+const link = (...list: string[]) => columns(...list, 'position int')
+
+/** The tables the import inserts into. */
+const tables = {
+  actors: [...columns('id uuid', 'name text', 'kind "ActorKind"', 'aliases text[]', 'countryCode text', 'parentId uuid', 'title text',
+    'description text', 'wikidataId text', 'acledName text', 'ucdpId text', 'gdeltCode text', 'mergedIntoId uuid'), ...stamps],
+  sources: [...columns('id uuid', 'url text', 'title text', 'publisher text', 'publishedAt timestamptz', 'kind "SourceKind"',
+    'language text'), ...stamps],
+  incidents: [...columns('id uuid', 'type "IncidentType"', 'title text', 'summary text', 'status "IncidentStatus"',
+    'occurredAt timestamptz', 'endedAt timestamptz', 'datePrecision "DatePrecision"', 'countryCodes text[]', 'locationName text',
+    'locationAdmin1 text', 'locationCountry text', 'lat float8', 'lon float8', 'locationPrecision "LocationPrecision"', 'tags text[]'), ...rollUp, ...stamps],
+  casualty_reports: [...columns('id uuid', 'incidentId uuid', 'reportedById uuid', 'category "CasualtyCategory"', 'min int', 'max int',
+    'qualifier "CasualtyQualifier"', 'groups text[]', 'note text', 'reportedAt timestamptz'), ...stamps],
+  statements: [...columns('id uuid', 'speakerId uuid', 'speakerTitle text', 'kind "StatementKind"', 'summary text', 'quote text',
+    'language text', 'statedAt timestamptz', 'datePrecision "DatePrecision"', 'respondsToId uuid'), ...stamps],
+  incident_actors: link('incidentId uuid', 'actorId uuid', 'role "ActorRole"'),
+  incident_sources: link('incidentId uuid', 'sourceId uuid'),
+  casualty_report_sources: link('casualtyReportId uuid', 'sourceId uuid'),
+  statement_incidents: link('statementId uuid', 'incidentId uuid'),
+  statement_about_actors: link('statementId uuid', 'actorId uuid'),
+  statement_sources: link('statementId uuid', 'sourceId uuid')
+}
+
+/** What settling an existing incident's roll-up rewrites. */
+const rolledUp = [...rollUp, ...columns('version int', 'updatedAt timestamptz')]
+
+const columnName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+const keysOf = (list: Columns) => list.map(([key]) => key)
+/** `"key" type, …`: the record type json_to_recordset reads the rows as. */
+const recordType = (list: Columns) => Prisma.raw(list.map(([key, type]) => `"${key}" ${type}`).join(', '))
+
+/** One statement per batch: the batch's rows as JSON of the given keys only (judge()'s rows also carry their links). */
+function batched<T> (rows: T[], keys: string[], sql: (json: string) => Prisma.Sql): Write[] {
+  return inBatches(rows).map((batch) => ({ build: () => sql(JSON.stringify(batch, keys)) }))
+}
+
+/** Inserts the rows into the table, a column for each of its keys. */
+function insert (table: keyof typeof tables, rows: object[]): Write[] {
+  const list = tables[table]
+  const keys = keysOf(list)
+  const names = Prisma.raw(keys.map(columnName).join(', '))
+  const values = Prisma.raw(keys.map((key) => `"${key}"`).join(', '))
+  return batched(rows, keys, (json) => Prisma.sql`
+    INSERT INTO ${Prisma.raw(table)} (${names}) SELECT ${values} FROM json_to_recordset(${json}::json) AS x(${recordType(list)})`)
+}
+
+/** Sets the existing incidents' roll-up columns, matched by id. */
+function updateRollUps (rows: IncidentRow[]): Write[] {
+  const keys = keysOf(rolledUp)
+  const set = Prisma.raw(keys.map((key) => `${columnName(key)} = x."${key}"`).join(', '))
+  return batched(rows, ['id', ...keys], (json) => Prisma.sql`
+    UPDATE incidents i SET ${set} FROM json_to_recordset(${json}::json) AS x(id uuid, ${recordType(rolledUp)}) WHERE i.id = x.id`)
+}
+
 /** The rows in consecutive batches of at most BATCH_ROWS. */
 export function inBatches<T> (rows: T[]): T[][] {
   const batches: T[][] = []
   for (let from = 0; from < rows.length; from += BATCH_ROWS) batches.push(rows.slice(from, from + BATCH_ROWS))
   return batches
 }
-
-/** One write per batch of rows, its JSON (of `pick(row)`) built only when its turn comes near. */
-const batched = <T>(rows: T[], sql: (json: string) => Prisma.Sql, pick: (row: T) => object = (row) => row as object): Write[] =>
-  inBatches(rows).map((batch) => ({ build: () => sql(JSON.stringify(batch.map(pick))) }))
 
 /** The accepted rows table by table, parents first. `progress` gets the number of records written so far. */
 export function tableWrites (a: Accepted, updated: IncidentRow[], progress: (records: number) => void): Write[] {
@@ -29,66 +92,23 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], progress: (rec
     ? []
     : [...writes.slice(0, -1), { ...writes[writes.length - 1], done: () => { written += records; progress(written) } }]
   return [
-    ...entity(a.actors.length, batched(a.actors, (json) => Prisma.sql`
-      INSERT INTO actors (id, name, kind, aliases, country_code, parent_id, title, description, wikidata_id, acled_name, ucdp_id, gdelt_code,
-        merged_into_id, created_at, updated_at, version)
-      SELECT id, name, kind, aliases, "countryCode", "parentId", title, description, "wikidataId", "acledName", "ucdpId", "gdeltCode",
-        "mergedIntoId", "createdAt", "updatedAt", version
-      FROM json_to_recordset(${json}::json) AS x(id uuid, name text, kind "ActorKind", aliases text[], "countryCode" text, "parentId" uuid,
-        title text, description text, "wikidataId" text, "acledName" text, "ucdpId" text, "gdeltCode" text, "mergedIntoId" uuid,
-        "createdAt" timestamptz, "updatedAt" timestamptz, version int)`)),
-
-    ...entity(a.sources.length, batched(a.sources, (json) => Prisma.sql`
-      INSERT INTO sources (id, url, title, publisher, published_at, kind, language, created_at, updated_at, version)
-      SELECT id, url, title, publisher, "publishedAt", kind, language, "createdAt", "updatedAt", version
-      FROM json_to_recordset(${json}::json) AS x(id uuid, url text, title text, publisher text, "publishedAt" timestamptz,
-        kind "SourceKind", language text, "createdAt" timestamptz, "updatedAt" timestamptz, version int)`)),
-
-    ...entity(a.incidents.length, [...batched(a.incidents, (json) => Prisma.sql`
-      INSERT INTO incidents (id, type, title, summary, status, occurred_at, ended_at, date_precision, country_codes, location_name, location_admin1,
-        location_country, lat, lon, location_precision, tags, fatalities_low, fatalities_best, fatalities_high, contested, created_at, updated_at, version)
-      SELECT id, type, title, summary, status, "occurredAt", "endedAt", "datePrecision", "countryCodes", "locationName", "locationAdmin1",
-        "locationCountry", lat, lon, "locationPrecision", tags, "fatalitiesLow", "fatalitiesBest", "fatalitiesHigh", contested, "createdAt", "updatedAt", version
-      FROM json_to_recordset(${json}::json) AS x(id uuid, type "IncidentType", title text, summary text, status "IncidentStatus",
-        "occurredAt" timestamptz, "endedAt" timestamptz, "datePrecision" "DatePrecision", "countryCodes" text[], "locationName" text,
-        "locationAdmin1" text, "locationCountry" text, lat float8, lon float8, "locationPrecision" "LocationPrecision", tags text[],
-        "fatalitiesLow" int, "fatalitiesBest" int, "fatalitiesHigh" int, contested boolean, "createdAt" timestamptz, "updatedAt" timestamptz, version int)`, ({ actors, sources, ...row }) => row),
-    ...batched(a.incidents.flatMap((i) => i.actors), (json) => Prisma.sql`
-      INSERT INTO incident_actors (incident_id, actor_id, role, position)
-      SELECT "incidentId", "actorId", role, position FROM json_to_recordset(${json}::json) AS x("incidentId" uuid, "actorId" uuid, role "ActorRole", position int)`),
-    ...batched(a.incidents.flatMap((i) => i.sources), (json) => Prisma.sql`
-      INSERT INTO incident_sources (incident_id, source_id, position)
-      SELECT "incidentId", "sourceId", position FROM json_to_recordset(${json}::json) AS x("incidentId" uuid, "sourceId" uuid, position int)`)]),
-
-    ...entity(a.reports.length, [...batched(a.reports, (json) => Prisma.sql`
-      INSERT INTO casualty_reports (id, incident_id, reported_by_id, category, min, max, qualifier, groups, note, reported_at, created_at, updated_at, version)
-      SELECT id, "incidentId", "reportedById", category, min, max, qualifier, groups, note, "reportedAt", "createdAt", "updatedAt", version
-      FROM json_to_recordset(${json}::json) AS x(id uuid, "incidentId" uuid, "reportedById" uuid, category "CasualtyCategory", min int, max int,
-        qualifier "CasualtyQualifier", groups text[], note text, "reportedAt" timestamptz, "createdAt" timestamptz, "updatedAt" timestamptz, version int)`, ({ sources, ...row }) => row),
-    ...batched(a.reports.flatMap((r) => r.sources), (json) => Prisma.sql`
-      INSERT INTO casualty_report_sources (casualty_report_id, source_id, position)
-      SELECT "casualtyReportId", "sourceId", position FROM json_to_recordset(${json}::json) AS x("casualtyReportId" uuid, "sourceId" uuid, position int)`)]),
-
-    ...entity(a.statements.length, [...batched(a.statements, (json) => Prisma.sql`
-      INSERT INTO statements (id, speaker_id, speaker_title, kind, summary, quote, language, stated_at, date_precision, responds_to_id, created_at, updated_at, version)
-      SELECT id, "speakerId", "speakerTitle", kind, summary, quote, language, "statedAt", "datePrecision", "respondsToId", "createdAt", "updatedAt", version
-      FROM json_to_recordset(${json}::json) AS x(id uuid, "speakerId" uuid, "speakerTitle" text, kind "StatementKind", summary text, quote text,
-        language text, "statedAt" timestamptz, "datePrecision" "DatePrecision", "respondsToId" uuid, "createdAt" timestamptz, "updatedAt" timestamptz, version int)`, ({ incidents, aboutActors, sources, ...row }) => row),
-    ...batched(a.statements.flatMap((s) => s.incidents), (json) => Prisma.sql`
-      INSERT INTO statement_incidents (statement_id, incident_id, position)
-      SELECT "statementId", "incidentId", position FROM json_to_recordset(${json}::json) AS x("statementId" uuid, "incidentId" uuid, position int)`),
-    ...batched(a.statements.flatMap((s) => s.aboutActors), (json) => Prisma.sql`
-      INSERT INTO statement_about_actors (statement_id, actor_id, position)
-      SELECT "statementId", "actorId", position FROM json_to_recordset(${json}::json) AS x("statementId" uuid, "actorId" uuid, position int)`),
-    ...batched(a.statements.flatMap((s) => s.sources), (json) => Prisma.sql`
-      INSERT INTO statement_sources (statement_id, source_id, position)
-      SELECT "statementId", "sourceId", position FROM json_to_recordset(${json}::json) AS x("statementId" uuid, "sourceId" uuid, position int)`)]),
-
-    ...batched(updated, (json) => Prisma.sql`
-      UPDATE incidents i SET fatalities_low = x."fatalitiesLow", fatalities_best = x."fatalitiesBest", fatalities_high = x."fatalitiesHigh",
-        contested = x.contested, version = x.version, updated_at = x."updatedAt"
-      FROM json_to_recordset(${json}::json) AS x(id uuid, "fatalitiesLow" int, "fatalitiesBest" int, "fatalitiesHigh" int, contested boolean,
-        version int, "updatedAt" timestamptz)
-      WHERE i.id = x.id`, ({ actors, sources, ...row }) => row)
+    ...entity(a.actors.length, insert('actors', a.actors)),
+    ...entity(a.sources.length, insert('sources', a.sources)),
+    ...entity(a.incidents.length, [
+      ...insert('incidents', a.incidents),
+      ...insert('incident_actors', a.incidents.flatMap((i) => i.actors)),
+      ...insert('incident_sources', a.incidents.flatMap((i) => i.sources))
+    ]),
+    ...entity(a.reports.length, [
+      ...insert('casualty_reports', a.reports),
+      ...insert('casualty_report_sources', a.reports.flatMap((r) => r.sources))
+    ]),
+    ...entity(a.statements.length, [
+      ...insert('statements', a.statements),
+      ...insert('statement_incidents', a.statements.flatMap((s) => s.incidents)),
+      ...insert('statement_about_actors', a.statements.flatMap((s) => s.aboutActors)),
+      ...insert('statement_sources', a.statements.flatMap((s) => s.sources))
+    ]),
+    ...updateRollUps(updated)
   ]
 }

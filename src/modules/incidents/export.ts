@@ -1,7 +1,7 @@
 import type { IncidentView } from './schemas.ts'
 
 // CSV columns: every flat field of an incident, nested ones dotted, including the ACLED cross-walk.
-export const incidentColumns = [
+export const incidentCsvColumns = [
   'id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes',
   'location.name', 'location.admin1', 'location.countryCode', 'location.lat', 'location.lon', 'location.precision',
   'actors', 'tags', 'sourceIds', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested',

@@ -3,9 +3,9 @@ import { uuidv7 } from 'uuidv7'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
-import { validationProblem, type FieldError } from '../../http/problems.ts'
+import { validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
-import { assertReferencesExist, type Reference } from '../../db/references.ts'
+import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
@@ -15,6 +15,7 @@ import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import { findIncident, incidentFields, incidentRowSql, toIncident, type IncidentRow } from './views.ts'
 import { incidentConditions } from './filters.ts'
+import { countriesOf, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, type IncidentInput } from './rules.ts'
 import type { CreateIncident, IncidentFilters, IncidentListQuery, PatchIncident } from './schemas.ts'
 
 /**
@@ -49,33 +50,6 @@ const sortFields: SortFields = {
 }
 const sortColumns = { occurredAt: Prisma.sql`i.occurred_at`, updatedAt: Prisma.sql`i.updated_at`, fatalities: Prisma.sql`i.fatalities_best` }
 
-function locationColumns (location: CreateIncident['location']) {
-  return {
-    locationName: location?.name ?? null,
-    locationAdmin1: location?.admin1 ?? null,
-    locationCountry: location?.countryCode ?? null,
-    lat: location?.lat ?? null,
-    lon: location?.lon ?? null,
-    locationPrecision: location?.precision ?? null
-  }
-}
-
-export type IncidentInput = Omit<CreateIncident, 'countryCodes'> & { countryCodes: string[] }
-
-/** The first rule across fields that the incident breaks, or null. */
-export function incidentRuleError (input: IncidentInput): FieldError | null {
-  if (input.endedAt !== null && new Date(input.endedAt) < new Date(input.occurredAt)) {
-    return { in: 'body', path: 'endedAt', message: 'endedAt must not be before occurredAt' }
-  }
-  if (input.countryCodes.length === 0) return { in: 'body', path: 'countryCodes', message: 'give countryCodes or a location' }
-  return null
-}
-
-export const incidentReferences = (input: Pick<IncidentInput, 'actors' | 'sourceIds'>): Reference[] => [
-  ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
-  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
-]
-
 /** Checks that hold across fields and the references to other records. */
 async function validateIncident (tx: Tx, input: IncidentInput) {
   const broken = incidentRuleError(input)
@@ -83,31 +57,10 @@ async function validateIncident (tx: Tx, input: IncidentInput) {
   await assertReferencesExist(tx, incidentReferences(input))
 }
 
-// The location's country always counts among the incident's countries.
-export const countriesOf = (given: string[] | undefined, location: CreateIncident['location']) =>
-  [...new Set([...(given ?? []), ...(location ? [location.countryCode] : [])])]
-
-/** The incident's own columns (not its links, not the derived roll-up). */
-export const incidentColumns = (input: IncidentInput) => ({
-  type: input.type,
-  title: input.title,
-  summary: input.summary,
-  status: input.status,
-  occurredAt: new Date(input.occurredAt),
-  endedAt: input.endedAt ? new Date(input.endedAt) : null,
-  datePrecision: input.datePrecision,
-  countryCodes: input.countryCodes,
-  tags: [...new Set(input.tags)],
-  ...locationColumns(input.location)
-})
-
-/** Actor links without repeats, in the order given. */
-export const uniqueLinks = (actors: CreateIncident['actors']) =>
-  [...new Map(actors.map((a) => [`${a.actorId}/${a.role}`, a])).values()]
-
 async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) {
-  await tx.incidentActor.createMany({ data: uniqueLinks(input.actors).map((a, position) => ({ incidentId: id, actorId: a.actorId, role: a.role, position })) })
-  await tx.incidentSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId: id, sourceId, position })) })
+  const links = incidentLinks(id, input)
+  await tx.incidentActor.createMany({ data: links.actors })
+  await tx.incidentSource.createMany({ data: links.sources })
 }
 
 export function cursorOf (spec: SortSpec, sort: string, row: Incident) {

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
 import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
-import { incidentColumns, incidentPoint } from './export.ts'
+import { incidentCsvColumns, incidentPoint } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
@@ -39,7 +39,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
       return sendExport(reply, format, {
         rows: () => batches((b: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, b, { bulk: true }), filters, (rows) => expandIncidents(app.pool, rows, include)),
-        columns: incidentColumns,
+        columns: incidentCsvColumns,
         point: incidentPoint,
         filename: 'incidents'
       })

@@ -4,10 +4,9 @@ import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortF
 import type { DbOrTx } from '../../db/client.ts'
 import type { KeyListQuery, Scope } from './schemas.ts'
 import { newSecret, prefixOf, secretMatches } from './secrets.ts'
+import { KEY_REVOKED_CHANNEL } from './channel.ts'
 
 const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
-
-export const KEY_REVOKED_CHANNEL = 'sitrep_key_revoked'
 
 export interface PrefixMemory { has: (prefix: string) => boolean, add: (prefix: string) => void }
 

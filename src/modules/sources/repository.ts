@@ -10,17 +10,9 @@ import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
 import { toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
-import { normaliseUrl } from './url.ts'
+import { normaliseUrl, sourceColumns, urlConflict } from './rules.ts'
 
 const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
-
-/** The 409 for a URL that a live source already has. */
-export const urlConflict = (clash: { id: string, url: string }) =>
-  new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
-
-/** The columns of a new source, under its normalised URL. */
-export const sourceColumns = (input: CreateSource, url: string) =>
-  ({ ...input, url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null })
 
 export function createSourceRepository (db: Db) {
   async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { commaList, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { languageSchema, text, timestamps, timestampInput } from '../../http/schemas.ts'
-import { normaliseUrl } from './url.ts'
+import { normaliseUrl } from './rules.ts'
 
 export const sourceKinds = ['news_article', 'official_statement', 'social_media', 'report', 'other'] as const
 

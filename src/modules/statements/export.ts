@@ -1,4 +1,4 @@
-export const statementColumns = [
+export const statementCsvColumns = [
   'id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision',
   'incidentIds', 'aboutActorIds', 'respondsToId', 'sourceIds', 'createdAt', 'updatedAt', 'version'
 ]

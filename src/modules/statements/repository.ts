@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
-import { assertReferencesExist, type Reference } from '../../db/references.ts'
+import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
@@ -13,21 +13,13 @@ import { recordChange } from '../changes/repository.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
+import { denialIncidents, statementColumns, statementLinks, statementReferences } from './rules.ts'
 import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery } from './schemas.ts'
-import type { StatementSummary } from './summary.ts'
 
 const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
 const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
 
 type StatementInput = CreateStatement
-
-export const statementReferences = (input: StatementInput): Reference[] => [
-  { kind: 'actor', id: input.speakerId, path: 'speakerId' },
-  ...input.incidentIds.map((id, n) => ({ kind: 'incident' as const, id, path: `incidentIds.${n}` })),
-  ...input.aboutActorIds.map((id, n) => ({ kind: 'actor' as const, id, path: `aboutActorIds.${n}` })),
-  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
-  ...(input.respondsToId ? [{ kind: 'statement' as const, id: input.respondsToId, path: 'respondsToId' }] : [])
-]
 
 /** `refreshed`: incidents whose contested flag the write recomputes, locked for update at their turn. */
 async function validateStatement (tx: Tx, input: StatementInput, selfId: string | null, refreshed: string[]) {
@@ -46,35 +38,16 @@ async function validateStatement (tx: Tx, input: StatementInput, selfId: string 
 }
 
 async function writeLinks (tx: Tx, id: string, input: Partial<Pick<StatementInput, 'incidentIds' | 'aboutActorIds' | 'sourceIds'>>) {
-  if (input.incidentIds) await tx.statementIncident.createMany({ data: [...new Set(input.incidentIds)].map((incidentId, position) => ({ statementId: id, incidentId, position })) })
-  if (input.aboutActorIds) await tx.statementAboutActor.createMany({ data: [...new Set(input.aboutActorIds)].map((actorId, position) => ({ statementId: id, actorId, position })) })
-  if (input.sourceIds) await tx.statementSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ statementId: id, sourceId, position })) })
-}
-
-/** Incidents whose contested flag may change: those a denial is linked to, before or after the write. */
-export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
-  return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
+  const links = statementLinks(id, { incidentIds: input.incidentIds ?? [], aboutActorIds: input.aboutActorIds ?? [], sourceIds: input.sourceIds ?? [] })
+  if (input.incidentIds) await tx.statementIncident.createMany({ data: links.incidents })
+  if (input.aboutActorIds) await tx.statementAboutActor.createMany({ data: links.aboutActors })
+  if (input.sourceIds) await tx.statementSource.createMany({ data: links.sources })
 }
 
 /** The incidents were locked before the change log's lock (docs/architecture.md, "Lock order"); here they are only checked live. */
 async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string | null) {
   for (const id of incidentIds) {
     if (await lockLive(tx, 'incident', id)) await refreshIncidentDerived(tx, id, keyName)
-  }
-}
-
-/** The statement's own columns (not its links). */
-export function statementColumns (input: StatementInput) {
-  return {
-    speakerId: input.speakerId,
-    speakerTitle: input.speakerTitle,
-    kind: input.kind,
-    summary: input.summary,
-    quote: input.quote,
-    language: input.language,
-    statedAt: new Date(input.statedAt),
-    datePrecision: input.datePrecision,
-    respondsToId: input.respondsToId
   }
 }
 

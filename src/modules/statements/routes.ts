@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
 import { sendPage } from '../../http/list.ts'
 import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
-import { statementColumns } from './export.ts'
+import { statementCsvColumns } from './export.ts'
 import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
@@ -39,7 +39,7 @@ export default async function statementRoutes (app: FastifyInstance) {
     if (format !== 'json') {
       return sendExport(reply, format, {
         rows: () => batches(list, { ...q, includeTotal: false }, (rows) => expandStatements(app.pool, rows, include)),
-        columns: statementColumns,
+        columns: statementCsvColumns,
         filename: 'statements'
       })
     }

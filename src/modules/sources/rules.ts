@@ -1,3 +1,7 @@
+import { Problem } from '../../http/problems.ts'
+
+// The write rules of a source, shared by the single writes (repository.ts) and the import (imports/judge.ts).
+
 // Query parameters that identify a campaign or a click, not the document.
 const trackingParams = new Set(['fbclid', 'gclid', 'dclid', 'msclkid', 'mc_cid', 'mc_eid', 'igshid', 'yclid', '_ga', '_gl', 'ref_src', 'cmpid', 'ocid'])
 
@@ -17,3 +21,11 @@ export function normaliseUrl (input: string): string | null {
   }
   return url.toString()
 }
+
+/** The 409 for a URL that a live source already has. */
+export const urlConflict = (clash: { id: string, url: string }) =>
+  new Problem('conflict', `A source with this URL already exists (id ${clash.id})`, { existing: { id: clash.id, url: clash.url } })
+
+/** The columns of a new source, under its normalised URL. */
+export const sourceColumns = <T extends { publishedAt: string | null }>(input: T, url: string) =>
+  ({ ...input, url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null })

@@ -1,0 +1,40 @@
+import type { Reference } from '../../db/references.ts'
+import type { CreateStatement } from './schemas.ts'
+import type { StatementSummary } from './summary.ts'
+
+// The write rules of a statement, shared by the single writes (repository.ts) and the import (imports/judge.ts).
+
+export const statementReferences = (input: CreateStatement): Reference[] => [
+  { kind: 'actor', id: input.speakerId, path: 'speakerId' },
+  ...input.incidentIds.map((id, n) => ({ kind: 'incident' as const, id, path: `incidentIds.${n}` })),
+  ...input.aboutActorIds.map((id, n) => ({ kind: 'actor' as const, id, path: `aboutActorIds.${n}` })),
+  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
+  ...(input.respondsToId ? [{ kind: 'statement' as const, id: input.respondsToId, path: 'respondsToId' }] : [])
+]
+
+/** Incidents whose contested flag may change: those a denial is linked to, before or after the write. */
+export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
+  return [...new Set(states.flatMap((s) => (s && s.kind === 'denial' ? s.incidentIds : [])))].sort()
+}
+
+/** The statement's own columns (not its links). */
+export function statementColumns (input: CreateStatement) {
+  return {
+    speakerId: input.speakerId,
+    speakerTitle: input.speakerTitle,
+    kind: input.kind,
+    summary: input.summary,
+    quote: input.quote,
+    language: input.language,
+    statedAt: new Date(input.statedAt),
+    datePrecision: input.datePrecision,
+    respondsToId: input.respondsToId
+  }
+}
+
+/** The rows of the statement's link tables, each list without repeats and numbered in the order given. */
+export const statementLinks = (statementId: string, input: Pick<CreateStatement, 'incidentIds' | 'aboutActorIds' | 'sourceIds'>) => ({
+  incidents: [...new Set(input.incidentIds)].map((incidentId, position) => ({ statementId, incidentId, position })),
+  aboutActors: [...new Set(input.aboutActorIds)].map((actorId, position) => ({ statementId, actorId, position })),
+  sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ statementId, sourceId, position }))
+})

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest'
+import { actorColumns, actorReferences, conflictWith, missingParent } from '../../src/modules/actors/rules.ts'
+import { createActorSchema } from '../../src/modules/actors/schemas.ts'
+import { normaliseUrl, sourceColumns, urlConflict } from '../../src/modules/sources/rules.ts'
+import { countriesOf, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, uniqueLinks, type IncidentInput } from '../../src/modules/incidents/rules.ts'
+import { createIncidentSchema } from '../../src/modules/incidents/schemas.ts'
+import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../../src/modules/casualties/rules.ts'
+import { createCasualtySchema } from '../../src/modules/casualties/schemas.ts'
+import { denialIncidents, statementColumns, statementLinks, statementReferences } from '../../src/modules/statements/rules.ts'
+import { createStatementSchema } from '../../src/modules/statements/schemas.ts'
+
+// The write rules each module shares between its single writes and the import: pure, so tested here
+// without a database. The API tests check that the repositories answer with them.
+const id = (n: number) => `0190f3a4-7b2c-7d3e-8f40-${String(n).padStart(12, '0')}`
+
+describe('actor rules', () => {
+  it('maps a new actor to its columns, each external id to its own column', () => {
+    const input = createActorSchema.parse({ name: 'Brigade', kind: 'armed_group', aliases: ['B'], externalIds: { wikidata: 'Q1', gdelt: 'AFGGOV' } })
+    const columns = { name: 'Brigade', kind: 'armed_group', aliases: ['B'], countryCode: null, parentId: null, title: null, description: null }
+    expect(actorColumns(input)).toEqual({ ...columns, wikidataId: 'Q1', acledName: null, ucdpId: null, gdeltCode: 'AFGGOV' })
+  })
+
+  it('references the parent only when there is one', () => {
+    expect(actorReferences({ parentId: null })).toEqual([])
+    expect(actorReferences({ parentId: id(1) })).toEqual([{ kind: 'actor', id: id(1), path: 'parentId' }])
+  })
+
+  it('names the holder of a taken name in the 409, and a missing parent by its path', () => {
+    const problem = conflictWith({ id: id(2), name: 'Old', held: 'Held' })
+    expect([problem.status, problem.message, problem.extra]).toEqual([409, `An actor named "Old" already uses the name "Held" (id ${id(2)})`, { existing: { id: id(2), name: 'Old' } }])
+    expect(missingParent(id(3))).toEqual({ in: 'body', path: 'parentId', message: `actor ${id(3)} does not exist` })
+  })
+})
+
+describe('source rules', () => {
+  it('normalises a URL: lower-case host, no fragment, no tracking parameters; refuses what is not http(s)', () => {
+    expect(normaliseUrl(' https://EXAMPLE.org/a?utm_source=x&id=4&fbclid=y#top ')).toBe('https://example.org/a?id=4')
+    expect(normaliseUrl('ftp://example.org/a')).toBeNull()
+    expect(normaliseUrl('not a url')).toBeNull()
+  })
+
+  it('stores the normalised URL and the publication date as a date', () => {
+    const row = sourceColumns({ url: 'https://EXAMPLE.org/a#x', title: 'T', publisher: 'P', publishedAt: '2026-01-02T00:00:00Z', kind: 'report', language: 'en' }, 'https://example.org/a')
+    expect(row).toEqual({ url: 'https://example.org/a', title: 'T', publisher: 'P', publishedAt: new Date('2026-01-02T00:00:00Z'), kind: 'report', language: 'en' })
+    expect(sourceColumns({ publishedAt: null }, 'u').publishedAt).toBeNull()
+  })
+
+  it('names the source holding the URL in the 409', () => {
+    const problem = urlConflict({ id: id(4), url: 'https://example.org/a' })
+    expect([problem.status, problem.message, problem.extra]).toEqual([409, `A source with this URL already exists (id ${id(4)})`, { existing: { id: id(4), url: 'https://example.org/a' } }])
+  })
+})
+
+describe('incident rules', () => {
+  const incident = (body: Record<string, unknown>): IncidentInput => {
+    const parsed = createIncidentSchema.parse({ type: 'shelling', title: 'T', occurredAt: '2026-01-02T00:00:00Z', ...body })
+    return { ...parsed, countryCodes: countriesOf(parsed.countryCodes, parsed.location) }
+  }
+  const location = { name: 'Kharkiv', admin1: null, countryCode: 'UA', lat: 49.99, lon: 36.23, precision: 'near' }
+
+  it('counts the location\'s country among the countries, once', () => {
+    expect(countriesOf(['PL'], location as never)).toEqual(['PL', 'UA'])
+    expect(countriesOf(['UA'], location as never)).toEqual(['UA'])
+    expect(countriesOf(undefined, null)).toEqual([])
+  })
+
+  it('breaks a rule when it ends before it began or has no country, and names the field', () => {
+    expect(incidentRuleError(incident({ countryCodes: ['UA'] }))).toBeNull()
+    expect(incidentRuleError(incident({ countryCodes: ['UA'], endedAt: '2026-01-01T00:00:00Z' })))
+      .toEqual({ in: 'body', path: 'endedAt', message: 'endedAt must not be before occurredAt' })
+    expect(incidentRuleError(incident({}))).toEqual({ in: 'body', path: 'countryCodes', message: 'give countryCodes or a location' })
+  })
+
+  it('references each actor and source by its path in the body', () => {
+    expect(incidentReferences({ actors: [{ actorId: id(1), role: 'perpetrator' }], sourceIds: [id(2), id(3)] })).toEqual([
+      { kind: 'actor', id: id(1), path: 'actors.0.actorId' },
+      { kind: 'source', id: id(2), path: 'sourceIds.0' },
+      { kind: 'source', id: id(3), path: 'sourceIds.1' }
+    ])
+  })
+
+  it('maps the location to its columns and drops repeated tags', () => {
+    const columns = incidentColumns(incident({ location, tags: ['a', 'b', 'a'] }))
+    expect(columns).toMatchObject({ occurredAt: new Date('2026-01-02T00:00:00Z'), endedAt: null, countryCodes: ['UA'], tags: ['a', 'b'] })
+    expect(columns).toMatchObject({ locationName: 'Kharkiv', locationAdmin1: null, locationCountry: 'UA', lat: 49.99, lon: 36.23, locationPrecision: 'near' })
+    expect(incidentColumns(incident({ countryCodes: ['UA'] }))).toMatchObject({ locationName: null, lat: null, lon: null, locationPrecision: null })
+  })
+
+  it('links each actor in a role and each source once, numbered in the order given', () => {
+    const actors = [
+      { actorId: id(1), role: 'perpetrator' as const }, { actorId: id(1), role: 'target' as const }, { actorId: id(1), role: 'perpetrator' as const }
+    ]
+    expect(uniqueLinks(actors)).toEqual(actors.slice(0, 2))
+    expect(incidentLinks(id(9), { actors, sourceIds: [id(2), id(2), id(3)] })).toEqual({
+      actors: [{ incidentId: id(9), actorId: id(1), role: 'perpetrator', position: 0 }, { incidentId: id(9), actorId: id(1), role: 'target', position: 1 }],
+      sources: [{ incidentId: id(9), sourceId: id(2), position: 0 }, { incidentId: id(9), sourceId: id(3), position: 1 }]
+    })
+  })
+})
+
+describe('casualty report rules', () => {
+  const report = (body: Record<string, unknown> = {}) => createCasualtySchema.parse({ category: 'killed', qualifier: 'exact', min: 4, ...body })
+
+  it('references the reporter, when given, and each source by its path', () => {
+    expect(reportReferences(report({ sourceIds: [id(2)] }))).toEqual([{ kind: 'source', id: id(2), path: 'sourceIds.0' }])
+    expect(reportReferences(report({ reportedById: id(1) }))).toEqual([{ kind: 'actor', id: id(1), path: 'reportedById' }])
+  })
+
+  it('maps the report to its columns under its incident, without its sources', () => {
+    const figure = { category: 'killed', min: 4, max: null, qualifier: 'exact', groups: [], note: null }
+    expect(reportColumns(id(9), report({ reportedAt: '2026-01-03T00:00:00Z', sourceIds: [id(2)] })))
+      .toEqual({ ...figure, incidentId: id(9), reportedById: null, reportedAt: new Date('2026-01-03T00:00:00Z') })
+  })
+
+  it('links each source once, numbered in the order given', () => {
+    expect(reportSourceLinks(id(9), [id(3), id(2), id(3)])).toEqual([
+      { casualtyReportId: id(9), sourceId: id(3), position: 0 }, { casualtyReportId: id(9), sourceId: id(2), position: 1 }
+    ])
+  })
+
+  it('names the report already given in the 409', () => {
+    const problem = twinConflict('killed', id(5))
+    expect([problem.status, problem.message, problem.extra])
+      .toEqual([409, `This reporter already has a killed report on the incident (id ${id(5)}); update it instead`, { existing: { id: id(5) } }])
+  })
+})
+
+describe('statement rules', () => {
+  const statement = (body: Record<string, unknown> = {}) =>
+    createStatementSchema.parse({ speakerId: id(1), kind: 'claim', summary: 'S', language: 'en', statedAt: '2026-01-03T00:00:00Z', ...body })
+
+  it('references the speaker, incidents, actors spoken about, sources and the statement answered, by path', () => {
+    const input = statement({ incidentIds: [id(2)], aboutActorIds: [id(3)], sourceIds: [id(4)], respondsToId: id(5) })
+    expect(statementReferences(input)).toEqual([
+      { kind: 'actor', id: id(1), path: 'speakerId' },
+      { kind: 'incident', id: id(2), path: 'incidentIds.0' },
+      { kind: 'actor', id: id(3), path: 'aboutActorIds.0' },
+      { kind: 'source', id: id(4), path: 'sourceIds.0' },
+      { kind: 'statement', id: id(5), path: 'respondsToId' }
+    ])
+  })
+
+  it('lists the incidents of a denial, before or after, sorted and once; other kinds count for none', () => {
+    expect(denialIncidents({ kind: 'denial', incidentIds: [id(3), id(2)] }, null, { kind: 'claim', incidentIds: [id(4)] }, { kind: 'denial', incidentIds: [id(2)] }))
+      .toEqual([id(2), id(3)])
+    expect(denialIncidents({ kind: 'claim', incidentIds: [id(2)] })).toEqual([])
+  })
+
+  it('maps the statement to its columns, without its links', () => {
+    const said = { speakerId: id(1), speakerTitle: null, kind: 'claim', summary: 'S', quote: '“No.”', language: 'en' }
+    expect(statementColumns(statement({ quote: '“No.”', incidentIds: [id(2)] })))
+      .toEqual({ ...said, statedAt: new Date('2026-01-03T00:00:00Z'), datePrecision: 'exact', respondsToId: null })
+  })
+
+  it('links each incident, actor and source once, numbered in the order given', () => {
+    expect(statementLinks(id(9), { incidentIds: [id(2), id(2)], aboutActorIds: [id(3)], sourceIds: [id(5), id(4)] })).toEqual({
+      incidents: [{ statementId: id(9), incidentId: id(2), position: 0 }],
+      aboutActors: [{ statementId: id(9), actorId: id(3), position: 0 }],
+      sources: [{ statementId: id(9), sourceId: id(5), position: 0 }, { statementId: id(9), sourceId: id(4), position: 1 }]
+    })
+  })
+})
