@@ -1,15 +1,13 @@
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Moved, Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../db/references.ts'
-import { recordChange } from '../changes/repository.ts'
-import { bumped, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
 import { toActor } from './views.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
@@ -149,14 +147,15 @@ export function createActorRepository (db: Db) {
 
     async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => writeTransaction(db, async (tx) => {
-        await assertParent(tx, input.parentId, null)
-        await assertNamesFree(tx, names, null)
-        const row = await tx.actor.create({
-          data: { id: uuidv7(), ...actorColumns(input) }
-        })
-        await recordChange(tx, { entity: 'actor', id: row.id, action: 'created', version: 1, before: null, after: toActor(row), keyName })
-        return row
+      return withNameCheck(names, null, () => createRecord(db, {
+        entity: 'actor',
+        keyName,
+        view: toActor,
+        async insert (tx, id) {
+          await assertParent(tx, input.parentId, null)
+          await assertNamesFree(tx, names, null)
+          return tx.actor.create({ data: { id, ...actorColumns(input) } })
+        }
       }))
     },
 

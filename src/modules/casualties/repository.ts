@@ -1,13 +1,11 @@
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { recordChange } from '../changes/repository.ts'
-import { bumped, deleteRecord, updateRecord } from '../changes/edit.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
@@ -95,16 +93,18 @@ export function createCasualtyRepository (db: Db) {
     },
 
     async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
-      return writeTransaction(db, async (tx) => {
-        if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
-        await validateReport(tx, incidentId, input, null)
-        const id = uuidv7()
-        await tx.casualtyReport.create({ data: { ...reportColumns(incidentId, input), id } })
-        await tx.casualtyReportSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
-        const row = await tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
-        await recordChange(tx, { entity: 'casualtyReport', id, action: 'created', version: 1, before: null, after: toCasualtyReport(row), keyName })
-        await refreshIncidentDerived(tx, incidentId, keyName)
-        return row
+      return createRecord(db, {
+        entity: 'casualtyReport',
+        keyName,
+        view: toCasualtyReport,
+        async insert (tx, id) {
+          if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)
+          await validateReport(tx, incidentId, input, null)
+          await tx.casualtyReport.create({ data: { ...reportColumns(incidentId, input), id } })
+          await tx.casualtyReportSource.createMany({ data: [...new Set(input.sourceIds)].map((sourceId, position) => ({ casualtyReportId: id, sourceId, position })) })
+          return tx.casualtyReport.findUniqueOrThrow({ where: { id }, include: withSources })
+        },
+        then: (tx) => refreshIncidentDerived(tx, incidentId, keyName)
       })
     },
 

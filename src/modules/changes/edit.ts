@@ -1,3 +1,4 @@
+import { uuidv7 } from 'uuidv7'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { lockLive, tableOf } from '../../db/locks.ts'
@@ -24,6 +25,25 @@ interface Edit<Row extends { version: number }, View extends object> extends Cha
 
 /** The columns every change sets besides its own. */
 export const bumped = () => ({ version: { increment: 1 }, updatedAt: new Date() })
+
+/** A new record under a new id: `insert` checks and writes it and answers it as stored; logged as version 1. */
+export function createRecord<Row, View extends object> (db: Db, create: {
+  entity: Entity
+  keyName: string | null
+  view: (row: Row) => View
+  insert: (tx: Tx, id: string) => Promise<Row>
+  /** What follows from the new record once it is logged: roll-ups derived from it. */
+  then?: (tx: Tx, after: View) => Promise<unknown>
+}): Promise<Row> {
+  return writeTransaction(db, async (tx) => {
+    const id = uuidv7()
+    const row = await create.insert(tx, id)
+    const after = create.view(row)
+    await recordChange(tx, { entity: create.entity, id, action: 'created', version: 1, before: null, after, keyName: create.keyName })
+    await create.then?.(tx, after)
+    return row
+  })
+}
 
 async function lockAndFind<Row extends { version: number }, View extends object> (tx: Tx, edit: Edit<Row, View>) {
   await (edit.lock ? edit.lock(tx) : lockLive(tx, edit.entity, edit.id))

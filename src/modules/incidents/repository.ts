@@ -1,5 +1,4 @@
 import type pg from 'pg'
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
@@ -9,9 +8,9 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { bumped, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
@@ -155,14 +154,16 @@ export function createIncidentRepository (db: Db) {
   return {
     async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return writeTransaction(db, async (tx) => {
-        await validateIncident(tx, input)
-        const id = uuidv7()
-        await tx.incident.create({ data: { id, ...incidentColumns(input) } })
-        await writeLinks(tx, id, input)
-        const row = await findIncident(tx, id)
-        await recordChange(tx, { entity: 'incident', id, action: 'created', version: 1, before: null, after: toIncident(row), keyName })
-        return row
+      return createRecord(db, {
+        entity: 'incident',
+        keyName,
+        view: toIncident,
+        async insert (tx, id) {
+          await validateIncident(tx, input)
+          await tx.incident.create({ data: { id, ...incidentColumns(input) } })
+          await writeLinks(tx, id, input)
+          return findIncident(tx, id)
+        }
       })
     },
 

@@ -1,13 +1,11 @@
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { recordChange } from '../changes/repository.ts'
-import { bumped, deleteRecord, updateRecord } from '../changes/edit.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
@@ -85,13 +83,14 @@ export function createSourceRepository (db: Db) {
 
     async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => writeTransaction(db, async (tx) => {
-        await assertUrlFree(tx, url, null)
-        const row = await tx.source.create({
-          data: { ...sourceColumns(input, url), id: uuidv7() }
-        })
-        await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
-        return row
+      return withUrlCheck(url, null, () => createRecord(db, {
+        entity: 'source',
+        keyName,
+        view: toSource,
+        async insert (tx, id) {
+          await assertUrlFree(tx, url, null)
+          return tx.source.create({ data: { ...sourceColumns(input, url), id } })
+        }
       }))
     },
 

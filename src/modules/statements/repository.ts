@@ -1,5 +1,4 @@
 import type pg from 'pg'
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Statement } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../http/list.ts'
@@ -8,9 +7,8 @@ import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { recordChange } from '../changes/repository.ts'
-import { bumped, deleteRecord, updateRecord } from '../changes/edit.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
@@ -107,16 +105,18 @@ export function createStatementRepository (db: Db) {
 
   return {
     async create (input: CreateStatement, keyName: string | null) {
-      return writeTransaction(db, async (tx) => {
-        const denied = denialIncidents(input)
-        await validateStatement(tx, input, null, denied)
-        const id = uuidv7()
-        await tx.statement.create({ data: { id, ...statementColumns(input) } })
-        await writeLinks(tx, id, input)
-        const row = await findStatement(tx, id)
-        await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
-        await refreshIncidents(tx, denied, keyName)
-        return row
+      const denied = denialIncidents(input)
+      return createRecord(db, {
+        entity: 'statement',
+        keyName,
+        view: toStatement,
+        async insert (tx, id) {
+          await validateStatement(tx, input, null, denied)
+          await tx.statement.create({ data: { id, ...statementColumns(input) } })
+          await writeLinks(tx, id, input)
+          return findStatement(tx, id)
+        },
+        then: (tx) => refreshIncidents(tx, denied, keyName)
       })
     },
 
