@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { bearer } from './auth.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from './conditional.ts'
 import { movedResponse, problems, readProblems, writeProblems, type Status } from './responses.ts'
+import { sendPage } from './list.ts'
 import { asOfParam, idParams } from './schemas.ts'
 
 // The operations every record shares: read one, create, patch and delete. Each resource's routes.ts
@@ -43,6 +44,37 @@ function changeRoute<V extends Versioned> (app: FastifyInstance, method: 'PATCH'
     config: { scope: 'write' },
     schema: { ...described(op), tags: record.tags, security: bearer, params: idParams, headers: conditionalHeaders, ...schema },
     handler
+  })
+}
+
+/** One page of a list as a repository answers it: a row past `limit` means there is a next page. */
+interface Rows<Row> { rows: Row[], total?: number, cursorOf: (row: Row) => string }
+
+/**
+ * GET a page of records: the next page's signed cursor in the body and the Link header. `nested` for
+ * a list under another record (`/v1/incidents/:id/casualties`): `list` receives its id, and answers 404 when it is gone.
+ */
+export function pageRoute<Q extends z.ZodType, Row, V> (app: FastifyInstance, url: string,
+  op: Operation & { tags: string[], querystring: Q, response: z.ZodType, nested?: boolean, scope?: 'admin' },
+  list: (query: z.output<Q>, id: string) => Promise<Rows<Row>>, view: (row: Row) => V) {
+  app.route({
+    method: 'GET',
+    url,
+    ...(op.scope ? { config: { scope: op.scope } } : {}),
+    schema: {
+      ...described(op),
+      tags: op.tags,
+      ...(op.scope ? { security: bearer } : {}),
+      ...(op.nested ? { params: idParams } : {}),
+      querystring: op.querystring,
+      response: { 200: op.response, ...problems(...readProblems, ...(op.nested ? [404 as const] : []), ...op.problems ?? []) }
+    },
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const query = request.query as z.output<Q> & { limit: number }
+      const { rows, total, cursorOf } = await list(query, idOf(request))
+      const page = sendPage(request, reply, rows, query.limit, cursorOf, total)
+      return { ...page, data: page.data.map(view) }
+    }
   })
 }
 

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { bearer } from '../../http/auth.ts'
-import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, patchRoute } from '../../http/crud.ts'
-import { sendPage } from '../../http/list.ts'
-import { problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
+import { problems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from './repository.ts'
@@ -20,20 +19,14 @@ export default async function actorRoutes (app: FastifyInstance) {
   const actors = createActorRepository(app.db)
   const merge = createActorMerge(app.db)
 
-  r.get('/v1/actors', {
-    schema: {
-      operationId: 'listActors',
-      summary: 'List actors',
-      description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
-      tags,
-      querystring: actorListQuery,
-      response: { 200: actorPage, ...problems(...readProblems) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await actors.list(request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toActor) }
-  })
+  pageRoute(app, '/v1/actors', {
+    operationId: 'listActors',
+    summary: 'List actors',
+    description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
+    tags,
+    querystring: actorListQuery,
+    response: actorPage
+  }, (query) => actors.list(query), toActor)
 
   getRoute(app, record, {
     operationId: 'getActor',

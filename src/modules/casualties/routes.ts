@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
-import { sendPage } from '../../http/list.ts'
-import { problems, readProblems } from '../../http/responses.ts'
+import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../../http/crud.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createCasualtyRepository } from './repository.ts'
 import { toCasualtyReport } from './views.ts'
@@ -15,24 +12,17 @@ const figureRules = 'Qualifier rules: `range` and `at_most` need `max` (≥ min)
   'Every write recomputes the incident\'s fatalities and contested flag in the same transaction.'
 
 export default async function casualtyRoutes (app: FastifyInstance) {
-  const r = app.withTypeProvider<ZodTypeProvider>()
   const reports = createCasualtyRepository(app.db)
 
-  r.get('/v1/incidents/:id/casualties', {
-    schema: {
-      operationId: 'listIncidentCasualties',
-      summary: 'List an incident\'s casualty reports',
-      description: 'Every figure given about the incident, side by side, oldest first.',
-      tags,
-      params: idParams,
-      querystring: casualtyListQuery,
-      response: { 200: casualtyPage, ...problems(...readProblems, 404) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await reports.list(request.params.id, request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toCasualtyReport) }
-  })
+  pageRoute(app, '/v1/incidents/:id/casualties', {
+    operationId: 'listIncidentCasualties',
+    summary: 'List an incident\'s casualty reports',
+    description: 'Every figure given about the incident, side by side, oldest first.',
+    tags,
+    nested: true,
+    querystring: casualtyListQuery,
+    response: casualtyPage
+  }, (query, incidentId) => reports.list(incidentId, query), toCasualtyReport)
 
   createRoute(app, record, {
     operationId: 'createCasualtyReport',

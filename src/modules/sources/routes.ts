@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, patchRoute } from '../../http/crud.ts'
-import { sendPage } from '../../http/list.ts'
-import { problems, readProblems } from '../../http/responses.ts'
+import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createSourceRepository } from './repository.ts'
 import { toSource } from './views.ts'
@@ -13,23 +10,16 @@ const tags = ['Sources']
 const record = { url: '/v1/sources/:id', tags, view: sourceSchema }
 
 export default async function sourceRoutes (app: FastifyInstance) {
-  const r = app.withTypeProvider<ZodTypeProvider>()
   const sources = createSourceRepository(app.db)
 
-  r.get('/v1/sources', {
-    schema: {
-      operationId: 'listSources',
-      summary: 'List sources',
-      description: 'Filter by words (`q`), publisher, kind, language and publication window (`from` inclusive, `to` exclusive).',
-      tags,
-      querystring: sourceListQuery,
-      response: { 200: sourcePage, ...problems(...readProblems) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await sources.list(request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toSource) }
-  })
+  pageRoute(app, '/v1/sources', {
+    operationId: 'listSources',
+    summary: 'List sources',
+    description: 'Filter by words (`q`), publisher, kind, language and publication window (`from` inclusive, `to` exclusive).',
+    tags,
+    querystring: sourceListQuery,
+    response: sourcePage
+  }, (query) => sources.list(query), toSource)
 
   getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: asOfQuery }, {
     current: async (id) => toSource(await sources.get(id)),
