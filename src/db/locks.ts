@@ -1,8 +1,9 @@
 import { Prisma } from '../generated/prisma/client.ts'
 import type { Tx } from './client.ts'
 
-const tables = { incident: Prisma.sql`incidents`, actor: Prisma.sql`actors`, source: Prisma.sql`sources`, statement: Prisma.sql`statements`, casualtyReport: Prisma.sql`casualty_reports` }
-export type Locked = keyof typeof tables
+/** The table of each record kind that writers lock. */
+export const tableOf = { incident: Prisma.sql`incidents`, actor: Prisma.sql`actors`, source: Prisma.sql`sources`, statement: Prisma.sql`statements`, casualtyReport: Prisma.sql`casualty_reports` }
+export type Locked = keyof typeof tableOf
 
 /**
  * The one order in which every writer takes its row locks (docs/architecture.md, "Lock order"):
@@ -16,7 +17,7 @@ export const lockOrder: readonly Locked[] = ['statement', 'incident', 'casualtyR
  * roll-up derived from its children) run one after the other. False when there is no live row.
  */
 export async function lockLive (tx: Tx, table: Locked, id: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM ${tables[table]} WHERE id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`
+  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM ${tableOf[table]} WHERE id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`
   return rows.length === 1
 }
 
@@ -25,6 +26,6 @@ export async function lockAllLive (tx: Tx, table: Locked, ids: Iterable<string>)
   const sorted = [...new Set(ids)].sort()
   if (sorted.length === 0) return []
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id::text FROM ${tables[table]} WHERE id = ANY(${sorted}::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`
+    SELECT id::text FROM ${tableOf[table]} WHERE id = ANY(${sorted}::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`
   return rows.map((r) => r.id)
 }

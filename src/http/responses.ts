@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { problemCatalogue, problemSchema } from './problems.ts'
 
-type Status = 400 | 401 | 403 | 404 | 406 | 408 | 409 | 412 | 413 | 414 | 415 | 429 | 503
+export type Status = 400 | 401 | 403 | 404 | 406 | 408 | 409 | 412 | 413 | 414 | 415 | 429 | 503
 
 const typeByStatus = Object.fromEntries(
   Object.entries(problemCatalogue).map(([type, p]) => [p.status, type])

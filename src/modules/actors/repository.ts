@@ -1,14 +1,13 @@
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { lockAllLive, lockLive } from '../../db/locks.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { lockAllLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../http/references.ts'
-import { recordChange } from '../changes/repository.ts'
+import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
 import { toActor } from './views.ts'
 import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
@@ -52,6 +51,9 @@ export function createActorRepository (db: Db) {
     const clash = await nameConflict(names, exceptId, tx)
     if (clash) throw conflictWith(clash)
   }
+
+  const actorEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
+    ({ entity: 'actor', id, keyName, expect: opts.expect, find: (tx: Tx) => liveUnmerged(tx, id), view: toActor }) as const
 
   async function assertParent (tx: Tx, parentId: string | null, selfId: string | null) {
     if (!parentId) return
@@ -120,72 +122,71 @@ export function createActorRepository (db: Db) {
 
     async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
-      return withNameCheck(names, null, () => writeTransaction(db, async (tx) => {
-        await assertParent(tx, input.parentId, null)
-        await assertNamesFree(tx, names, null)
-        const row = await tx.actor.create({
-          data: { id: uuidv7(), ...actorColumns(input) }
-        })
-        await recordChange(tx, { entity: 'actor', id: row.id, action: 'created', version: 1, before: null, after: toActor(row), keyName })
-        return row
+      return withNameCheck(names, null, () => createRecord(db, {
+        entity: 'actor',
+        keyName,
+        view: toActor,
+        async insert (tx, id) {
+          await assertParent(tx, input.parentId, null)
+          await assertNamesFree(tx, names, null)
+          return tx.actor.create({ data: { id, ...actorColumns(input) } })
+        }
       }))
     },
 
     async patch (id: string, patch: PatchActor, keyName: string | null, opts: ChangeOptions = {}) {
       const names = [patch.name, ...(patch.aliases ?? [])].filter((n): n is string => !!n)
-      return withNameCheck(names, id, () => writeTransaction(db, async (tx) => {
-        await lockLive(tx, 'actor', id)
-        const current = await liveUnmerged(tx, id)
-        opts.expect?.(current.version)
-        await assertNamesFree(tx, names, id)
-        if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
-        const data: Prisma.ActorUpdateInput = { version: { increment: 1 }, updatedAt: new Date() }
-        if (patch.name !== undefined) data.name = patch.name
-        if (patch.kind !== undefined) data.kind = patch.kind
-        if (patch.aliases !== undefined) data.aliases = patch.aliases ?? []
-        if (patch.countryCode !== undefined) data.countryCode = patch.countryCode
-        if (patch.parentId !== undefined) data.parent = patch.parentId ? { connect: { id: patch.parentId } } : { disconnect: true }
-        if (patch.title !== undefined) data.title = patch.title
-        if (patch.description !== undefined) data.description = patch.description
-        if (patch.externalIds !== undefined) {
-          for (const [name, column] of Object.entries(externalColumns)) {
-            const value = patch.externalIds === null ? null : patch.externalIds[name as keyof typeof externalColumns]
-            if (value !== undefined) data[column] = value
+      return withNameCheck(names, id, () => updateRecord(db, {
+        ...actorEdit(id, keyName, opts),
+        async apply (tx) {
+          await assertNamesFree(tx, names, id)
+          if (patch.parentId !== undefined) await assertParent(tx, patch.parentId, id)
+          const data: Prisma.ActorUpdateInput = bumped()
+          if (patch.name !== undefined) data.name = patch.name
+          if (patch.kind !== undefined) data.kind = patch.kind
+          if (patch.aliases !== undefined) data.aliases = patch.aliases ?? []
+          if (patch.countryCode !== undefined) data.countryCode = patch.countryCode
+          if (patch.parentId !== undefined) data.parent = patch.parentId ? { connect: { id: patch.parentId } } : { disconnect: true }
+          if (patch.title !== undefined) data.title = patch.title
+          if (patch.description !== undefined) data.description = patch.description
+          if (patch.externalIds !== undefined) {
+            for (const [name, column] of Object.entries(externalColumns)) {
+              const value = patch.externalIds === null ? null : patch.externalIds[name as keyof typeof externalColumns]
+              if (value !== undefined) data[column] = value
+            }
           }
+          return tx.actor.update({ where: { id }, data })
         }
-        const row = await tx.actor.update({ where: { id }, data })
-        await recordChange(tx, { entity: 'actor', id, action: 'updated', version: row.version, before: toActor(current), after: toActor(row), keyName })
-        return row
       }))
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        // Actors merged into this one are the same party under old ids: they go with it, each with its own
-        // change, so no old id redirects (308) to a deleted actor. Locked with it, in id order.
-        const mergedIn = async () => (await tx.actor.findMany({ where: { mergedIntoId: id, deletedAt: null }, select: { id: true } })).map((a) => a.id)
-        await lockAllLive(tx, 'actor', [id, ...await mergedIn()])
-        const current = await liveUnmerged(tx, id)
-        opts.expect?.(current.version)
-        // A merge into this actor that committed while this waited: its duplicate is locked now (a deadlock is retried).
-        const merged = await lockAllLive(tx, 'actor', await mergedIn())
-        const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
-          (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
-            WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_reports c WHERE c.reported_by_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'statement', s.id FROM statements s WHERE s.speaker_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'statement', s.id FROM statement_about_actors sa JOIN statements s ON s.id = sa.statement_id
-            WHERE sa.actor_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'actor', a.id FROM actors a WHERE a.parent_id = ${id}::uuid AND a.deleted_at IS NULL LIMIT 20)`
-        if (referrers.length > 0) {
-          throw new Problem('conflict', `Actor ${id} is still referenced by ${referrers.length} live record(s); unlink them first`, { referrers })
-        }
-        const row = await tx.actor.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-        await recordChange(tx, { entity: 'actor', id, action: 'deleted', version: row.version, before: toActor(current), after: null, keyName })
-        for (const mergedId of merged) {
-          const before = await tx.actor.findUniqueOrThrow({ where: { id: mergedId } })
-          const gone = await tx.actor.update({ where: { id: mergedId }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-          await recordChange(tx, { entity: 'actor', id: mergedId, action: 'deleted', version: gone.version, before: toActor(before), after: null, keyName })
+      // Actors merged into this one are the same party under old ids: they go with it, each with its own
+      // change, so no old id redirects (308) to a deleted actor. Locked with it, in id order.
+      const mergedIn = async (tx: Tx) => (await tx.actor.findMany({ where: { mergedIntoId: id, deletedAt: null }, select: { id: true } })).map((a) => a.id)
+      return deleteRecord(db, {
+        ...actorEdit(id, keyName, opts),
+        lock: async (tx) => lockAllLive(tx, 'actor', [id, ...await mergedIn(tx)]),
+        async check (tx) {
+          // A merge into this actor that committed while this waited: its duplicate is locked now (a deadlock is retried).
+          const merged = await lockAllLive(tx, 'actor', await mergedIn(tx))
+          const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
+            (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
+              WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_reports c WHERE c.reported_by_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'statement', s.id FROM statements s WHERE s.speaker_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'statement', s.id FROM statement_about_actors sa JOIN statements s ON s.id = sa.statement_id
+              WHERE sa.actor_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'actor', a.id FROM actors a WHERE a.parent_id = ${id}::uuid AND a.deleted_at IS NULL LIMIT 20)`
+          if (referrers.length > 0) {
+            throw new Problem('conflict', `Actor ${id} is still referenced by ${referrers.length} live record(s); unlink them first`, { referrers })
+          }
+          return merged
+        },
+        async then (tx, _before, merged) {
+          for (const mergedId of merged) {
+            await softDelete(tx, 'actor', mergedId, toActor(await tx.actor.findUniqueOrThrow({ where: { id: mergedId } })), keyName)
+          }
         }
       })
     }

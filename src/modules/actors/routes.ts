@@ -1,57 +1,42 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
-import { sendPage } from '../../http/list.ts'
-import { problems, readProblems, writeProblems } from '../../http/responses.ts'
-import { asOfParam, idParams } from '../../http/schemas.ts'
-import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
+import { problems, writeProblems } from '../../http/responses.ts'
+import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from './repository.ts'
 import { toActor } from './views.ts'
 import { createActorMerge } from './merge.ts'
 import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
 import type { ActorView } from './schemas.ts'
-import { movedResponse } from '../../http/responses.ts'
 
 const tags = ['Actors']
+const record = { url: '/v1/actors/:id', tags, view: actorSchema }
 
 export default async function actorRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const actors = createActorRepository(app.db)
   const merge = createActorMerge(app.db)
 
-  r.get('/v1/actors', {
-    schema: {
-      operationId: 'listActors',
-      summary: 'List actors',
-      description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
-      tags,
-      querystring: actorListQuery,
-      response: { 200: actorPage, ...problems(...readProblems) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await actors.list(request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toActor) }
-  })
+  pageRoute(app, '/v1/actors', {
+    operationId: 'listActors',
+    summary: 'List actors',
+    description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
+    tags,
+    querystring: actorListQuery,
+    response: actorPage
+  }, (query) => actors.list(query), toActor)
 
-  r.get('/v1/actors/:id', {
-    schema: {
-      operationId: 'getActor',
-      summary: 'Get an actor',
-      tags,
-      description: 'A merged actor answers 308 with Location pointing at the actor it was merged into.',
-      params: idParams,
-      querystring: z.strictObject({ asOf: asOfParam }),
-      headers: conditionalReadHeaders,
-      response: { 200: actorSchema, 304: notModified, 308: movedResponse, ...problems(...readProblems, 404) }
-    }
-  }, async (request, reply) => {
-    const { asOf } = request.query
-    if (asOf) return recordAsOf<ActorView>(app.db, 'actor', request.params.id, asOf, 'Actor')
-    const row = await actors.get(request.params.id)
-    return tagged(request, reply, row.version, toActor(row))
+  getRoute(app, record, {
+    operationId: 'getActor',
+    summary: 'Get an actor',
+    description: 'A merged actor answers 308 with Location pointing at the actor it was merged into.',
+    querystring: asOfQuery,
+    moved: true
+  }, {
+    current: async (id) => toActor(await actors.get(id)),
+    asOf: (id, at) => recordAsOf<ActorView>(app.db, 'actor', id, at, 'Actor')
   })
 
   r.post('/v1/actors/:id/merge', {
@@ -72,55 +57,27 @@ export default async function actorRoutes (app: FastifyInstance) {
     }
   }, async (request) => toActor(await merge(request.params.id, request.body.into, request.apiKey?.name ?? null)))
 
-  r.post('/v1/actors', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'createActor',
-      summary: 'Create an actor',
-      description: 'A name or alias equal to an existing actor\'s name or alias (ignoring case and accents) is a 409 naming that actor.',
-      tags,
-      security: bearer,
-      body: createActorSchema,
-      response: { 201: actorSchema, ...problems(...writeProblems, 409) }
-    }
-  }, async (request, reply) => {
-    const row = await actors.create(request.body, request.apiKey?.name ?? null)
-    return reply.code(201).header('location', `/v1/actors/${row.id}`).send(toActor(row))
-  })
+  createRoute(app, record, {
+    operationId: 'createActor',
+    summary: 'Create an actor',
+    description: 'A name or alias equal to an existing actor\'s name or alias (ignoring case and accents) is a 409 naming that actor.',
+    url: '/v1/actors',
+    body: createActorSchema,
+    problems: [409]
+  }, async (body, keyName) => toActor(await actors.create(body, keyName)))
 
-  r.patch('/v1/actors/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'updateActor',
-      summary: 'Update an actor (JSON merge patch)',
-      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      body: patchActorSchema,
-      response: { 200: actorSchema, ...problems(...writeProblems, 404, 409, 412) }
-    }
-  }, async (request, reply) => {
-    const row = await actors.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    reply.header('etag', `"${row.version}"`)
-    return toActor(row)
-  })
+  patchRoute(app, record, {
+    operationId: 'updateActor',
+    summary: 'Update an actor (JSON merge patch)',
+    description: mergePatchRule,
+    body: patchActorSchema,
+    problems: [409]
+  }, async (id, patch, keyName, expect) => toActor(await actors.patch(id, patch, keyName, { expect })))
 
-  r.delete('/v1/actors/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'deleteActor',
-      summary: 'Delete an actor',
-      description: 'Soft delete. An actor still referenced by live incidents, casualty reports, statements or member actors is a 409 listing them. Actors merged into it earlier (their ids answer 308 to it) are deleted with it, each with its own change.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
-    }
-  }, async (request, reply) => {
-    await actors.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    return reply.code(204).send()
-  })
+  deleteRoute(app, record, {
+    operationId: 'deleteActor',
+    summary: 'Delete an actor',
+    description: 'Soft delete. An actor still referenced by live incidents, casualty reports, statements or member actors is a 409 listing them. Actors merged into it earlier (their ids answer 308 to it) are deleted with it, each with its own change.',
+    problems: [409]
+  }, (id, keyName, expect) => actors.remove(id, keyName, { expect }))
 }

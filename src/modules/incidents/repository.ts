@@ -1,5 +1,4 @@
 import type pg from 'pg'
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
@@ -9,14 +8,16 @@ import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
+import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
+import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import { findIncident, incidentFields, incidentRowSql, toIncident, type IncidentRow } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import { countriesOf, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, type IncidentInput } from './rules.ts'
-import type { CreateIncident, IncidentFilters, IncidentListQuery, PatchIncident } from './schemas.ts'
+import { createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident } from './schemas.ts'
 
 /**
  * Adds the actor and source links to plain incident rows: one query per link table for the whole
@@ -91,87 +92,79 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 }
 
 export function createIncidentRepository (db: Db) {
+  /** Statements' views, one query for all, as the actor merge reads the records it rewrites. */
+  async function statementViews (tx: Tx, ids: string[]) {
+    if (ids.length === 0) return []
+    return (await tx.$queryRaw<StatementRow[]>(Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) ORDER BY s.id`)).map(toStatement)
+  }
+
+  // The fields a write takes: a patch is merged over the incident's current ones.
+  const incidentInputFields = createIncidentSchema.keyof().options
+
+  const incidentEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
+    ({ entity: 'incident', id, keyName, expect: opts.expect, find: (tx: Tx) => findIncident(tx, id), view: toIncident }) as const
+
   return {
     async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return writeTransaction(db, async (tx) => {
-        await validateIncident(tx, input)
-        const id = uuidv7()
-        await tx.incident.create({ data: { id, ...incidentColumns(input) } })
-        await writeLinks(tx, id, input)
-        const row = await findIncident(tx, id)
-        await recordChange(tx, { entity: 'incident', id, action: 'created', version: 1, before: null, after: toIncident(row), keyName })
-        return row
+      return createRecord(db, {
+        entity: 'incident',
+        keyName,
+        view: toIncident,
+        async insert (tx, id) {
+          await validateIncident(tx, input)
+          await tx.incident.create({ data: { id, ...incidentColumns(input) } })
+          await writeLinks(tx, id, input)
+          return findIncident(tx, id)
+        }
       })
     },
 
     async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        await lockLive(tx, 'incident', id)
-        const current = await findIncident(tx, id)
-        opts.expect?.(current.version)
-        const before = toIncident(current)
-        const location = patch.location === undefined ? before.location : patch.location
-        const merged: IncidentInput = {
-          type: patch.type ?? before.type,
-          title: patch.title ?? before.title,
-          summary: patch.summary === undefined ? before.summary : patch.summary,
-          status: patch.status ?? before.status,
-          occurredAt: patch.occurredAt ?? before.occurredAt,
-          endedAt: patch.endedAt === undefined ? before.endedAt : patch.endedAt,
-          datePrecision: patch.datePrecision ?? before.datePrecision,
-          countryCodes: countriesOf(patch.countryCodes ?? before.countryCodes, location),
-          location,
-          actors: patch.actors ?? before.actors,
-          tags: patch.tags ?? before.tags,
-          sourceIds: patch.sourceIds ?? before.sourceIds
+      return updateRecord(db, {
+        ...incidentEdit(id, keyName, opts),
+        async apply (tx, before) {
+          const merged = mergePatch(before, patch, incidentInputFields)
+          const input: IncidentInput = { ...merged, countryCodes: countriesOf(merged.countryCodes, merged.location) }
+          await validateIncident(tx, input)
+          await tx.incident.update({ where: { id }, data: { ...incidentColumns(input), ...bumped() } })
+          if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
+          if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
+          await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [] })
+          return findIncident(tx, id)
         }
-        await validateIncident(tx, merged)
-        await tx.incident.update({
-          where: { id },
-          data: { ...incidentColumns(merged), version: { increment: 1 }, updatedAt: new Date() }
-        })
-        if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
-        if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
-        await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [] })
-        const row = await findIncident(tx, id)
-        await recordChange(tx, { entity: 'incident', id, action: 'updated', version: row.version, before, after: toIncident(row), keyName })
-        return row
       })
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        // Live statements linked to it stop listing it in incidentIds: each gets a version and a change,
-        // so their ETags and every mirror follow. Statements are locked before the incident (docs/architecture.md).
-        const linked = async () => (await tx.$queryRaw<Array<{ id: string }>>`SELECT s.id::text FROM statement_incidents si
-          JOIN statements s ON s.id = si.statement_id WHERE si.incident_id = ${id}::uuid AND s.deleted_at IS NULL`).map((r) => r.id)
-        const seen = await lockAllLive(tx, 'statement', await linked())
-        await lockLive(tx, 'incident', id)
-        const current = await findIncident(tx, id)
-        opts.expect?.(current.version)
-        // A statement linked while this waited for the incident's lock is locked now, out of order (a deadlock is retried).
-        const statementIds = [...new Set([...seen, ...await lockAllLive(tx, 'statement', await linked())])].sort()
-        // Their views before and after, one query each, as the actor merge reads the records it rewrites.
-        const statementViews = async () => statementIds.length === 0
-          ? []
-          : (await tx.$queryRaw<StatementRow[]>(Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${statementIds}::uuid[]) ORDER BY s.id`)).map(toStatement)
-        const statementsBefore = await statementViews()
-        // Its casualty reports have no meaning without it: they go too, each with its own change. Their
-        // rows are locked before the change log's lock (docs/architecture.md, "Lock order").
-        await lockAllLive(tx, 'casualtyReport', (await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, select: { id: true } })).map((r) => r.id))
-        const reports = await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, include: { sources: { orderBy: { position: 'asc' } } } })
-        const row = await tx.incident.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-        await recordChange(tx, { entity: 'incident', id, action: 'deleted', version: row.version, before: toIncident(current), after: null, keyName })
-        for (const report of reports) {
-          const gone = await tx.casualtyReport.update({ where: { id: report.id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-          await recordChange(tx, { entity: 'casualtyReport', id: report.id, action: 'deleted', version: gone.version, before: toCasualtyReport(report), after: null, keyName })
-        }
-        if (statementIds.length > 0) await tx.statement.updateMany({ where: { id: { in: statementIds } }, data: { version: { increment: 1 }, updatedAt: new Date() } })
-        const statementsAfter = await statementViews()
-        for (const [n, before] of statementsBefore.entries()) {
-          const after = statementsAfter[n]
-          await recordChange(tx, { entity: 'statement', id: before.id, action: 'updated', version: after.version, before, after, keyName })
+      // Live statements linked to it stop listing it in incidentIds: each gets a version and a change,
+      // so their ETags and every mirror follow. Statements are locked before the incident (docs/architecture.md).
+      const linked = async (tx: Tx) => (await tx.$queryRaw<Array<{ id: string }>>`SELECT s.id::text FROM statement_incidents si
+        JOIN statements s ON s.id = si.statement_id WHERE si.incident_id = ${id}::uuid AND s.deleted_at IS NULL`).map((r) => r.id)
+      let seen: string[] = []
+      return deleteRecord(db, {
+        ...incidentEdit(id, keyName, opts),
+        async lock (tx) {
+          seen = await lockAllLive(tx, 'statement', await linked(tx))
+          await lockLive(tx, 'incident', id)
+        },
+        async check (tx) {
+          // A statement linked while this waited for the incident's lock is locked now, out of order (a deadlock is retried).
+          const statementIds = [...new Set([...seen, ...await lockAllLive(tx, 'statement', await linked(tx))])].sort()
+          // Its casualty reports have no meaning without it: they go too, each with its own change. Their
+          // rows are locked before the change log's lock (docs/architecture.md, "Lock order").
+          await lockAllLive(tx, 'casualtyReport', (await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, select: { id: true } })).map((r) => r.id))
+          const reports = await tx.casualtyReport.findMany({ where: { incidentId: id, deletedAt: null }, include: { sources: { orderBy: { position: 'asc' } } } })
+          return { statementIds, statementsBefore: await statementViews(tx, statementIds), reports }
+        },
+        async then (tx, _before, { statementIds, statementsBefore, reports }) {
+          for (const report of reports) await softDelete(tx, 'casualtyReport', report.id, toCasualtyReport(report), keyName)
+          if (statementIds.length > 0) await tx.statement.updateMany({ where: { id: { in: statementIds } }, data: bumped() })
+          const statementsAfter = await statementViews(tx, statementIds)
+          for (const [n, before] of statementsBefore.entries()) {
+            const after = statementsAfter[n]
+            await recordChange(tx, { entity: 'statement', id: before.id, action: 'updated', version: after.version, before, after, keyName })
+          }
         }
       })
     }

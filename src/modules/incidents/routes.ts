@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { bearer } from '../../http/auth.ts'
+import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
 import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
 import { incidentCsvColumns, incidentPoint } from './export.ts'
-import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { createIncidentRepository, listIncidents } from './repository.ts'
@@ -20,6 +18,7 @@ import {
 } from './schemas.ts'
 
 const tags = ['Incidents']
+const record = { url: '/v1/incidents/:id', tags, view: incidentSchema }
 
 const listResponse = {
   description: 'A page of incidents (JSON), or every match streamed as NDJSON, CSV or GeoJSON',
@@ -77,21 +76,9 @@ export default async function incidentRoutes (app: FastifyInstance) {
     return respond(request, reply, { ...request.query, actor: [request.params.id] })
   })
 
-  r.get('/v1/incidents/:id', {
-    schema: {
-      operationId: 'getIncident',
-      summary: 'Get an incident',
-      tags,
-      params: idParams,
-      querystring: includeQuery,
-      headers: conditionalReadHeaders,
-      response: { 200: incidentSchema, 304: notModified, ...problems(...readProblems, 404) }
-    }
-  }, async (request, reply) => {
-    const { asOf, include } = request.query
-    if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
-    const [view] = await expandIncidents(app.pool, [await getIncident(app.pool, request.params.id)], include)
-    return tagged(request, reply, view.version, view, !!include)
+  getRoute(app, record, { operationId: 'getIncident', summary: 'Get an incident', querystring: includeQuery }, {
+    current: async (id, { include }) => (await expandIncidents(app.pool, [await getIncident(app.pool, id)], include))[0],
+    asOf: (id, at) => recordAsOf<IncidentView>(app.db, 'incident', id, at, 'Incident')
   })
 
   r.get('/v1/incidents/:id/accounts', {
@@ -105,57 +92,24 @@ export default async function incidentRoutes (app: FastifyInstance) {
     }
   }, async (request) => incidentAccounts(app.pool, toIncident(await getIncident(app.pool, request.params.id))))
 
-  r.post('/v1/incidents', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'createIncident',
-      summary: 'Create an incident',
-      description: 'Actors and sources must exist (a 400 names each unknown id). countryCodes defaults to the location\'s country, which is always included.',
-      tags,
-      security: bearer,
-      body: createIncidentSchema,
-      response: { 201: incidentSchema, ...problems(...writeProblems) }
-    }
-  }, async (request, reply) => {
-    const row = await incidents.create(request.body, request.apiKey?.name ?? null)
-    const [view] = await expandIncidents(app.pool, [row])
-    return reply.code(201).header('location', `/v1/incidents/${row.id}`).send(view)
-  })
+  createRoute(app, record, {
+    operationId: 'createIncident',
+    summary: 'Create an incident',
+    description: 'Actors and sources must exist (a 400 names each unknown id). countryCodes defaults to the location\'s country, which is always included.',
+    url: '/v1/incidents',
+    body: createIncidentSchema
+  }, async (body, keyName) => (await expandIncidents(app.pool, [await incidents.create(body, keyName)]))[0])
 
-  r.patch('/v1/incidents/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'updateIncident',
-      summary: 'Update an incident (JSON merge patch)',
-      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; `actors`, `tags` and `sourceIds` replace the whole list. fatalities and contested are derived and cannot be set.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      body: patchIncidentSchema,
-      response: { 200: incidentSchema, ...problems(...writeProblems, 404, 412) }
-    }
-  }, async (request, reply) => {
-    const row = await incidents.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    reply.header('etag', `"${row.version}"`)
-    const [view] = await expandIncidents(app.pool, [row])
-    return view
-  })
+  patchRoute(app, record, {
+    operationId: 'updateIncident',
+    summary: 'Update an incident (JSON merge patch)',
+    description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; `actors`, `tags` and `sourceIds` replace the whole list. fatalities and contested are derived and cannot be set.',
+    body: patchIncidentSchema
+  }, async (id, patch, keyName, expect) => (await expandIncidents(app.pool, [await incidents.patch(id, patch, keyName, { expect })]))[0])
 
-  r.delete('/v1/incidents/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'deleteIncident',
-      summary: 'Delete an incident',
-      description: 'Soft delete: the incident and its casualty reports disappear from reads and feed `deleted` changes.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 412) }
-    }
-  }, async (request, reply) => {
-    await incidents.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    return reply.code(204).send()
-  })
+  deleteRoute(app, record, {
+    operationId: 'deleteIncident',
+    summary: 'Delete an incident',
+    description: 'Soft delete: the incident and its casualty reports disappear from reads and feed `deleted` changes.'
+  }, (id, keyName, expect) => incidents.remove(id, keyName, { expect }))
 }

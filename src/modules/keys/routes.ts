@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bearer } from '../../http/auth.ts'
-import { sendPage } from '../../http/list.ts'
+import { pageRoute } from '../../http/crud.ts'
 import { Problem } from '../../http/problems.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams, iso, isoOrNull } from '../../http/schemas.ts'
@@ -24,22 +24,15 @@ export default async function keyRoutes (app: FastifyInstance) {
     reply.header('cache-control', 'no-store')
   })
 
-  r.get('/v1/keys', {
-    config: { scope: 'admin' },
-    schema: {
-      operationId: 'listKeys',
-      summary: 'List API keys',
-      description: 'Every key with its name, scopes and revocation time; never a secret (only hashes are stored). Needs scope `admin`.',
-      tags,
-      security: bearer,
-      querystring: keyListQuery,
-      response: { 200: apiKeyPage, ...problems(...readProblems) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await keys.page(request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toApiKey) }
-  })
+  pageRoute(app, '/v1/keys', {
+    operationId: 'listKeys',
+    summary: 'List API keys',
+    description: 'Every key with its name, scopes and revocation time; never a secret (only hashes are stored). Needs scope `admin`.',
+    tags,
+    scope: 'admin',
+    querystring: keyListQuery,
+    response: apiKeyPage
+  }, (query) => keys.page(query), toApiKey)
 
   r.post('/v1/keys', {
     // Replaying the answer would mean storing the secret.

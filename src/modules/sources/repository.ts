@@ -1,13 +1,11 @@
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
-import type { Db, DbOrTx } from '../../db/client.ts'
+import type { Db, DbOrTx, Tx } from '../../db/client.ts'
 import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { lockLive } from '../../db/locks.ts'
-import { recordChange } from '../changes/repository.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from './rules.ts'
@@ -24,6 +22,15 @@ export function createSourceRepository (db: Db) {
       throw err
     }
   }
+
+  async function liveSource (tx: Tx, id: string) {
+    const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
+    if (!current) throw notFound('Source', id)
+    return current
+  }
+
+  const sourceEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
+    ({ entity: 'source', id, keyName, expect: opts.expect, find: (tx: Tx) => liveSource(tx, id), view: toSource }) as const
 
   async function assertUrlFree (on: DbOrTx, url: string, exceptId: string | null) {
     const clash = await on.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })
@@ -68,58 +75,52 @@ export function createSourceRepository (db: Db) {
 
     async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
-      return withUrlCheck(url, null, () => writeTransaction(db, async (tx) => {
-        await assertUrlFree(tx, url, null)
-        const row = await tx.source.create({
-          data: { ...sourceColumns(input, url), id: uuidv7() }
-        })
-        await recordChange(tx, { entity: 'source', id: row.id, action: 'created', version: 1, before: null, after: toSource(row), keyName })
-        return row
+      return withUrlCheck(url, null, () => createRecord(db, {
+        entity: 'source',
+        keyName,
+        view: toSource,
+        async insert (tx, id) {
+          await assertUrlFree(tx, url, null)
+          return tx.source.create({ data: { ...sourceColumns(input, url), id } })
+        }
       }))
     },
 
     async patch (id: string, patch: PatchSource, keyName: string | null, opts: ChangeOptions = {}) {
       const url = patch.url === undefined ? undefined : normaliseUrl(patch.url) as string
-      return withUrlCheck(url, id, () => writeTransaction(db, async (tx) => {
-        await lockLive(tx, 'source', id)
-        const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
-        if (!current) throw notFound('Source', id)
-        opts.expect?.(current.version)
-        if (url) await assertUrlFree(tx, url, id)
-        const { publishedAt, ...rest } = patch
-        const row = await tx.source.update({
-          where: { id },
-          data: {
-            ...rest,
-            ...(url === undefined ? {} : { url }),
-            ...(publishedAt === undefined ? {} : { publishedAt: publishedAt === null ? null : new Date(publishedAt) }),
-            version: { increment: 1 },
-            updatedAt: new Date()
-          }
-        })
-        await recordChange(tx, { entity: 'source', id, action: 'updated', version: row.version, before: toSource(current), after: toSource(row), keyName })
-        return row
+      return withUrlCheck(url, id, () => updateRecord(db, {
+        ...sourceEdit(id, keyName, opts),
+        async apply (tx) {
+          if (url) await assertUrlFree(tx, url, id)
+          const { publishedAt, ...rest } = patch
+          return tx.source.update({
+            where: { id },
+            data: {
+              ...rest,
+              ...(url === undefined ? {} : { url }),
+              ...(publishedAt === undefined ? {} : { publishedAt: publishedAt === null ? null : new Date(publishedAt) }),
+              ...bumped()
+            }
+          })
+        }
       }))
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        await lockLive(tx, 'source', id)
-        const current = await tx.source.findFirst({ where: { id, deletedAt: null } })
-        if (!current) throw notFound('Source', id)
-        opts.expect?.(current.version)
-        const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
-          (SELECT 'incident' AS entity, i.id FROM incident_sources x JOIN incidents i ON i.id = x.incident_id
-            WHERE x.source_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_report_sources x JOIN casualty_reports c ON c.id = x.casualty_report_id
-            WHERE x.source_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
-          UNION ALL (SELECT 'statement', s.id FROM statement_sources x JOIN statements s ON s.id = x.statement_id
-            WHERE x.source_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)`
-        if (referrers.length > 0) {
-          throw new Problem('conflict', `Source ${id} is still cited by ${referrers.length} live record(s); unlink them first`, { referrers })
+      return deleteRecord(db, {
+        ...sourceEdit(id, keyName, opts),
+        async check (tx) {
+          const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
+            (SELECT 'incident' AS entity, i.id FROM incident_sources x JOIN incidents i ON i.id = x.incident_id
+              WHERE x.source_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_report_sources x JOIN casualty_reports c ON c.id = x.casualty_report_id
+              WHERE x.source_id = ${id}::uuid AND c.deleted_at IS NULL LIMIT 20)
+            UNION ALL (SELECT 'statement', s.id FROM statement_sources x JOIN statements s ON s.id = x.statement_id
+              WHERE x.source_id = ${id}::uuid AND s.deleted_at IS NULL LIMIT 20)`
+          if (referrers.length > 0) {
+            throw new Problem('conflict', `Source ${id} is still cited by ${referrers.length} live record(s); unlink them first`, { referrers })
+          }
         }
-        const row = await tx.source.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-        await recordChange(tx, { entity: 'source', id, action: 'deleted', version: row.version, before: toSource(current), after: null, keyName })
       })
     }
   }

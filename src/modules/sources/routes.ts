@@ -1,11 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { bearer } from '../../http/auth.ts'
-import { sendPage } from '../../http/list.ts'
-import { problems, readProblems, writeProblems } from '../../http/responses.ts'
-import { asOfParam, idParams } from '../../http/schemas.ts'
-import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
+import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createSourceRepository } from './repository.ts'
 import { toSource } from './views.ts'
@@ -13,92 +7,46 @@ import { sourceListQuery, sourcePage, sourceSchema, createSourceSchema, patchSou
 import type { SourceView } from './schemas.ts'
 
 const tags = ['Sources']
+const record = { url: '/v1/sources/:id', tags, view: sourceSchema }
 
 export default async function sourceRoutes (app: FastifyInstance) {
-  const r = app.withTypeProvider<ZodTypeProvider>()
   const sources = createSourceRepository(app.db)
 
-  r.get('/v1/sources', {
-    schema: {
-      operationId: 'listSources',
-      summary: 'List sources',
-      description: 'Filter by words (`q`), publisher, kind, language and publication window (`from` inclusive, `to` exclusive).',
-      tags,
-      querystring: sourceListQuery,
-      response: { 200: sourcePage, ...problems(...readProblems) }
-    }
-  }, async (request, reply) => {
-    const { rows, total, cursorOf } = await sources.list(request.query)
-    const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
-    return { ...page, data: page.data.map(toSource) }
+  pageRoute(app, '/v1/sources', {
+    operationId: 'listSources',
+    summary: 'List sources',
+    description: 'Filter by words (`q`), publisher, kind, language and publication window (`from` inclusive, `to` exclusive).',
+    tags,
+    querystring: sourceListQuery,
+    response: sourcePage
+  }, (query) => sources.list(query), toSource)
+
+  getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: asOfQuery }, {
+    current: async (id) => toSource(await sources.get(id)),
+    asOf: (id, at) => recordAsOf<SourceView>(app.db, 'source', id, at, 'Source')
   })
 
-  r.get('/v1/sources/:id', {
-    schema: {
-      operationId: 'getSource',
-      summary: 'Get an source',
-      tags,
-      params: idParams,
-      querystring: z.strictObject({ asOf: asOfParam }),
-      headers: conditionalReadHeaders,
-      response: { 200: sourceSchema, 304: notModified, ...problems(...readProblems, 404) }
-    }
-  }, async (request, reply) => {
-    const { asOf } = request.query
-    if (asOf) return recordAsOf<SourceView>(app.db, 'source', request.params.id, asOf, 'Source')
-    const row = await sources.get(request.params.id)
-    return tagged(request, reply, row.version, toSource(row))
-  })
+  createRoute(app, record, {
+    operationId: 'createSource',
+    summary: 'Create a source',
+    description: 'The URL is normalised (lower-case host, no fragment, no utm_* or other tracking parameters); a URL already known is a 409 naming the existing source.',
+    url: '/v1/sources',
+    body: createSourceSchema,
+    problems: [409]
+  }, async (body, keyName) => toSource(await sources.create(body, keyName)))
 
-  r.post('/v1/sources', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'createSource',
-      summary: 'Create an source',
-      description: 'The URL is normalised (lower-case host, no fragment, no utm_* or other tracking parameters); a URL already known is a 409 naming the existing source.',
-      tags,
-      security: bearer,
-      body: createSourceSchema,
-      response: { 201: sourceSchema, ...problems(...writeProblems, 409) }
-    }
-  }, async (request, reply) => {
-    const row = await sources.create(request.body, request.apiKey?.name ?? null)
-    return reply.code(201).header('location', `/v1/sources/${row.id}`).send(toSource(row))
-  })
+  patchRoute(app, record, {
+    operationId: 'updateSource',
+    summary: 'Update a source (JSON merge patch)',
+    description: mergePatchRule,
+    body: patchSourceSchema,
+    problems: [409]
+  }, async (id, patch, keyName, expect) => toSource(await sources.patch(id, patch, keyName, { expect })))
 
-  r.patch('/v1/sources/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'updateSource',
-      summary: 'Update an source (JSON merge patch)',
-      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      body: patchSourceSchema,
-      response: { 200: sourceSchema, ...problems(...writeProblems, 404, 409, 412) }
-    }
-  }, async (request, reply) => {
-    const row = await sources.patch(request.params.id, request.body, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    reply.header('etag', `"${row.version}"`)
-    return toSource(row)
-  })
-
-  r.delete('/v1/sources/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'deleteSource',
-      summary: 'Delete an source',
-      description: 'Soft delete. A source still cited by live incidents, casualty reports or statements is a 409 listing them.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
-    }
-  }, async (request, reply) => {
-    await sources.remove(request.params.id, request.apiKey?.name ?? null, { expect: ifMatch(request) })
-    return reply.code(204).send()
-  })
+  deleteRoute(app, record, {
+    operationId: 'deleteSource',
+    summary: 'Delete a source',
+    description: 'Soft delete. A source still cited by live incidents, casualty reports or statements is a 409 listing them.',
+    problems: [409]
+  }, (id, keyName, expect) => sources.remove(id, keyName, { expect }))
 }

@@ -1,20 +1,20 @@
 import type pg from 'pg'
-import { uuidv7 } from 'uuidv7'
 import { Prisma, type Statement } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { decodeCursor, encodeCursor, sortSpec, type SortFields } from '../../http/list.ts'
-import { Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { Problem, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { keysetPage } from '../../db/keyset.ts'
-import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
-import { recordChange } from '../changes/repository.ts'
+import type { ChangeOptions } from '../../db/transaction.ts'
+import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
+import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
 import { denialIncidents, statementColumns, statementLinks, statementReferences } from './rules.ts'
-import type { CreateStatement, PatchStatement, StatementFilters, StatementListQuery } from './schemas.ts'
+import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
 const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
 const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
@@ -70,68 +70,58 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
 }
 
 export function createStatementRepository (db: Db) {
+  // The fields a write takes: a patch is merged over the statement's current ones.
+  const statementInputFields = createStatementSchema.keyof().options
+
+  const statementEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
+    ({ entity: 'statement', id, keyName, expect: opts.expect, find: (tx: Tx) => findStatement(tx, id), view: toStatement }) as const
+
   return {
     async create (input: CreateStatement, keyName: string | null) {
-      return writeTransaction(db, async (tx) => {
-        const denied = denialIncidents(input)
-        await validateStatement(tx, input, null, denied)
-        const id = uuidv7()
-        await tx.statement.create({ data: { id, ...statementColumns(input) } })
-        await writeLinks(tx, id, input)
-        const row = await findStatement(tx, id)
-        await recordChange(tx, { entity: 'statement', id, action: 'created', version: 1, before: null, after: toStatement(row), keyName })
-        await refreshIncidents(tx, denied, keyName)
-        return row
+      const denied = denialIncidents(input)
+      return createRecord(db, {
+        entity: 'statement',
+        keyName,
+        view: toStatement,
+        async insert (tx, id) {
+          await validateStatement(tx, input, null, denied)
+          await tx.statement.create({ data: { id, ...statementColumns(input) } })
+          await writeLinks(tx, id, input)
+          return findStatement(tx, id)
+        },
+        then: (tx) => refreshIncidents(tx, denied, keyName)
       })
     },
 
     async patch (id: string, patch: PatchStatement, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
-        const before = toStatement(await findStatement(tx, id))
-        opts.expect?.(before.version)
-        const merged: StatementInput = {
-          speakerId: patch.speakerId ?? before.speakerId,
-          speakerTitle: patch.speakerTitle === undefined ? before.speakerTitle : patch.speakerTitle,
-          kind: patch.kind ?? before.kind,
-          summary: patch.summary ?? before.summary,
-          quote: patch.quote === undefined ? before.quote : patch.quote,
-          language: patch.language ?? before.language,
-          statedAt: patch.statedAt ?? before.statedAt,
-          datePrecision: patch.datePrecision ?? before.datePrecision,
-          incidentIds: patch.incidentIds ?? before.incidentIds,
-          aboutActorIds: patch.aboutActorIds ?? before.aboutActorIds,
-          respondsToId: patch.respondsToId === undefined ? before.respondsToId : patch.respondsToId,
-          sourceIds: patch.sourceIds ?? before.sourceIds
-        }
-        await validateStatement(tx, merged, id, denialIncidents(before, merged))
-        await tx.statement.update({ where: { id }, data: { ...statementColumns(merged), version: { increment: 1 }, updatedAt: new Date() } })
-        if (patch.incidentIds) await tx.statementIncident.deleteMany({ where: { statementId: id } })
-        if (patch.aboutActorIds) await tx.statementAboutActor.deleteMany({ where: { statementId: id } })
-        if (patch.sourceIds) await tx.statementSource.deleteMany({ where: { statementId: id } })
-        await writeLinks(tx, id, { incidentIds: patch.incidentIds, aboutActorIds: patch.aboutActorIds, sourceIds: patch.sourceIds })
-        const row = await findStatement(tx, id)
-        const after = toStatement(row)
-        await recordChange(tx, { entity: 'statement', id, action: 'updated', version: row.version, before, after, keyName })
-        await refreshIncidents(tx, denialIncidents(before, after), keyName)
-        return row
+      return updateRecord(db, {
+        ...statementEdit(id, keyName, opts),
+        async apply (tx, before) {
+          const merged: StatementInput = mergePatch(before, patch, statementInputFields)
+          await validateStatement(tx, merged, id, denialIncidents(before, merged))
+          await tx.statement.update({ where: { id }, data: { ...statementColumns(merged), ...bumped() } })
+          if (patch.incidentIds) await tx.statementIncident.deleteMany({ where: { statementId: id } })
+          if (patch.aboutActorIds) await tx.statementAboutActor.deleteMany({ where: { statementId: id } })
+          if (patch.sourceIds) await tx.statementSource.deleteMany({ where: { statementId: id } })
+          await writeLinks(tx, id, { incidentIds: patch.incidentIds, aboutActorIds: patch.aboutActorIds, sourceIds: patch.sourceIds })
+          return findStatement(tx, id)
+        },
+        then: (tx, before, after) => refreshIncidents(tx, denialIncidents(before, after), keyName)
       })
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {
-      return writeTransaction(db, async (tx) => {
-        if (!(await lockLive(tx, 'statement', id))) throw notFound('Statement', id)
-        opts.expect?.((await findStatement(tx, id)).version)
-        const responses = await tx.statement.findMany({ where: { respondsToId: id, deletedAt: null }, select: { id: true }, take: 20 })
-        if (responses.length > 0) {
-          throw new Problem('conflict', `Statement ${id} is answered by ${responses.length} live statement(s); unlink or delete them first`,
-            { referrers: responses.map((r) => ({ entity: 'statement', id: r.id })) })
-        }
-        const before = toStatement(await findStatement(tx, id))
-        await lockAllLive(tx, 'incident', denialIncidents(before))
-        const row = await tx.statement.update({ where: { id }, data: { deletedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() } })
-        await recordChange(tx, { entity: 'statement', id, action: 'deleted', version: row.version, before, after: null, keyName })
-        await refreshIncidents(tx, denialIncidents(before), keyName)
+      return deleteRecord(db, {
+        ...statementEdit(id, keyName, opts),
+        async check (tx, before) {
+          const responses = await tx.statement.findMany({ where: { respondsToId: id, deletedAt: null }, select: { id: true }, take: 20 })
+          if (responses.length > 0) {
+            throw new Problem('conflict', `Statement ${id} is answered by ${responses.length} live statement(s); unlink or delete them first`,
+              { referrers: responses.map((r) => ({ entity: 'statement', id: r.id })) })
+          }
+          await lockAllLive(tx, 'incident', denialIncidents(before))
+        },
+        then: (tx, before) => refreshIncidents(tx, denialIncidents(before), keyName)
       })
     }
   }

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { bearer } from '../../http/auth.ts'
+import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
 import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
 import { statementCsvColumns } from './export.ts'
-import { movedResponse, problems, readProblems, writeProblems } from '../../http/responses.ts'
+import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { findIncident } from '../incidents/views.ts'
@@ -20,6 +18,7 @@ import {
 } from './schemas.ts'
 
 const tags = ['Statements']
+const record = { url: '/v1/statements/:id', tags, view: statementSchema }
 
 const listResponse = {
   description: 'A page of statements (JSON), or every match streamed as NDJSON or CSV',
@@ -31,7 +30,6 @@ export default async function statementRoutes (app: FastifyInstance) {
   const statements = createStatementRepository(app.db)
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
   const actors = createActorRepository(app.db)
-  const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
     const { include, format: explicit, ...q } = query
@@ -87,75 +85,31 @@ export default async function statementRoutes (app: FastifyInstance) {
     return page(request, reply, { ...request.query, speaker: [request.params.id] })
   })
 
-  r.get('/v1/statements/:id', {
-    schema: {
-      operationId: 'getStatement',
-      summary: 'Get a statement',
-      tags,
-      params: idParams,
-      querystring: statementIncludeQuery,
-      headers: conditionalReadHeaders,
-      response: { 200: statementSchema, 304: notModified, ...problems(...readProblems, 404) }
-    }
-  }, async (request, reply) => {
-    const { asOf, include } = request.query
-    if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
-    const [view] = await expandStatements(app.pool, [await getStatement(app.pool, request.params.id)], include)
-    return tagged(request, reply, view.version, view, !!include)
+  getRoute(app, record, { operationId: 'getStatement', summary: 'Get a statement', querystring: statementIncludeQuery }, {
+    current: async (id, { include }) => (await expandStatements(app.pool, [await getStatement(app.pool, id)], include))[0],
+    asOf: (id, at) => recordAsOf<StatementView>(app.db, 'statement', id, at, 'Statement')
   })
 
-  r.post('/v1/statements', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'createStatement',
-      summary: 'Record a statement',
-      description: 'The speaker, linked incidents, actors, sources and the statement answered must exist (a 400 names each unknown id). ' +
-        'A denial linked to an incident makes it contested.',
-      tags,
-      security: bearer,
-      body: createStatementSchema,
-      response: { 201: statementSchema, ...problems(...writeProblems) }
-    }
-  }, async (request, reply) => {
-    const row = await statements.create(request.body, keyName(request))
-    const [view] = await expandStatements(app.pool, [row])
-    return reply.code(201).header('location', `/v1/statements/${row.id}`).send(view)
-  })
+  createRoute(app, record, {
+    operationId: 'createStatement',
+    summary: 'Record a statement',
+    description: 'The speaker, linked incidents, actors, sources and the statement answered must exist (a 400 names each unknown id). ' +
+      'A denial linked to an incident makes it contested.',
+    url: '/v1/statements',
+    body: createStatementSchema
+  }, async (body, keyName) => (await expandStatements(app.pool, [await statements.create(body, keyName)]))[0])
 
-  r.patch('/v1/statements/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'updateStatement',
-      summary: 'Update a statement (JSON merge patch)',
-      description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; id lists replace the whole list.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      body: patchStatementSchema,
-      response: { 200: statementSchema, ...problems(...writeProblems, 404, 412) }
-    }
-  }, async (request, reply) => {
-    const row = await statements.patch(request.params.id, request.body, keyName(request), { expect: ifMatch(request) })
-    reply.header('etag', `"${row.version}"`)
-    const [view] = await expandStatements(app.pool, [row])
-    return view
-  })
+  patchRoute(app, record, {
+    operationId: 'updateStatement',
+    summary: 'Update a statement (JSON merge patch)',
+    description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; id lists replace the whole list.',
+    body: patchStatementSchema
+  }, async (id, patch, keyName, expect) => (await expandStatements(app.pool, [await statements.patch(id, patch, keyName, { expect })]))[0])
 
-  r.delete('/v1/statements/:id', {
-    config: { scope: 'write' },
-    schema: {
-      operationId: 'deleteStatement',
-      summary: 'Delete a statement',
-      description: 'Soft delete. A statement still answered by live statements is a 409 listing them.',
-      tags,
-      security: bearer,
-      params: idParams,
-      headers: conditionalHeaders,
-      response: { 204: z.undefined().describe('deleted'), ...problems(...readProblems, 404, 409, 412) }
-    }
-  }, async (request, reply) => {
-    await statements.remove(request.params.id, keyName(request), { expect: ifMatch(request) })
-    return reply.code(204).send()
-  })
+  deleteRoute(app, record, {
+    operationId: 'deleteStatement',
+    summary: 'Delete a statement',
+    description: 'Soft delete. A statement still answered by live statements is a 409 listing them.',
+    problems: [409]
+  }, (id, keyName, expect) => statements.remove(id, keyName, { expect }))
 }
