@@ -1,13 +1,15 @@
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { rawRows } from '../../db/rows.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { toCasualtyReport } from './views.ts'
+import { getCasualtyReport, reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
 import type { CreateCasualty, PatchCasualty } from './schemas.ts'
@@ -58,27 +60,23 @@ export function createCasualtyRepository (db: Db) {
   }
 
   return {
-    async get (id: string) {
-      const row = await db.casualtyReport.findFirst({ where: { id, deletedAt: null }, include: withSources })
-      if (!row) throw notFound('Casualty report', id)
-      return row
-    },
+    get: (id: string) => getCasualtyReport(db, id),
 
     async list (incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
-      const live = await db.incident.count({ where: { id: incidentId, deletedAt: null } })
-      if (live === 0) throw notFound('Incident', incidentId)
+      const live = await rawRows(db, Prisma.sql`SELECT 1 FROM incidents i WHERE i.id = ${incidentId}::uuid AND i.deleted_at IS NULL`)
+      if (live.length === 0) throw notFound('Incident', incidentId)
       const spec = sortSpec(q.sort, sortFields)
-      const where: Prisma.CasualtyReportWhereInput = { incidentId, deletedAt: null }
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      const [rows, total] = await Promise.all([
-        db.casualtyReport.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.CasualtyReportOrderByWithRelationInput[],
-          include: withSources,
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.casualtyReport.count({ where }) : Promise.resolve(undefined)
-      ])
+      const { rows, total } = await keysetPage<ReportRow>(db, {
+        select: reportRowSql,
+        from: Prisma.sql`casualty_reports r`,
+        column: Prisma.sql`r.created_at`,
+        id: Prisma.sql`r.id`,
+        spec,
+        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+        conditions: [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`],
+        limit: q.limit,
+        includeTotal: q.includeTotal
+      })
       return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
     },
 

@@ -11,7 +11,7 @@ import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagge
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { createIncidentRepository, listIncidents } from './repository.ts'
-import { getIncident, toIncident } from './views.ts'
+import { findIncident, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
@@ -90,7 +90,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
-    const [view] = await expandIncidents(app.pool, [await getIncident(app.pool, request.params.id)], include)
+    const [view] = await expandIncidents(app.pool, [await findIncident(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 
@@ -103,7 +103,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       params: idParams,
       response: { 200: accountsSchema, ...problems(...readProblems, 404) }
     }
-  }, async (request) => incidentAccounts(app.pool, toIncident(await getIncident(app.pool, request.params.id))))
+  }, async (request) => incidentAccounts(app.pool, toIncident(await findIncident(app.pool, request.params.id))))
 
   r.post('/v1/incidents', {
     config: { scope: 'write' },

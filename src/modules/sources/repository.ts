@@ -1,18 +1,20 @@
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
-import { toSource } from './views.ts'
+import { getSource, sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
 
 const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
+const sortColumns = { publishedAt: Prisma.sql`s.published_at`, createdAt: Prisma.sql`s.created_at`, title: Prisma.sql`s.title` }
 
 /** The 409 for a URL that a live source already has. */
 export const urlConflict = (clash: { id: string, url: string }) =>
@@ -38,39 +40,37 @@ export function createSourceRepository (db: Db) {
     if (clash) throw urlConflict(clash)
   }
 
-  function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
-    const where: Prisma.SourceWhereInput = { deletedAt: null }
+  function listConditions (q: SourceListQuery): Prisma.Sql[] {
+    const c = [Prisma.sql`s.deleted_at IS NULL`]
     if (q.q) {
-      const text = escapeLike(q.q)
-      where.OR = ['title', 'publisher', 'url'].map((field) => ({ [field]: { contains: text, mode: 'insensitive' } }))
+      const text = `%${escapeLike(q.q)}%`
+      c.push(Prisma.sql`(s.title ILIKE ${text} OR s.publisher ILIKE ${text} OR s.url ILIKE ${text})`)
     }
-    // A case-insensitive equals is an ILIKE in Prisma, so it is escaped too.
-    if (q.publisher) where.publisher = { equals: escapeLike(q.publisher), mode: 'insensitive' }
-    if (q.kind) where.kind = { in: q.kind }
-    if (q.language) where.language = { in: q.language }
-    if (q.from || q.to) where.publishedAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) }
-    return where
+    // Case-insensitive equality as ILIKE, so escaped too.
+    if (q.publisher) c.push(Prisma.sql`s.publisher ILIKE ${escapeLike(q.publisher)}`)
+    if (q.kind) c.push(Prisma.sql`s.kind = ANY(${q.kind}::"SourceKind"[])`)
+    if (q.language) c.push(Prisma.sql`s.language = ANY(${q.language}::text[])`)
+    if (q.from) c.push(Prisma.sql`s.published_at >= ${q.from}`)
+    if (q.to) c.push(Prisma.sql`s.published_at < ${q.to}`)
+    return c
   }
 
   return {
-    async get (id: string) {
-      const row = await db.source.findFirst({ where: { id, deletedAt: null } })
-      if (!row) throw notFound('Source', id)
-      return row
-    },
+    get: (id: string) => getSource(db, id),
 
     async list (q: SourceListQuery) {
       const spec = sortSpec(q.sort, sortFields)
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      const where = listWhere(q)
-      const [rows, total] = await Promise.all([
-        db.source.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.SourceOrderByWithRelationInput[],
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.source.count({ where }) : Promise.resolve(undefined)
-      ])
+      const { rows, total } = await keysetPage<Source>(db, {
+        select: sourceRowSql,
+        from: Prisma.sql`sources s`,
+        column: sortColumns[spec.field as keyof typeof sortColumns],
+        id: Prisma.sql`s.id`,
+        spec,
+        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+        conditions: listConditions(q),
+        limit: q.limit,
+        includeTotal: q.includeTotal
+      })
       return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
     },
 

@@ -12,7 +12,7 @@ import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository } from '../actors/repository.ts'
 import { findIncident } from '../incidents/views.ts'
 import { createStatementRepository, listStatements } from './repository.ts'
-import { getStatement } from './views.ts'
+import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
@@ -100,7 +100,7 @@ export default async function statementRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     const { asOf, include } = request.query
     if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
-    const [view] = await expandStatements(app.pool, [await getStatement(app.pool, request.params.id)], include)
+    const [view] = await expandStatements(app.pool, [await findStatement(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
 
