@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
@@ -11,7 +12,7 @@ import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../db/references.ts'
 import { recordChange } from '../changes/repository.ts'
-import { actorRowSql, getActor, toActor } from './views.ts'
+import { actorRowSql, toActor } from './views.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
 const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
@@ -53,6 +54,42 @@ export function actorColumns (input: CreateActor) {
 }
 
 export const missingParent = (parentId: string): FieldError => ({ in: 'body', path: 'parentId', message: `actor ${parentId} does not exist` })
+
+function listConditions (q: ActorListQuery, nameKey: string | null): Prisma.Sql[] {
+  const c = [Prisma.sql`a.deleted_at IS NULL`, Prisma.sql`a.merged_into_id IS NULL`]
+  // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
+  if (nameKey !== null) {
+    const prefix = escapeLike(nameKey)
+    c.push(Prisma.sql`EXISTS (SELECT 1 FROM actor_names n WHERE n.actor_id = a.id AND (n.key LIKE ${`${prefix}%`} OR n.key LIKE ${`% ${prefix}%`}))`)
+  }
+  if (q.kind) c.push(Prisma.sql`a.kind = ANY(${q.kind}::"ActorKind"[])`)
+  if (q.country) c.push(Prisma.sql`a.country_code = ANY(${q.country}::text[])`)
+  if (q.parent) c.push(Prisma.sql`a.parent_id = ANY(${q.parent}::uuid[])`)
+  if (q.externalId) {
+    const [dataset, ...rest] = q.externalId.split(':')
+    c.push(Prisma.sql`${externalSql[dataset as keyof typeof externalSql]} = ${rest.join(':')}`)
+  }
+  return c
+}
+
+/** One page of live, unmerged actors in the list's keyset order, plus the exact total when asked. */
+export async function listActors (pool: pg.Pool, q: ActorListQuery) {
+  const spec = sortSpec(q.sort, sortFields)
+  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
+  const nameKey = q.q ? (await rawRows<{ key: string }>(pool, Prisma.sql`SELECT sitrep_name_key(${q.q}) AS key`))[0].key : null
+  const { rows, total } = await keysetPage<Actor>(pool, {
+    select: actorRowSql,
+    from: Prisma.sql`actors a`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`a.id`,
+    spec,
+    after,
+    conditions: listConditions(q, nameKey),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
+}
 
 export function createActorRepository (db: Db) {
   /** Who already holds one of these names or aliases (compared as the database compares them). */
@@ -102,45 +139,7 @@ export function createActorRepository (db: Db) {
     }
   }
 
-  function listConditions (q: ActorListQuery, nameKey: string | null): Prisma.Sql[] {
-    const c = [Prisma.sql`a.deleted_at IS NULL`, Prisma.sql`a.merged_into_id IS NULL`]
-    // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
-    if (nameKey !== null) {
-      const prefix = escapeLike(nameKey)
-      c.push(Prisma.sql`EXISTS (SELECT 1 FROM actor_names n WHERE n.actor_id = a.id AND (n.key LIKE ${`${prefix}%`} OR n.key LIKE ${`% ${prefix}%`}))`)
-    }
-    if (q.kind) c.push(Prisma.sql`a.kind = ANY(${q.kind}::"ActorKind"[])`)
-    if (q.country) c.push(Prisma.sql`a.country_code = ANY(${q.country}::text[])`)
-    if (q.parent) c.push(Prisma.sql`a.parent_id = ANY(${q.parent}::uuid[])`)
-    if (q.externalId) {
-      const [dataset, ...rest] = q.externalId.split(':')
-      c.push(Prisma.sql`${externalSql[dataset as keyof typeof externalSql]} = ${rest.join(':')}`)
-    }
-    return c
-  }
-
   return {
-    /** A live actor; a merged one answers with its survivor (308). */
-    get: (id: string) => getActor(db, id),
-
-    async list (q: ActorListQuery) {
-      const spec = sortSpec(q.sort, sortFields)
-      const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
-      const nameKey = q.q ? (await rawRows<{ key: string }>(db, Prisma.sql`SELECT sitrep_name_key(${q.q}) AS key`))[0].key : null
-      const { rows, total } = await keysetPage<Actor>(db, {
-        select: actorRowSql,
-        from: Prisma.sql`actors a`,
-        column: sortColumns[spec.field as keyof typeof sortColumns],
-        id: Prisma.sql`a.id`,
-        spec,
-        after,
-        conditions: listConditions(q, nameKey),
-        limit: q.limit,
-        includeTotal: q.includeTotal
-      })
-      return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
-    },
-
     async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
       return withNameCheck(names, null, () => writeTransaction(db, async (tx) => {

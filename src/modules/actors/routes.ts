@@ -7,8 +7,8 @@ import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { asOfParam, idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from './repository.ts'
-import { toActor } from './views.ts'
+import { createActorRepository, listActors } from './repository.ts'
+import { getActor, toActor } from './views.ts'
 import { createActorMerge } from './merge.ts'
 import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
 import type { ActorView } from './schemas.ts'
@@ -31,7 +31,7 @@ export default async function actorRoutes (app: FastifyInstance) {
       response: { 200: actorPage, ...problems(...readProblems) }
     }
   }, async (request, reply) => {
-    const { rows, total, cursorOf } = await actors.list(request.query)
+    const { rows, total, cursorOf } = await listActors(app.pool, request.query)
     const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
     return { ...page, data: page.data.map(toActor) }
   })
@@ -49,8 +49,8 @@ export default async function actorRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const { asOf } = request.query
-    if (asOf) return recordAsOf<ActorView>(app.db, 'actor', request.params.id, asOf, 'Actor')
-    const row = await actors.get(request.params.id)
+    if (asOf) return recordAsOf<ActorView>(app.pool, 'actor', request.params.id, asOf, 'Actor')
+    const row = await getActor(app.pool, request.params.id)
     return tagged(request, reply, row.version, toActor(row))
   })
 

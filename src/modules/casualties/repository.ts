@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
@@ -9,7 +10,7 @@ import { assertReferencesExist, type Reference } from '../../db/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { getCasualtyReport, reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
+import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem } from './rollup.ts'
 import type { CreateCasualty, PatchCasualty } from './schemas.ts'
@@ -45,6 +46,25 @@ async function validateReport (tx: Tx, incidentId: string, input: ReportInput, s
   if (twin) throw twinConflict(input.category, twin.id)
 }
 
+/** One page of an incident's live casualty reports, oldest first, plus the exact total when asked; 404 for no live incident. */
+export async function listCasualtyReports (pool: pg.Pool, incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
+  const live = await rawRows(pool, Prisma.sql`SELECT 1 FROM incidents i WHERE i.id = ${incidentId}::uuid AND i.deleted_at IS NULL`)
+  if (live.length === 0) throw notFound('Incident', incidentId)
+  const spec = sortSpec(q.sort, sortFields)
+  const { rows, total } = await keysetPage<ReportRow>(pool, {
+    select: reportRowSql,
+    from: Prisma.sql`casualty_reports r`,
+    column: Prisma.sql`r.created_at`,
+    id: Prisma.sql`r.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`],
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
+}
+
 export function createCasualtyRepository (db: Db) {
   /**
    * The incident, then the report (docs/architecture.md, "Lock order"), then the report as it is now:
@@ -60,26 +80,6 @@ export function createCasualtyRepository (db: Db) {
   }
 
   return {
-    get: (id: string) => getCasualtyReport(db, id),
-
-    async list (incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
-      const live = await rawRows(db, Prisma.sql`SELECT 1 FROM incidents i WHERE i.id = ${incidentId}::uuid AND i.deleted_at IS NULL`)
-      if (live.length === 0) throw notFound('Incident', incidentId)
-      const spec = sortSpec(q.sort, sortFields)
-      const { rows, total } = await keysetPage<ReportRow>(db, {
-        select: reportRowSql,
-        from: Prisma.sql`casualty_reports r`,
-        column: Prisma.sql`r.created_at`,
-        id: Prisma.sql`r.id`,
-        spec,
-        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-        conditions: [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`],
-        limit: q.limit,
-        includeTotal: q.includeTotal
-      })
-      return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
-    },
-
     async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
       return writeTransaction(db, async (tx) => {
         if (!(await lockLive(tx, 'incident', incidentId))) throw notFound('Incident', incidentId)

@@ -6,8 +6,8 @@ import { sendPage } from '../../http/list.ts'
 import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
-import { createCasualtyRepository } from './repository.ts'
-import { toCasualtyReport } from './views.ts'
+import { createCasualtyRepository, listCasualtyReports } from './repository.ts'
+import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
 
 const tags = ['Casualty reports']
@@ -31,7 +31,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       response: { 200: casualtyPage, ...problems(...readProblems, 404) }
     }
   }, async (request, reply) => {
-    const { rows, total, cursorOf } = await reports.list(request.params.id, request.query)
+    const { rows, total, cursorOf } = await listCasualtyReports(app.pool, request.params.id, request.query)
     const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
     return { ...page, data: page.data.map(toCasualtyReport) }
   })
@@ -63,7 +63,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       response: { 200: casualtyReportSchema, 304: notModified, ...problems(...readProblems, 404) }
     }
   }, async (request, reply) => {
-    const row = await reports.get(request.params.id)
+    const row = await getCasualtyReport(app.pool, request.params.id)
     return tagged(request, reply, row.version, toCasualtyReport(row))
   })
 

@@ -9,7 +9,7 @@ import { movedResponse, problems, readProblems, writeProblems } from '../../http
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from '../actors/repository.ts'
+import { getActor } from '../actors/views.ts'
 import { createIncidentRepository, listIncidents } from './repository.ts'
 import { findIncident, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
@@ -29,7 +29,6 @@ const listResponse = {
 export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const incidents = createIncidentRepository(app.db)
-  const actors = createActorRepository(app.db)
   const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
@@ -73,7 +72,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await actors.get(request.params.id)
+    await getActor(app.pool, request.params.id)
     return respond(request, reply, { ...request.query, actor: [request.params.id] })
   })
 
@@ -89,7 +88,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const { asOf, include } = request.query
-    if (asOf) return recordAsOf<IncidentView>(app.db, 'incident', request.params.id, asOf, 'Incident')
+    if (asOf) return recordAsOf<IncidentView>(app.pool, 'incident', request.params.id, asOf, 'Incident')
     const [view] = await expandIncidents(app.pool, [await findIncident(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })

@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx } from '../../db/client.ts'
@@ -9,7 +10,7 @@ import { escapeLike } from '../../db/like.ts'
 import { writeTransaction, type ChangeOptions } from '../../db/transaction.ts'
 import { lockLive } from '../../db/locks.ts'
 import { recordChange } from '../changes/repository.ts'
-import { getSource, sourceRowSql, toSource } from './views.ts'
+import { sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl } from './url.ts'
 
@@ -23,6 +24,38 @@ export const urlConflict = (clash: { id: string, url: string }) =>
 /** The columns of a new source, under its normalised URL. */
 export const sourceColumns = (input: CreateSource, url: string) =>
   ({ ...input, url, publishedAt: input.publishedAt ? new Date(input.publishedAt) : null })
+
+function listConditions (q: SourceListQuery): Prisma.Sql[] {
+  const c = [Prisma.sql`s.deleted_at IS NULL`]
+  if (q.q) {
+    const text = `%${escapeLike(q.q)}%`
+    c.push(Prisma.sql`(s.title ILIKE ${text} OR s.publisher ILIKE ${text} OR s.url ILIKE ${text})`)
+  }
+  // Case-insensitive equality as ILIKE, so escaped too.
+  if (q.publisher) c.push(Prisma.sql`s.publisher ILIKE ${escapeLike(q.publisher)}`)
+  if (q.kind) c.push(Prisma.sql`s.kind = ANY(${q.kind}::"SourceKind"[])`)
+  if (q.language) c.push(Prisma.sql`s.language = ANY(${q.language}::text[])`)
+  if (q.from) c.push(Prisma.sql`s.published_at >= ${q.from}`)
+  if (q.to) c.push(Prisma.sql`s.published_at < ${q.to}`)
+  return c
+}
+
+/** One page of live sources in the list's keyset order, plus the exact total when asked. */
+export async function listSources (pool: pg.Pool, q: SourceListQuery) {
+  const spec = sortSpec(q.sort, sortFields)
+  const { rows, total } = await keysetPage<Source>(pool, {
+    select: sourceRowSql,
+    from: Prisma.sql`sources s`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`s.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: listConditions(q),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
+}
 
 export function createSourceRepository (db: Db) {
   async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {
@@ -40,40 +73,7 @@ export function createSourceRepository (db: Db) {
     if (clash) throw urlConflict(clash)
   }
 
-  function listConditions (q: SourceListQuery): Prisma.Sql[] {
-    const c = [Prisma.sql`s.deleted_at IS NULL`]
-    if (q.q) {
-      const text = `%${escapeLike(q.q)}%`
-      c.push(Prisma.sql`(s.title ILIKE ${text} OR s.publisher ILIKE ${text} OR s.url ILIKE ${text})`)
-    }
-    // Case-insensitive equality as ILIKE, so escaped too.
-    if (q.publisher) c.push(Prisma.sql`s.publisher ILIKE ${escapeLike(q.publisher)}`)
-    if (q.kind) c.push(Prisma.sql`s.kind = ANY(${q.kind}::"SourceKind"[])`)
-    if (q.language) c.push(Prisma.sql`s.language = ANY(${q.language}::text[])`)
-    if (q.from) c.push(Prisma.sql`s.published_at >= ${q.from}`)
-    if (q.to) c.push(Prisma.sql`s.published_at < ${q.to}`)
-    return c
-  }
-
   return {
-    get: (id: string) => getSource(db, id),
-
-    async list (q: SourceListQuery) {
-      const spec = sortSpec(q.sort, sortFields)
-      const { rows, total } = await keysetPage<Source>(db, {
-        select: sourceRowSql,
-        from: Prisma.sql`sources s`,
-        column: sortColumns[spec.field as keyof typeof sortColumns],
-        id: Prisma.sql`s.id`,
-        spec,
-        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-        conditions: listConditions(q),
-        limit: q.limit,
-        includeTotal: q.includeTotal
-      })
-      return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
-    },
-
     async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
       return withUrlCheck(url, null, () => writeTransaction(db, async (tx) => {

@@ -7,8 +7,8 @@ import { problems, readProblems, writeProblems } from '../../http/responses.ts'
 import { asOfParam, idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createSourceRepository } from './repository.ts'
-import { toSource } from './views.ts'
+import { createSourceRepository, listSources } from './repository.ts'
+import { getSource, toSource } from './views.ts'
 import { sourceListQuery, sourcePage, sourceSchema, createSourceSchema, patchSourceSchema } from './schemas.ts'
 import type { SourceView } from './schemas.ts'
 
@@ -28,7 +28,7 @@ export default async function sourceRoutes (app: FastifyInstance) {
       response: { 200: sourcePage, ...problems(...readProblems) }
     }
   }, async (request, reply) => {
-    const { rows, total, cursorOf } = await sources.list(request.query)
+    const { rows, total, cursorOf } = await listSources(app.pool, request.query)
     const page = sendPage(request, reply, rows, request.query.limit, cursorOf, total)
     return { ...page, data: page.data.map(toSource) }
   })
@@ -45,8 +45,8 @@ export default async function sourceRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const { asOf } = request.query
-    if (asOf) return recordAsOf<SourceView>(app.db, 'source', request.params.id, asOf, 'Source')
-    const row = await sources.get(request.params.id)
+    if (asOf) return recordAsOf<SourceView>(app.pool, 'source', request.params.id, asOf, 'Source')
+    const row = await getSource(app.pool, request.params.id)
     return tagged(request, reply, row.version, toSource(row))
   })
 

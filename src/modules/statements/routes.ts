@@ -9,7 +9,7 @@ import { movedResponse, problems, readProblems, writeProblems } from '../../http
 import { idParams } from '../../http/schemas.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from '../../http/conditional.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from '../actors/repository.ts'
+import { getActor } from '../actors/views.ts'
 import { findIncident } from '../incidents/views.ts'
 import { createStatementRepository, listStatements } from './repository.ts'
 import { findStatement } from './views.ts'
@@ -30,7 +30,6 @@ export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const statements = createStatementRepository(app.db)
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
-  const actors = createActorRepository(app.db)
   const keyName = (request: { apiKey: { name: string } | null }) => request.apiKey?.name ?? null
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
@@ -69,7 +68,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       response: { 200: listResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await findIncident(app.db, request.params.id)
+    await findIncident(app.pool, request.params.id)
     return page(request, reply, { ...request.query, incident: [request.params.id] })
   })
 
@@ -83,7 +82,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await actors.get(request.params.id)
+    await getActor(app.pool, request.params.id)
     return page(request, reply, { ...request.query, speaker: [request.params.id] })
   })
 
@@ -99,7 +98,7 @@ export default async function statementRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const { asOf, include } = request.query
-    if (asOf) return recordAsOf<StatementView>(app.db, 'statement', request.params.id, asOf, 'Statement')
+    if (asOf) return recordAsOf<StatementView>(app.pool, 'statement', request.params.id, asOf, 'Statement')
     const [view] = await expandStatements(app.pool, [await findStatement(app.pool, request.params.id)], include)
     return tagged(request, reply, view.version, view, !!include)
   })
