@@ -1,12 +1,10 @@
 import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { validationProblem } from '../../http/problems.ts'
-import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
-import { keysetPage, sortSpec, type SortFields, type SortSpec } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -44,12 +42,16 @@ async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[
   return rows as IncidentRow[]
 }
 
-const sortFields: SortFields = {
-  occurredAt: { kind: 'date' },
-  updatedAt: { kind: 'date' },
-  fatalities: { kind: 'number', nullable: true }
+const incidentList: ListTable<Incident> = {
+  select: incidentRowSql,
+  from: Prisma.sql`incidents i`,
+  id: Prisma.sql`i.id`,
+  sorts: {
+    occurredAt: { column: Prisma.sql`i.occurred_at`, kind: 'date' },
+    updatedAt: { column: Prisma.sql`i.updated_at`, kind: 'date' },
+    fatalities: { column: Prisma.sql`i.fatalities_best`, kind: 'number', nullable: true, cursorValue: (row) => row.fatalitiesBest }
+  }
 }
-const sortColumns = { occurredAt: Prisma.sql`i.occurred_at`, updatedAt: Prisma.sql`i.updated_at`, fatalities: Prisma.sql`i.fatalities_best` }
 
 /** Checks that hold across fields and the references to other records. */
 async function validateIncident (tx: Tx, input: IncidentInput) {
@@ -64,31 +66,15 @@ async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actor
   await tx.incidentSource.createMany({ data: links.sources })
 }
 
-export function cursorOf (spec: SortSpec, sort: string, row: Incident) {
-  const value = spec.field === 'fatalities' ? row.fatalitiesBest : spec.field === 'updatedAt' ? iso(row.updatedAt) : iso(row.occurredAt)
-  return encodeCursor(sort, value, row.id)
-}
-
 /**
  * One page in the list's keyset order, plus the exact total when asked. `bulk` (exports) reads the
  * links for the whole batch at once instead of per row.
  */
 export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean },
   opts: { bulk?: boolean } = {}) {
-  const spec = sortSpec(q.sort, sortFields)
-  const page = await keysetPage<Incident>(pool, {
-    select: opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql,
-    from: Prisma.sql`incidents i`,
-    column: sortColumns[spec.field as keyof typeof sortColumns],
-    id: Prisma.sql`i.id`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: incidentConditions(q as IncidentFilters),
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
+  const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters), opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql)
   const rows = opts.bulk ? await withLinks(pool, page.rows) : page.rows as IncidentRow[]
-  return { rows, total: page.total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
+  return { rows, total: page.total, cursorOf: page.cursorOf }
 }
 
 export function createIncidentRepository (db: Db) {
