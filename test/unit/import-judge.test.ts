@@ -31,6 +31,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     },
     names: new NameFacts(),
     urls: new Map([['https://taken.example/a', existingSource]]),
+    externalIds: new Map([['acled:AFG1', { dataset: 'acled', externalId: 'AFG1', id: existingIncident, title: 'Held' }]]),
     incidents: new Map(),
     reports: [],
     denied: new Set(),

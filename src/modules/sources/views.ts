@@ -4,7 +4,7 @@ import { modelColumns, rawRows } from '../../db/rows.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import type { SourceView } from './schemas.ts'
 
-const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'createdAt', 'updatedAt', 'version',
+const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'author', 'archiveUrl', 'createdAt', 'updatedAt', 'version',
   'deletedAt'] as const satisfies ReadonlyArray<keyof Source>
 
 /** Sources by id (deleted ones too: they are what a record cites), as views keyed by id. */
@@ -23,6 +23,8 @@ export function toSource (s: Source): SourceView {
     publishedAt: isoOrNull(s.publishedAt),
     kind: s.kind,
     language: s.language,
+    author: s.author,
+    archiveUrl: s.archiveUrl,
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
     version: s.version

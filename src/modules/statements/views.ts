@@ -19,7 +19,8 @@ export const statementRelations = {
   sources: { orderBy: { position: 'asc' } }
 } as const satisfies Prisma.StatementInclude
 
-const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision', 'respondsToId',
+const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'channel', 'place', 'originalQuote', 'originalLanguage',
+  'statedAt', 'datePrecision', 'respondsToId',
   'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Statement>
 
 /** A statement row with its links, in one SELECT (alias s): the shape of StatementRow. */
@@ -40,6 +41,10 @@ export function toStatement (s: StatementRow): StatementSummary {
     summary: s.summary,
     quote: s.quote,
     language: s.language,
+    channel: s.channel,
+    place: s.place,
+    originalQuote: s.originalQuote,
+    originalLanguage: s.originalLanguage,
     statedAt: iso(s.statedAt),
     datePrecision: s.datePrecision,
     incidentIds: s.incidents.map((l) => l.incidentId),
