@@ -1,14 +1,14 @@
 import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
 import { validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
-import { keysetPage } from '../../db/keyset.ts'
-import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
+import { keysetPage, sortSpec, type SortFields, type SortSpec } from '../../db/keyset.ts'
+import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
@@ -60,11 +60,11 @@ async function validateIncident (tx: Tx, input: IncidentInput) {
 }
 
 /** The 409 naming the live incident that already holds one of the dataset ids, checked in the write's transaction. */
-async function assertExternalIdsFree (tx: Tx, input: Pick<IncidentInput, 'externalIds'>, exceptId: string | null) {
+async function assertExternalIdsFree (on: Reader, input: Pick<IncidentInput, 'externalIds'>, exceptId: string | null) {
   const e = input.externalIds
   if (e.acled === undefined && e.ucdp === undefined && e.gdelt === undefined) return
   const ids = { acled: e.acled ? [e.acled] : [], ucdp: e.ucdp ? [e.ucdp] : [], gdelt: e.gdelt ? [e.gdelt] : [] }
-  const [clash] = await tx.$queryRaw<ExternalIdHolder[]>(externalIdHoldersSql(ids, exceptId))
+  const [clash] = await rawRows<ExternalIdHolder>(on, externalIdHoldersSql(ids, exceptId))
   if (clash) throw externalIdConflict(clash)
 }
 
@@ -77,7 +77,7 @@ async function withExternalIdCheck<T> (db: Db, input: Pick<IncidentInput, 'exter
     return await write()
   } catch (err) {
     if (!isUniqueViolation(err)) throw err
-    await db.$transaction((tx) => assertExternalIdsFree(tx, input, exceptId))
+    await assertExternalIdsFree(db, input, exceptId)
     throw err
   }
 }
