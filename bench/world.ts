@@ -245,7 +245,20 @@ export const typeLabels: Record<IncidentType, string> = {
   ground_operation: 'Ground operation',
   arrest: 'Arrests',
   protest: 'Protest',
-  other: 'Incident'
+  other: 'Incident',
+  // Not in the generated mix (incidentTypeWeights), so the benchmark's data stays as it was.
+  attack_on_civilians: 'Attack on civilians',
+  abduction: 'Abduction',
+  sexual_violence: 'Sexual violence',
+  looting: 'Looting',
+  riot: 'Riot',
+  ceasefire: 'Ceasefire',
+  agreement: 'Agreement',
+  negotiation: 'Talks',
+  border_closure: 'Border closure',
+  displacement: 'Displacement',
+  policy_measure: 'Policy measure',
+  territory_change: 'Territory change'
 }
 
 export const titleVerbs: Record<IncidentType, string[]> = {
@@ -260,7 +273,19 @@ export const titleVerbs: Record<IncidentType, string[]> = {
   ground_operation: ['around', 'near'],
   arrest: ['at', 'near'],
   protest: ['at', 'outside'],
-  other: ['at', 'near']
+  other: ['at', 'near'],
+  attack_on_civilians: ['at', 'near'],
+  abduction: ['at', 'near'],
+  sexual_violence: ['at', 'near'],
+  looting: ['at', 'near'],
+  riot: ['at', 'outside'],
+  ceasefire: ['at', 'around'],
+  agreement: ['at', 'on'],
+  negotiation: ['in', 'on'],
+  border_closure: ['at', 'near'],
+  displacement: ['from', 'around'],
+  policy_measure: ['in', 'on'],
+  territory_change: ['at', 'around']
 }
 
 export const targets = ['market', 'hospital', 'school', 'mosque', 'checkpoint', 'convoy', 'residential area', 'military base', 'police station',

@@ -6,7 +6,7 @@ export const problemCatalogue = {
   unauthorized: { status: 401, title: 'Authentication required', description: 'The request needs `Authorization: Bearer <api key>` with a valid, unrevoked key.' },
   forbidden: { status: 403, title: 'Insufficient scope', description: 'The API key is valid but lacks the scope this operation needs (read, write or admin).' },
   'not-found': { status: 404, title: 'Not found', description: 'No live record or route matches the request. Deleted records are not found.' },
-  conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data: a duplicate name or URL (the `existing` member names the record), or a delete of a record that live records still reference (`referrers` lists them).' },
+  conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data: a duplicate name, URL or dataset id (the `existing` member names the record), or a delete of a record that live records still reference (`referrers` lists them).' },
   'not-acceptable': { status: 406, title: 'Not acceptable', description: 'The Accept header asks for a representation this endpoint does not offer.' },
   'request-timeout': { status: 408, title: 'Request timeout', description: 'The request, headers and body, did not arrive within the time the server allows (30 s by default); the connection is closed.' },
   'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag of the record.' },
@@ -38,7 +38,7 @@ export const problemSchema = z.object({
   instance: z.string().optional().describe('the request path and query'),
   requestId: z.string().optional(),
   errors: z.array(fieldErrorSchema).optional(),
-  existing: z.object({ id: z.string(), name: z.string().optional(), url: z.string().optional() }).optional()
+  existing: z.object({ id: z.string(), name: z.string().optional(), url: z.string().optional(), title: z.string().optional() }).optional()
     .describe('on a duplicate: the record that already exists'),
   referrers: z.array(z.object({ entity: z.string(), id: z.string() })).optional()
     .describe('on a refused delete: live records that still reference this one')

@@ -184,6 +184,25 @@ describe('the demo story through the typed client', () => {
   })
 })
 
+describe('events beyond violence, dataset ids and statement origins through the typed client', () => {
+  it('creates a negotiation with an ACLED id, finds it by that id, and records a translated statement about it', async () => {
+    const talks = ok(await client.POST('/v1/incidents', {
+      body: { type: 'negotiation', title: 'Talks in Doha', occurredAt: '2025-10-18T00:00:00Z', datePrecision: 'day', countryCodes: ['QA'], externalIds: { acled: 'QAT0001' } }
+    }))
+    expectTypeOf(talks.acled.disorderType).toEqualTypeOf<Schemas['Incident']['acled']['disorderType']>()
+    expect(talks.acled).toEqual({ disorderType: 'Strategic developments', eventType: 'Strategic developments', subEventType: 'Other' })
+    const found = ok(await client.GET('/v1/incidents', { params: { query: { externalId: 'acled:QAT0001' } } }))
+    expect(found.data.map((i) => i.id)).toEqual([talks.id])
+
+    const said = ok(await client.POST('/v1/statements', {
+      body: { speakerId: ids.pakistan, kind: 'claim', summary: 'Pakistan said the talks were useful.', language: 'en', statedAt: '2025-10-19T00:00:00Z', quote: 'The talks were useful.', originalQuote: 'مذاکرات مفید رہے', originalLanguage: 'ur', channel: 'press_conference', place: 'Islamabad', incidentIds: [talks.id] }
+    }))
+    expectTypeOf(said.channel).toEqualTypeOf<Schemas['Statement']['channel']>()
+    const search = ok(await client.GET('/v1/statements', { params: { query: { q: 'مذاکرات' } } }))
+    expect(search.data.map((s) => s.id)).toEqual([said.id])
+  })
+})
+
 // Never called: it only has to type-check. The generated types reject what the spec rejects.
 export async function rejectedByTheTypes (c: Client<paths, Json>) {
   // @ts-expect-error sort takes only the documented fields
@@ -194,6 +213,10 @@ export async function rejectedByTheTypes (c: Client<paths, Json>) {
   await c.POST('/v1/statements', { body: { summary: 'no speaker' } })
   // @ts-expect-error qualifier is an enum
   await c.POST('/v1/incidents/{id}/casualties', { params: { path: { id: 'x' } }, body: { category: 'killed', min: 1, qualifier: 'about' } })
+  // @ts-expect-error an incident's externalIds name only acled, ucdp and gdelt
+  await c.POST('/v1/incidents', { body: { type: 'other', title: 'x', occurredAt: 'x', externalIds: { wikidata: 'Q1' } } })
+  // @ts-expect-error channel is an enum
+  await c.POST('/v1/statements', { body: { speakerId: 'x', kind: 'claim', summary: 's', language: 'en', statedAt: 'x', channel: 'telegram' } })
   // @ts-expect-error path parameters are required
   await c.GET('/v1/incidents/{id}', {})
 }

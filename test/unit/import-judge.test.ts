@@ -31,6 +31,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     },
     names: new NameFacts(),
     urls: new Map([['https://taken.example/a', existingSource]]),
+    externalIds: new Map([['acled:AFG1', { dataset: 'acled', externalId: 'AFG1', id: existingIncident, title: 'Held' }]]),
     incidents: new Map(),
     reports: [],
     denied: new Set(),
@@ -110,6 +111,30 @@ describe('judge', () => {
       { in: 'body', line: 3, path: 'data.actors.0.actorId', message: `actor ${mergedActor} was merged into ${existingActor}; use that id` },
       { in: 'body', line: 3, path: 'data.sourceIds.0', message: `source ${gone} does not exist` }
     ])
+  })
+
+  it('refuses a dataset id another live incident holds, in the database or earlier in the file, naming the holder', () => {
+    const { errors, accepted } = run([
+      incident('first', { externalIds: { acled: 'AFG2', ucdp: '77' } }),
+      incident('again', { externalIds: { ucdp: '77' } }),
+      incident('stored', { externalIds: { acled: 'AFG1' } }),
+      incident('other dataset', { externalIds: { gdelt: 'AFG2' } })
+    ])
+    expect(accepted.incidents.map((i) => [i.title, i.acledEventId, i.ucdpGedId, i.gdeltEventId])).toEqual([['first', 'AFG2', '77', null], ['other dataset', null, null, 'AFG2']])
+    expect(errors.map((e) => [e.line, e.message])).toEqual([
+      [2, `The incident "first" (id ${accepted.incidents[0].id}) already has the ucdp id "77"`],
+      [3, `The incident "Held" (id ${existingIncident}) already has the acled id "AFG1"`]
+    ])
+  })
+
+  it('refuses a statement whose original words lack their language, as a single write does', () => {
+    const said = { speakerId: existingActor, kind: 'claim', summary: 'S', language: 'en', statedAt: '2026-01-03T00:00:00Z', quote: 'No.' }
+    const { errors, accepted } = run([
+      { entity: 'statement', data: { ...said, originalQuote: 'Nein.' } },
+      { entity: 'statement', data: { ...said, originalQuote: 'Nein.', originalLanguage: 'de', channel: 'broadcast', place: 'Berlin' } }
+    ])
+    expect(errors).toEqual([{ in: 'body', line: 1, path: 'data.originalLanguage', message: 'originalQuote needs originalLanguage' }])
+    expect(accepted.statements[0]).toMatchObject({ originalQuote: 'Nein.', originalLanguage: 'de', channel: 'broadcast', place: 'Berlin' })
   })
 
   it('takes the location\'s country among an incident\'s countries', () => {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { actorColumns, actorReferences, conflictWith, missingParent } from '../../src/modules/actors/rules.ts'
 import { createActorSchema } from '../../src/modules/actors/schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../../src/modules/sources/rules.ts'
-import { countriesOf, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, uniqueLinks, type IncidentInput } from '../../src/modules/incidents/rules.ts'
+import { countriesOf, externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, uniqueLinks, type IncidentInput } from '../../src/modules/incidents/rules.ts'
 import { createIncidentSchema } from '../../src/modules/incidents/schemas.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../../src/modules/casualties/rules.ts'
 import { createCasualtySchema } from '../../src/modules/casualties/schemas.ts'
-import { denialIncidents, statementColumns, statementLinks, statementReferences } from '../../src/modules/statements/rules.ts'
+import { denialIncidents, statementColumns, statementLinks, statementReferences, statementRuleError } from '../../src/modules/statements/rules.ts'
 import { createStatementSchema } from '../../src/modules/statements/schemas.ts'
 
 // The write rules each module shares between its single writes and the import: pure, so tested here
@@ -86,6 +86,16 @@ describe('incident rules', () => {
     expect(incidentColumns(incident({ countryCodes: ['UA'] }))).toMatchObject({ locationName: null, lat: null, lon: null, locationPrecision: null })
   })
 
+  it('maps each dataset id to its own column, and names the incident holding a taken one in the 409', () => {
+    const input = incident({ countryCodes: ['UA'], externalIds: { acled: 'UKR123', gdelt: '1234567890' } })
+    expect(incidentColumns(input)).toMatchObject({ acledEventId: 'UKR123', ucdpGedId: null, gdeltEventId: '1234567890' })
+    expect(incidentColumns(incident({ countryCodes: ['UA'] }))).toMatchObject({ acledEventId: null, ucdpGedId: null, gdeltEventId: null })
+    expect(externalIdKeys(input.externalIds)).toEqual(['acled:UKR123', 'gdelt:1234567890'])
+    const problem = externalIdConflict({ dataset: 'acled', externalId: 'UKR123', id: id(7), title: 'Shelling of Kharkiv' })
+    expect([problem.status, problem.message, problem.extra]).toEqual([409,
+      `The incident "Shelling of Kharkiv" (id ${id(7)}) already has the acled id "UKR123"`, { existing: { id: id(7), title: 'Shelling of Kharkiv' } }])
+  })
+
   it('links each actor in a role and each source once, numbered in the order given', () => {
     const actors = [
       { actorId: id(1), role: 'perpetrator' as const }, { actorId: id(1), role: 'target' as const }, { actorId: id(1), role: 'perpetrator' as const }
@@ -147,9 +157,21 @@ describe('statement rules', () => {
   })
 
   it('maps the statement to its columns, without its links', () => {
-    const said = { speakerId: id(1), speakerTitle: null, kind: 'claim', summary: 'S', quote: '“No.”', language: 'en' }
+    const said = { speakerId: id(1), speakerTitle: null, kind: 'claim', summary: 'S', quote: '“No.”', language: 'en', channel: null, place: null, originalQuote: null, originalLanguage: null }
     expect(statementColumns(statement({ quote: '“No.”', incidentIds: [id(2)] })))
       .toEqual({ ...said, statedAt: new Date('2026-01-03T00:00:00Z'), datePrecision: 'exact', respondsToId: null })
+  })
+
+  it('keeps the channel, the place and the original words with their language', () => {
+    const columns = statementColumns(statement({ channel: 'interview', place: 'Islamabad', quote: 'We will respond.', originalQuote: 'ہم جواب دیں گے۔', originalLanguage: 'ur' }))
+    expect(columns).toMatchObject({ channel: 'interview', place: 'Islamabad', originalQuote: 'ہم جواب دیں گے۔', originalLanguage: 'ur' })
+  })
+
+  it('refuses original words without their language, and a language without words, naming the missing field', () => {
+    expect(statementRuleError(statement({ originalQuote: 'Nein.', originalLanguage: 'de' }))).toBeNull()
+    expect(statementRuleError(statement({}))).toBeNull()
+    expect(statementRuleError(statement({ originalQuote: 'Nein.' }))).toEqual({ in: 'body', path: 'originalLanguage', message: 'originalQuote needs originalLanguage' })
+    expect(statementRuleError(statement({ originalLanguage: 'de' }))).toEqual({ in: 'body', path: 'originalQuote', message: 'originalLanguage needs originalQuote' })
   })
 
   it('links each incident, actor and source once, numbered in the order given', () => {

@@ -3,7 +3,7 @@ import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
 import { actorReferences } from '../actors/rules.ts'
 import { incidentReferences, countriesOf } from '../incidents/rules.ts'
-import { incidentRowSql, type IncidentRow } from '../incidents/views.ts'
+import { externalIdHoldersSql, incidentRowSql, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
 import { reportReferences } from '../casualties/rules.ts'
 import { denialIncidents, statementReferences } from '../statements/rules.ts'
 import { normaliseUrl } from '../sources/rules.ts'
@@ -41,6 +41,8 @@ export interface Facts {
   names: Map<string, NameFact>
   /** live sources by (normalised) URL */
   urls: Map<string, string>
+  /** live incidents holding the dataset ids the incident lines give, by `dataset:id` */
+  externalIds: Map<string, ExternalIdHolder>
   /** existing incidents whose roll-up the import may change, locked until commit */
   incidents: Map<string, IncidentRow>
   /** the live casualty reports of those incidents */
@@ -118,6 +120,13 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     ? []
     : await rawRows<{ id: string, url: string }>(client, Prisma.sql`SELECT id::text, url FROM sources WHERE url = ANY(${urls}::text[]) AND deleted_at IS NULL`)
 
+  const wantedIds = { acled: [] as string[], ucdp: [] as string[], gdelt: [] as string[] }
+  for (const l of lines) {
+    if (l.entity !== 'incident') continue
+    for (const [dataset, id] of Object.entries(incidentOf(l).externalIds)) if (id !== undefined) wantedIds[dataset as keyof typeof wantedIds].push(id)
+  }
+  const holders = Object.values(wantedIds).every((ids) => ids.length === 0) ? [] : await rawRows<ExternalIdHolder>(client, externalIdHoldersSql(wantedIds))
+
   let reports: ExistingReport[] = []
   let denied: Array<{ id: string }> = []
   if (lockedIds.length > 0) {
@@ -134,6 +143,7 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     live,
     names: new Map(nameRows.map((r) => [r.name, { key: r.key, holder: r.id ? { id: r.id, name: r.holder!, held: r.held! } : null }])),
     urls: new Map(urlRows.map((r) => [r.url, r.id])),
+    externalIds: new Map(holders.map((h) => [`${h.dataset}:${h.externalId}`, h])),
     incidents: new Map(incidents.map((i) => [i.id, i])),
     reports,
     denied: new Set(denied.map((r) => r.id))

@@ -6,9 +6,9 @@ import { referenceProblem } from '../../http/references.ts'
 import { referenceErrors, type LiveLookup, type Reference } from '../../db/references.ts'
 import { actorColumns, actorReferences, conflictWith } from '../actors/rules.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../sources/rules.ts'
-import { incidentColumns, incidentLinks, incidentReferences, incidentRuleError } from '../incidents/rules.ts'
+import { externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError } from '../incidents/rules.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../casualties/rules.ts'
-import { statementColumns, statementLinks, statementReferences } from '../statements/rules.ts'
+import { statementColumns, statementLinks, statementReferences, statementRuleError } from '../statements/rules.ts'
 import type { ImportEntity } from './schemas.ts'
 import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
@@ -48,6 +48,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
   const live: LiveLookup = (kind, id) => (inFile.has(id) ? null : facts.live[kind].get(id))
   const names = new Map<string, { id: string, name: string, held: string }>()
   const urls = new Map<string, string>()
+  const externalIds = new Map<string, { id: string, title: string }>()
   const twins = new Map(facts.reports.map((r) => [twinKey(r.incidentId, r.reportedById, r.category), r.id]))
   const stamps = { createdAt: facts.now, updatedAt: facts.now, version: 1, deletedAt: null }
   const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [] }
@@ -89,7 +90,13 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     if (broken) return validationProblem([broken])
     const refs = brokenReferences(incidentReferences(input))
     if (refs) return refs
+    const keys = externalIdKeys(input.externalIds)
+    for (const key of keys) {
+      const holder = facts.externalIds.get(key) ?? externalIds.get(key)
+      if (holder) return externalIdConflict({ dataset: key.slice(0, key.indexOf(':')), externalId: key.slice(key.indexOf(':') + 1), id: holder.id, title: holder.title })
+    }
     const id = line.id
+    for (const key of keys) externalIds.set(key, { id, title: input.title })
     accepted.incidents.push({
       id,
       ...incidentColumns(input),
@@ -126,6 +133,8 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
 
   function statement (line: Line): Problem | null {
     const input = statementOf(line)
+    const broken = statementRuleError(input)
+    if (broken) return validationProblem([broken])
     const refs = brokenReferences(statementReferences(input))
     if (refs) return refs
     accepted.statements.push({

@@ -5,7 +5,7 @@ export const incidentCsvColumns = [
   'id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes',
   'location.name', 'location.admin1', 'location.countryCode', 'location.lat', 'location.lon', 'location.precision',
   'actors', 'tags', 'sourceIds', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested',
-  'acled.eventType', 'acled.subEventType', 'createdAt', 'updatedAt', 'version'
+  'externalIds.acled', 'externalIds.ucdp', 'externalIds.gdelt', 'acled.disorderType', 'acled.eventType', 'acled.subEventType', 'createdAt', 'updatedAt', 'version'
 ]
 
 export const incidentPoint = (i: IncidentView): [number, number] | null => (i.location ? [i.location.lon, i.location.lat] : null)

@@ -3,18 +3,19 @@ import { Prisma, type Incident, type IncidentActor } from '../../generated/prism
 import type { Db, Tx } from '../../db/client.ts'
 import { listPage, type ListTable } from '../../http/cursor.ts'
 import { validationProblem } from '../../http/problems.ts'
+import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
-import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
+import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
-import { findIncident, incidentFields, incidentRowSql, toIncident, type IncidentRow } from './views.ts'
+import { externalIdHoldersSql, findIncident, incidentFields, incidentRowSql, toIncident, type ExternalIdHolder, type IncidentRow } from './views.ts'
 import { incidentConditions } from './filters.ts'
-import { countriesOf, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, type IncidentInput } from './rules.ts'
+import { countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, type IncidentInput } from './rules.ts'
 import { createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident } from './schemas.ts'
 
 /**
@@ -60,6 +61,29 @@ async function validateIncident (tx: Tx, input: IncidentInput) {
   await assertReferencesExist(tx, incidentReferences(input))
 }
 
+/** The 409 naming the live incident that already holds one of the dataset ids, checked in the write's transaction. */
+async function assertExternalIdsFree (on: Reader, input: Pick<IncidentInput, 'externalIds'>, exceptId: string | null) {
+  const e = input.externalIds
+  if (e.acled === undefined && e.ucdp === undefined && e.gdelt === undefined) return
+  const ids = { acled: e.acled ? [e.acled] : [], ucdp: e.ucdp ? [e.ucdp] : [], gdelt: e.gdelt ? [e.gdelt] : [] }
+  const [clash] = await rawRows<ExternalIdHolder>(on, externalIdHoldersSql(ids, exceptId))
+  if (clash) throw externalIdConflict(clash)
+}
+
+/**
+ * The partial unique indexes stay the guard against a concurrent writer: its commit between the check
+ * and the insert surfaces as a unique violation, answered with the same 409 once the holder is readable.
+ */
+async function withExternalIdCheck<T> (db: Db, input: Pick<IncidentInput, 'externalIds'>, exceptId: string | null, write: () => Promise<T>) {
+  try {
+    return await write()
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
+    await assertExternalIdsFree(db, input, exceptId)
+    throw err
+  }
+}
+
 async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) {
   const links = incidentLinks(id, input)
   await tx.incidentActor.createMany({ data: links.actors })
@@ -93,33 +117,35 @@ export function createIncidentRepository (db: Db) {
   return {
     async create (body: CreateIncident, keyName: string | null) {
       const input: IncidentInput = { ...body, countryCodes: countriesOf(body.countryCodes, body.location) }
-      return createRecord(db, {
+      return withExternalIdCheck(db, input, null, () => createRecord(db, {
         entity: 'incident',
         keyName,
         view: toIncident,
         async insert (tx, id) {
           await validateIncident(tx, input)
+          await assertExternalIdsFree(tx, input, null)
           await tx.incident.create({ data: { id, ...incidentColumns(input) } })
           await writeLinks(tx, id, input)
           return findIncident(tx, id)
         }
-      })
+      }))
     },
 
     async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
-      return updateRecord(db, {
+      return withExternalIdCheck(db, { externalIds: patch.externalIds ?? {} }, id, () => updateRecord(db, {
         ...incidentEdit(id, keyName, opts),
         async apply (tx, before) {
           const merged = mergePatch(before, patch, incidentInputFields)
           const input: IncidentInput = { ...merged, countryCodes: countriesOf(merged.countryCodes, merged.location) }
           await validateIncident(tx, input)
+          if (patch.externalIds) await assertExternalIdsFree(tx, input, id)
           await tx.incident.update({ where: { id }, data: { ...incidentColumns(input), ...bumped() } })
           if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
           if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
           await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [] })
           return findIncident(tx, id)
         }
-      })
+      }))
     },
 
     async remove (id: string, keyName: string | null, opts: ChangeOptions = {}) {

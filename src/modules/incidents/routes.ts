@@ -94,16 +94,20 @@ export default async function incidentRoutes (app: FastifyInstance) {
   createRoute(app, record, {
     operationId: 'createIncident',
     summary: 'Create an incident',
-    description: 'Actors and sources must exist (a 400 names each unknown id). countryCodes defaults to the location\'s country, which is always included.',
+    description: 'Actors and sources must exist (a 400 names each unknown id). countryCodes defaults to the location\'s country, which is always included. ' +
+      'An id in `externalIds` that another live incident holds is a 409 naming that incident.',
     url: '/v1/incidents',
-    body: createIncidentSchema
+    body: createIncidentSchema,
+    problems: [409]
   }, async (body, keyName) => (await expandIncidents(app.pool, [await incidents.create(body, keyName)]))[0])
 
   patchRoute(app, record, {
     operationId: 'updateIncident',
     summary: 'Update an incident (JSON merge patch)',
-    description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; `actors`, `tags` and `sourceIds` replace the whole list. fatalities and contested are derived and cannot be set.',
-    body: patchIncidentSchema
+    description: 'RFC 7386 merge patch: absent fields are kept, `null` clears a field; `actors`, `tags` and `sourceIds` replace the whole list. fatalities and contested are derived and cannot be set. ' +
+      '`externalIds` replaces the whole set; an id another live incident holds is a 409 naming that incident.',
+    body: patchIncidentSchema,
+    problems: [409]
   }, async (id, patch, keyName, expect) => (await expandIncidents(app.pool, [await incidents.patch(id, patch, keyName, { expect })]))[0])
 
   deleteRoute(app, record, {

@@ -1,4 +1,4 @@
-import type { FieldError } from '../../http/problems.ts'
+import { Problem, type FieldError } from '../../http/problems.ts'
 import type { Reference } from '../../db/references.ts'
 import type { CreateIncident } from './schemas.ts'
 
@@ -17,6 +17,18 @@ function locationColumns (location: CreateIncident['location']) {
     locationPrecision: location?.precision ?? null
   }
 }
+
+/** Each dataset of `externalIds` and `externalId=`, and the incident's column holding its id there. */
+export const incidentExternalColumns = { acled: 'acledEventId', ucdp: 'ucdpGedId', gdelt: 'gdeltEventId' } as const
+
+/** The 409 for a dataset id that another live incident (`id`, `title`) already holds. */
+export const externalIdConflict = (clash: { dataset: string, externalId: string, id: string, title: string }) =>
+  new Problem('conflict', `The incident "${clash.title}" (id ${clash.id}) already has the ${clash.dataset} id "${clash.externalId}"`,
+    { existing: { id: clash.id, title: clash.title } })
+
+/** The dataset ids the incident claims, as `dataset:id` keys (how the import tracks who holds what). */
+export const externalIdKeys = (externalIds: CreateIncident['externalIds']) =>
+  Object.entries(externalIds).filter(([, id]) => id !== undefined).map(([dataset, id]) => `${dataset}:${id}`)
 
 /** The first rule across fields that the incident breaks, or null. */
 export function incidentRuleError (input: IncidentInput): FieldError | null {
@@ -47,7 +59,10 @@ export const incidentColumns = (input: IncidentInput) => ({
   datePrecision: input.datePrecision,
   countryCodes: input.countryCodes,
   tags: [...new Set(input.tags)],
-  ...locationColumns(input.location)
+  ...locationColumns(input.location),
+  acledEventId: input.externalIds.acled ?? null,
+  ucdpGedId: input.externalIds.ucdp ?? null,
+  gdeltEventId: input.externalIds.gdelt ?? null
 })
 
 /** Actor links without repeats, in the order given. */

@@ -7,11 +7,13 @@ import { sourceSchema } from '../sources/schemas.ts'
 import { casualtyReportSchema } from '../casualties/schemas.ts'
 import { statementSummarySchema } from '../statements/summary.ts'
 import { datePrecisions } from '../common.ts'
+import { acledDisorderTypes } from './acled.ts'
 
 export { datePrecisions }
 
 export const incidentTypes = ['airstrike', 'drone_strike', 'shelling', 'armed_clash', 'cross_border_fire', 'militant_attack',
-  'bombing', 'raid', 'ground_operation', 'arrest', 'protest', 'other'] as const
+  'bombing', 'raid', 'ground_operation', 'arrest', 'protest', 'other', 'attack_on_civilians', 'abduction', 'sexual_violence', 'looting',
+  'riot', 'ceasefire', 'agreement', 'negotiation', 'border_closure', 'displacement', 'policy_measure', 'territory_change'] as const
 export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 'retracted'] as const
 export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
@@ -34,6 +36,16 @@ export const fatalitiesSchema = z.object({
   high: z.number().int()
 }).meta({ id: 'Fatalities', description: 'Roll-up of the killed reports: smallest lower bound, median point estimate, largest upper bound' })
 
+/** The datasets an incident's externalIds name, as `externalId=dataset:id` spells them. */
+export const incidentDatasets = ['acled', 'ucdp', 'gdelt'] as const
+
+const externalId = (what: string) => text(100).optional().describe(what)
+export const incidentExternalIdsSchema = z.strictObject({
+  acled: externalId('ACLED event_id_cnty, e.g. AFG12345'),
+  ucdp: externalId('UCDP GED event id'),
+  gdelt: externalId('GDELT GLOBALEVENTID')
+}).meta({ id: 'IncidentExternalIds', description: 'Identifiers of the same event in other datasets; each is held by one live incident at most' })
+
 const incidentActorLink = z.strictObject({ actorId: z.uuid(), role: z.enum(actorRoles) })
 
 export const incidentSchema = z.object({
@@ -52,7 +64,9 @@ export const incidentSchema = z.object({
   sourceIds: z.array(z.uuid()),
   fatalities: fatalitiesSchema.nullable().describe('derived from the killed casualty reports; null when there are none'),
   contested: z.boolean().describe('derived: a denial is linked, or the killed reports disagree'),
-  acled: z.object({ eventType: z.string(), subEventType: z.string() }).describe('the type in ACLED\'s taxonomy (read-only)'),
+  externalIds: incidentExternalIdsSchema,
+  acled: z.object({ disorderType: z.enum(acledDisorderTypes), eventType: z.string(), subEventType: z.string() })
+    .describe('the type in ACLED\'s taxonomy (read-only)'),
   casualtyReports: z.array(casualtyReportSchema).optional().describe('with include=casualties'),
   sources: z.array(sourceSchema).optional().describe('with include=sources'),
   statements: z.array(statementSummarySchema).optional().describe('with include=statements, oldest first'),
@@ -75,7 +89,8 @@ export const incidentSchema = z.object({
     sourceIds: ['0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a20'],
     fatalities: { low: 3, best: 3, high: 3 },
     contested: true,
-    acled: { eventType: 'Explosions/Remote violence', subEventType: 'Air/drone strike' },
+    externalIds: {},
+    acled: { disorderType: 'Political violence', eventType: 'Explosions/Remote violence', subEventType: 'Air/drone strike' },
     createdAt: '2025-10-10T08:00:00.000Z',
     updatedAt: '2025-10-10T08:00:00.000Z',
     version: 1
@@ -98,7 +113,8 @@ const incidentFields = {
   location: locationSchema.nullable(),
   actors: z.array(incidentActorLink).max(100),
   tags: z.array(tagSchema).max(50),
-  sourceIds: z.array(z.uuid()).max(100)
+  sourceIds: z.array(z.uuid()).max(100),
+  externalIds: incidentExternalIdsSchema
 }
 
 export const createIncidentSchema = z.strictObject({
@@ -113,7 +129,8 @@ export const createIncidentSchema = z.strictObject({
   location: incidentFields.location.default(null),
   actors: incidentFields.actors.default([]),
   tags: incidentFields.tags.default([]),
-  sourceIds: incidentFields.sourceIds.default([])
+  sourceIds: incidentFields.sourceIds.default([]),
+  externalIds: incidentFields.externalIds.default({})
 }).meta({ id: 'IncidentCreate' })
 
 export const patchIncidentSchema = z.strictObject({
@@ -128,7 +145,8 @@ export const patchIncidentSchema = z.strictObject({
   location: incidentFields.location.optional(),
   actors: incidentFields.actors.optional().describe('replaces the whole list'),
   tags: incidentFields.tags.optional().describe('replaces the whole list'),
-  sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list')
+  sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list'),
+  externalIds: incidentFields.externalIds.optional().describe('replaces the whole set ({} removes every id)')
 }).meta({ id: 'IncidentPatch' })
 
 export type CreateIncident = z.output<typeof createIncidentSchema>
@@ -166,6 +184,9 @@ export const incidentFilterShape = {
   tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
     .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),
   source: commaUuids('sources cited').optional(),
+  externalId: z.string().regex(/^(acled|ucdp|gdelt):.+$/, 'must be dataset:id, e.g. acled:AFG12345')
+    .transform((s) => { const at = s.indexOf(':'); return { dataset: s.slice(0, at) as typeof incidentDatasets[number], id: s.slice(at + 1) } })
+    .optional().describe('the incident holding this id in another dataset, exactly: acled:AFG12345, ucdp:…, gdelt:…'),
   bbox: bboxSchema.optional(),
   near: nearSchema.optional(),
   radiusKm: queryNumber(z.coerce.number().positive().max(5000)).optional().describe('radius for near, in km (default 25)'),

@@ -9,7 +9,7 @@ export type IncidentRow = Incident & { actors: Array<Pick<IncidentActor, 'actorI
 
 export const incidentFields = ['id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes', 'locationName',
   'locationAdmin1', 'locationCountry', 'lat', 'lon', 'locationPrecision', 'tags', 'fatalitiesLow', 'fatalitiesBest', 'fatalitiesHigh',
-  'contested', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Incident>
+  'contested', 'acledEventId', 'ucdpGedId', 'gdeltEventId', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Incident>
 
 /** An incident row with its actor and source links, in one SELECT (alias i): the shape of IncidentRow. */
 export const incidentRowSql = Prisma.sql`${modelColumns('i', incidentFields)},
@@ -22,6 +22,14 @@ export const incidentRowSql = Prisma.sql`${modelColumns('i', incidentFields)},
 export const loadIncidentRows = (on: Reader, ids: string[]) => ids.length === 0
   ? Promise.resolve([])
   : rawRows<IncidentRow>(on, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`)
+
+function incidentExternalIds (i: Pick<Incident, 'acledEventId' | 'ucdpGedId' | 'gdeltEventId'>) {
+  const ids: IncidentView['externalIds'] = {}
+  if (i.acledEventId !== null) ids.acled = i.acledEventId
+  if (i.ucdpGedId !== null) ids.ucdp = i.ucdpGedId
+  if (i.gdeltEventId !== null) ids.gdelt = i.gdeltEventId
+  return ids
+}
 
 export function toIncident (i: IncidentRow): IncidentView {
   return {
@@ -42,6 +50,7 @@ export function toIncident (i: IncidentRow): IncidentView {
     sourceIds: i.sources.map((s) => s.sourceId),
     fatalities: i.fatalitiesBest === null ? null : { low: i.fatalitiesLow!, best: i.fatalitiesBest, high: i.fatalitiesHigh! },
     contested: i.contested,
+    externalIds: incidentExternalIds(i),
     acled: acledCrosswalk[i.type],
     createdAt: iso(i.createdAt),
     updatedAt: iso(i.updatedAt),
@@ -58,4 +67,21 @@ export async function findIncident (on: Reader, id: string): Promise<IncidentRow
   const [row] = await loadIncidentRows(on, [id])
   if (!row) throw notFound('Incident', id)
   return row
+}
+
+export interface ExternalIdHolder { dataset: 'acled' | 'ucdp' | 'gdelt', externalId: string, id: string, title: string }
+
+/**
+ * The live incidents (other than `exceptId`) already holding one of these dataset ids, one query
+ * for all (each branch on its dataset's partial unique index).
+ */
+export function externalIdHoldersSql (ids: { acled: string[], ucdp: string[], gdelt: string[] }, exceptId: string | null = null) {
+  const except = exceptId === null ? Prisma.empty : Prisma.sql`AND i.id <> ${exceptId}::uuid`
+  return Prisma.sql`
+    SELECT 'acled' AS dataset, i.acled_event_id AS "externalId", i.id::text, i.title FROM incidents i
+      WHERE i.acled_event_id = ANY(${ids.acled}::text[]) AND i.deleted_at IS NULL ${except}
+    UNION ALL SELECT 'ucdp', i.ucdp_ged_id, i.id::text, i.title FROM incidents i
+      WHERE i.ucdp_ged_id = ANY(${ids.ucdp}::text[]) AND i.deleted_at IS NULL ${except}
+    UNION ALL SELECT 'gdelt', i.gdelt_event_id, i.id::text, i.title FROM incidents i
+      WHERE i.gdelt_event_id = ANY(${ids.gdelt}::text[]) AND i.deleted_at IS NULL ${except}`
 }

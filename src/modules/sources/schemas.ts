@@ -13,6 +13,8 @@ export const sourceSchema = z.object({
   publishedAt: z.iso.datetime().nullable(),
   kind: z.enum(sourceKinds),
   language: z.string().describe('BCP 47 language tag'),
+  author: z.string().nullable().describe('who wrote it, as credited'),
+  archiveUrl: z.string().nullable().describe('an archived copy (e.g. the Wayback Machine), as given'),
   ...timestamps
 }).meta({
   id: 'Source',
@@ -24,6 +26,8 @@ export const sourceSchema = z.object({
     publishedAt: '2025-10-10T06:00:00.000Z',
     kind: 'news_article',
     language: 'en',
+    author: null,
+    archiveUrl: null,
     createdAt: '2025-10-10T08:00:00.000Z',
     updatedAt: '2025-10-10T08:00:00.000Z',
     version: 1
@@ -36,6 +40,10 @@ const urlSchema = z.string().trim().max(2000)
   .refine((u) => normaliseUrl(u) !== null, 'must be an absolute http(s) URL')
   .describe('absolute http(s) URL; unique after normalisation')
 
+const archiveUrlSchema = z.string().trim().max(2000)
+  .refine((u) => normaliseUrl(u) !== null, 'must be an absolute http(s) URL')
+  .describe('absolute http(s) URL of an archived copy; kept as given')
+
 const publishedAt = timestampInput
 
 export const createSourceSchema = z.strictObject({
@@ -44,7 +52,9 @@ export const createSourceSchema = z.strictObject({
   publisher: text(200),
   publishedAt: publishedAt.nullable().default(null),
   kind: z.enum(sourceKinds),
-  language: languageSchema
+  language: languageSchema,
+  author: text(200).nullable().default(null),
+  archiveUrl: archiveUrlSchema.nullable().default(null)
 }).meta({ id: 'SourceCreate' })
 
 export const patchSourceSchema = z.strictObject({
@@ -53,7 +63,9 @@ export const patchSourceSchema = z.strictObject({
   publisher: text(200).optional(),
   publishedAt: publishedAt.nullable().optional(),
   kind: z.enum(sourceKinds).optional(),
-  language: languageSchema.optional()
+  language: languageSchema.optional(),
+  author: text(200).nullable().optional(),
+  archiveUrl: archiveUrlSchema.nullable().optional()
 }).meta({ id: 'SourcePatch' })
 
 export type CreateSource = z.output<typeof createSourceSchema>

@@ -4,7 +4,7 @@ import { notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import type { SourceView } from './schemas.ts'
 
-const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'createdAt', 'updatedAt', 'version',
+const sourceFields = ['id', 'url', 'title', 'publisher', 'publishedAt', 'kind', 'language', 'author', 'archiveUrl', 'createdAt', 'updatedAt', 'version',
   'deletedAt'] as const satisfies ReadonlyArray<keyof Source>
 
 /** A source row (alias s): the shape of Source. */
@@ -33,6 +33,8 @@ export function toSource (s: Source): SourceView {
     publishedAt: isoOrNull(s.publishedAt),
     kind: s.kind,
     language: s.language,
+    author: s.author,
+    archiveUrl: s.archiveUrl,
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
     version: s.version

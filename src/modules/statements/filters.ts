@@ -13,7 +13,13 @@ export function statementConditions (f: StatementFilters): Prisma.Sql[] {
   if (f.to) c.push(Prisma.sql`s.stated_at < ${f.to}`)
   if (f.updatedSince) c.push(Prisma.sql`s.updated_at >= ${f.updatedSince}`)
   if (f.hasQuote !== undefined) c.push(f.hasQuote ? Prisma.sql`s.quote IS NOT NULL` : Prisma.sql`s.quote IS NULL`)
+  if (f.channel) c.push(Prisma.sql`s.channel = ANY(${f.channel}::"StatementChannel"[])`)
   if (f.language) c.push(Prisma.sql`s.language = ANY(${f.language}::text[])`)
-  if (f.q) c.push(Prisma.sql`s.search @@ websearch_to_tsquery('english', ${f.q})`)
+  // The vector holds English lexemes of summary and quote, and originalQuote's words unstemmed (simple: any
+  // language). The unstemmed query is tried only where an original exists, so other statements match as before.
+  if (f.q) {
+    c.push(Prisma.sql`(s.search @@ websearch_to_tsquery('english', ${f.q})
+      OR (s.original_quote IS NOT NULL AND s.search @@ websearch_to_tsquery('simple', ${f.q})))`)
+  }
   return c
 }

@@ -11,7 +11,7 @@ import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
-import { denialIncidents, statementColumns, statementLinks, statementReferences } from './rules.ts'
+import { denialIncidents, statementColumns, statementLinks, statementReferences, statementRuleError } from './rules.ts'
 import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
 const statementList: ListTable<StatementRow> = {
@@ -28,6 +28,8 @@ async function validateStatement (tx: Tx, input: StatementInput, selfId: string 
   if (input.respondsToId && input.respondsToId === selfId) {
     throw validationProblem([{ in: 'body', path: 'respondsToId', message: 'a statement cannot respond to itself' }])
   }
+  const broken = statementRuleError(input)
+  if (broken) throw validationProblem([broken])
   await assertReferencesExist(tx, statementReferences(input), { forUpdate: { incident: refreshed } })
   if (input.respondsToId && selfId) {
     const chain = await tx.$queryRaw<Array<{ id: string }>>`

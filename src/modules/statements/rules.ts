@@ -1,3 +1,4 @@
+import type { FieldError } from '../../http/problems.ts'
 import type { Reference } from '../../db/references.ts'
 import type { CreateStatement } from './schemas.ts'
 import type { StatementSummary } from './summary.ts'
@@ -11,6 +12,18 @@ export const statementReferences = (input: CreateStatement): Reference[] => [
   ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
   ...(input.respondsToId ? [{ kind: 'statement' as const, id: input.respondsToId, path: 'respondsToId' }] : [])
 ]
+
+/** The first rule across fields that the statement breaks, or null. */
+export function statementRuleError (input: Pick<CreateStatement, 'originalQuote' | 'originalLanguage'>): FieldError | null {
+  // Words without their language (or a language without words) cannot be searched or read back honestly.
+  if (input.originalQuote !== null && input.originalLanguage === null) {
+    return { in: 'body', path: 'originalLanguage', message: 'originalQuote needs originalLanguage' }
+  }
+  if (input.originalLanguage !== null && input.originalQuote === null) {
+    return { in: 'body', path: 'originalQuote', message: 'originalLanguage needs originalQuote' }
+  }
+  return null
+}
 
 /** Incidents whose contested flag may change: those a denial is linked to, before or after the write. */
 export function denialIncidents (...states: Array<Pick<StatementSummary, 'kind' | 'incidentIds'> | null>) {
@@ -26,6 +39,10 @@ export function statementColumns (input: CreateStatement) {
     summary: input.summary,
     quote: input.quote,
     language: input.language,
+    channel: input.channel,
+    place: input.place,
+    originalQuote: input.originalQuote,
+    originalLanguage: input.originalLanguage,
     statedAt: new Date(input.statedAt),
     datePrecision: input.datePrecision,
     respondsToId: input.respondsToId

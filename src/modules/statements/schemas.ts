@@ -6,9 +6,9 @@ import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { datePrecisions } from '../common.ts'
 import { incidentSchema } from '../incidents/schemas.ts'
-import { statementFields, statementKinds, statementSummarySchema } from './summary.ts'
+import { statementChannels, statementFields, statementKinds, statementSummarySchema } from './summary.ts'
 
-export { statementKinds }
+export { statementChannels, statementKinds }
 
 export const statementIncludes = ['speaker', 'incidents', 'aboutActors', 'respondsTo', 'sources'] as const
 
@@ -29,6 +29,10 @@ export const statementSchema = z.object({
     summary: 'The Taliban government denied that it harbours the TTP on Afghan soil.',
     quote: 'We do not allow anyone to use Afghanistan’s territory against another country.',
     language: 'en',
+    channel: 'press_conference',
+    place: 'Kabul',
+    originalQuote: null,
+    originalLanguage: null,
     statedAt: '2025-10-10T12:00:00.000Z',
     datePrecision: 'day',
     incidentIds: [],
@@ -45,6 +49,8 @@ export type StatementView = z.infer<typeof statementSchema>
 
 const timestamp = timestampInput
 const ids = z.array(z.uuid()).max(100)
+const originalQuote = z.string().min(1).max(20000).describe('verbatim, in the language spoken, when quote is a translation; needs originalLanguage')
+const originalLanguage = languageSchema.describe('BCP 47 tag of originalQuote; needs originalQuote')
 
 export const createStatementSchema = z.strictObject({
   speakerId: z.uuid(),
@@ -53,6 +59,10 @@ export const createStatementSchema = z.strictObject({
   summary: text(5000),
   quote: z.string().min(1).max(20000).nullable().default(null).describe('verbatim; not trimmed or normalised'),
   language: languageSchema,
+  channel: z.enum(statementChannels).nullable().default(null),
+  place: text(300).nullable().default(null).describe('where it was said'),
+  originalQuote: originalQuote.nullable().default(null),
+  originalLanguage: originalLanguage.nullable().default(null),
   statedAt: timestamp,
   datePrecision: z.enum(datePrecisions).default('exact'),
   incidentIds: ids.default([]),
@@ -68,6 +78,10 @@ export const patchStatementSchema = z.strictObject({
   summary: text(5000).optional(),
   quote: z.string().min(1).max(20000).nullable().optional(),
   language: languageSchema.optional(),
+  channel: z.enum(statementChannels).nullable().optional(),
+  place: text(300).nullable().optional().describe('where it was said'),
+  originalQuote: originalQuote.nullable().optional(),
+  originalLanguage: originalLanguage.nullable().optional(),
   statedAt: timestamp.optional(),
   datePrecision: z.enum(datePrecisions).optional(),
   incidentIds: ids.optional().describe('replaces the whole list'),
@@ -89,9 +103,10 @@ export const statementFilterShape = {
   to: instantSchema.optional().describe('statedAt before (exclusive)'),
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),
   hasQuote: queryBool().optional().describe('true: only statements with a verbatim quote'),
+  channel: commaList(statementChannels, 'channels').optional(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*(,[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)*$/, 'must be comma-separated language tags')
     .transform((s) => s.split(',')).optional().describe('language tags; comma-separated, any of'),
-  q: z.string().trim().min(1).max(500).optional().describe('full-text search over summary and quote, web-search syntax: "exact phrase", -word, or')
+  q: z.string().trim().min(1).max(500).optional().describe('full-text search over summary, quote and originalQuote, web-search syntax: "exact phrase", -word, or')
 }
 
 export const statementFormats = ['json', 'ndjson', 'csv'] as const

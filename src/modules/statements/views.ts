@@ -10,7 +10,8 @@ export type StatementRow = Statement & {
   sources: Array<Pick<StatementSource, 'sourceId'>>
 }
 
-const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'statedAt', 'datePrecision', 'respondsToId',
+const statementFields = ['id', 'speakerId', 'speakerTitle', 'kind', 'summary', 'quote', 'language', 'channel', 'place', 'originalQuote', 'originalLanguage',
+  'statedAt', 'datePrecision', 'respondsToId',
   'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Statement>
 
 /**
@@ -34,6 +35,10 @@ export function toStatement (s: StatementRow): StatementSummary {
     summary: s.summary,
     quote: s.quote,
     language: s.language,
+    channel: s.channel,
+    place: s.place,
+    originalQuote: s.originalQuote,
+    originalLanguage: s.originalLanguage,
     statedAt: iso(s.statedAt),
     datePrecision: s.datePrecision,
     incidentIds: s.incidents.map((l) => l.incidentId),
