@@ -258,8 +258,8 @@ describe('POST /v1/import against existing records and within the file', () => {
     ))
     expect(res.status).toBe(400)
     expect(res.body.errors.map((e: any) => [e.line, e.path])).toEqual([[1, 'data'], [4, 'data'], [5, 'data']])
-    expect(res.body.errors[0].message).toBe(`This reporter already has a killed report on the incident (id ${first.id}); update it instead`)
-    expect(res.body.errors[1].message).toMatch(/^This reporter already has a injured report on the incident \(id [0-9a-f-]{36}\); update it instead$/)
+    expect(res.body.errors[0].message).toBe(`This reporter already has a killed report on the incident for the same affected party (id ${first.id}); update it instead`)
+    expect(res.body.errors[1].message).toMatch(/^This reporter already has a injured report on the incident for the same affected party \(id [0-9a-f-]{36}\); update it instead$/)
     expect(res.body.errors[2].message).toBe('Incident 0199c9a8-0000-7000-8000-0000000000aa does not exist')
   })
 

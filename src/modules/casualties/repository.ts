@@ -23,8 +23,9 @@ async function validateReport (tx: Tx, incidentId: string, input: ReportInput, s
   const figure = figureProblem(input)
   if (figure) throw validationProblem([{ in: 'body', ...figure }])
   await assertReferencesExist(tx, reportReferences(input))
+  // The key of twinKey (rules.ts), which the import checks the same way.
   const twin = await tx.casualtyReport.findFirst({
-    where: { incidentId, reportedById: input.reportedById, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
+    where: { incidentId, reportedById: input.reportedById, affectedActorId: input.affectedActorId, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
   })
   if (twin) throw twinConflict(input.category, twin.id)
 }
