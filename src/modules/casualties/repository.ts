@@ -1,16 +1,20 @@
+import type pg from 'pg'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { cursorFor, decodeCursor, encodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { keysetPage } from '../../db/keyset.ts'
+import { isoOrNull } from '../../http/schemas.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
-import { toCasualtyReport } from './views.ts'
+import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
+import { casualtyConditions } from './filters.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
-import { createCasualtySchema, type CreateCasualty, type PatchCasualty } from './schemas.ts'
+import { createCasualtySchema, type CasualtyFilters, type CasualtyLedgerQuery, type CreateCasualty, type PatchCasualty } from './schemas.ts'
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const sortFields: SortFields = { createdAt: { kind: 'date' } }
@@ -18,6 +22,30 @@ const sortFields: SortFields = { createdAt: { kind: 'date' } }
 const reportFields = createCasualtySchema.keyof().options
 
 type ReportInput = CreateCasualty
+
+const ledgerSortFields: SortFields = { createdAt: { kind: 'date' }, reportedAt: { kind: 'date', nullable: true } }
+const ledgerSortColumns = { createdAt: Prisma.sql`r.created_at`, reportedAt: Prisma.sql`r.reported_at` }
+
+/**
+ * One page of the casualty ledger (every live report) in its keyset order, plus the exact total when
+ * asked. Reports without reportedAt come last in either direction of that sort.
+ */
+export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery, 'include' | 'format'>) {
+  const spec = sortSpec(q.sort, ledgerSortFields)
+  const { rows, total } = await keysetPage<ReportRow>(pool, {
+    select: reportRowSql,
+    from: Prisma.sql`casualty_reports r`,
+    column: ledgerSortColumns[spec.field as keyof typeof ledgerSortColumns],
+    id: Prisma.sql`r.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: casualtyConditions(q as CasualtyFilters),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  const cursorOf = (row: ReportRow) => encodeCursor(q.sort, isoOrNull(spec.field === 'reportedAt' ? row.reportedAt : row.createdAt), row.id)
+  return { rows, total, cursorOf }
+}
 
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {
   const figure = figureProblem(input)

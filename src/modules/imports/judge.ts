@@ -29,7 +29,6 @@ export interface Accepted {
   order: Array<{ entity: ImportEntity, row: { id: string } }>
 }
 
-
 /** One line's problem as the import reports it: each field error under `data`, or the problem's message for the whole line. */
 function lineErrors (n: number, problem: Problem): FieldError[] {
   const details = problem.extra.errors ?? [{ in: 'body' as const, path: '', message: problem.message }]
