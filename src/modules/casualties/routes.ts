@@ -5,8 +5,8 @@ import { sendPage } from '../../http/list.ts'
 import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { createCasualtyRepository, listCasualties } from './repository.ts'
-import { toCasualtyReport } from './views.ts'
+import { createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
+import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { expandCasualties } from './expand.ts'
 import { casualtyCsvColumns } from './export.ts'
 import { casualtyLedgerItemSchema, casualtyLedgerPage } from './ledger-schemas.ts'
@@ -66,7 +66,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
     nested: true,
     querystring: casualtyListQuery,
     response: casualtyPage
-  }, (query, incidentId) => reports.list(incidentId, query), toCasualtyReport)
+  }, (query, incidentId) => listCasualtyReports(app.pool, incidentId, query), toCasualtyReport)
 
   createRoute(app, record, {
     operationId: 'createCasualtyReport',
@@ -79,7 +79,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
   }, async (body, keyName, { id }) => toCasualtyReport(await reports.create(id, body, keyName)))
 
   getRoute(app, record, { operationId: 'getCasualtyReport', summary: 'Get a casualty report' }, {
-    current: async (id) => toCasualtyReport(await reports.get(id))
+    current: async (id) => toCasualtyReport(await getCasualtyReport(app.pool, id))
   })
 
   patchRoute(app, record, {

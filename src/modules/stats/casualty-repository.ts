@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
-import { rawRows } from '../../db/rows.ts'
+import { rawRows, type Int8 } from '../../db/rows.ts'
 import { casualtyConditions } from '../casualties/filters.ts'
 import type { CasualtyStatDimension, CasualtyStatsQuery, CasualtyStatsRow } from './casualty-schemas.ts'
 
@@ -60,9 +60,9 @@ interface GroupedRow {
   category?: CasualtyStatsRow['category']
   country?: string
   month?: string
-  count: string
-  min: string
-  max: string | null
+  count: Int8
+  min: Int8
+  max: Int8 | null
 }
 
 const actor = (id: string | null | undefined, name: string | null | undefined) => (id ? { id, name: name! } : null)

@@ -13,7 +13,7 @@ import { casualtyStatsQuery, casualtyStatsSchema, type CasualtyStatsQuery } from
 export default async function statsRoutes (app: FastifyInstance, opts: { limits?: Partial<StatsLimits> }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const { maxRows, cacheBytes } = { ...defaultStatsLimits, ...opts.limits }
-  const stats = createStatsRepository(app.db)
+  const stats = createStatsRepository(app.pool)
   // One row more than the cap tells a result that is too large from one that fits exactly.
   const incidentStats = changeLogCache(app.pool, async (query: IncidentStatsQuery) => {
     const rows = await stats.incidentStats(query, maxRows + 1)
