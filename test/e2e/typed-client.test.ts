@@ -182,6 +182,25 @@ describe('the demo story through the typed client', () => {
     expect(current.response.status).toBe(200)
     expect(ok(current)).toMatchObject({ status: 'confirmed', summary: expect.any(String) })
   })
+
+  it('reads the casualty ledger and its stats: a figure in words, whose casualties, the sums per category', async () => {
+    const people = ok(await client.POST('/v1/actors', { body: { name: 'Typed client civilians', kind: 'other' } }))
+    const words = ok(await client.POST('/v1/incidents/{id}/casualties', {
+      params: { path: { id: ids.airstrikes } },
+      body: { affectedActorId: people.id, category: 'injured', min: 2, qualifier: 'unquantified', phrase: 'several' }
+    }))
+    expect(words).toMatchObject({ affectedActorId: people.id, qualifier: 'unquantified', phrase: 'several', max: null })
+
+    const ledger = ok(await client.GET('/v1/casualties', { params: { query: { affectedActor: people.id, include: 'incident,affectedActor' } } }))
+    expectTypeOf(ledger.data).toEqualTypeOf<Schemas['CasualtyLedgerReport'][]>()
+    expect(ledger.data.map((r) => [r.id, r.incident?.id, r.affectedActor?.name])).toEqual([[words.id, ids.airstrikes, 'Typed client civilians']])
+
+    const killed = ok(await client.GET('/v1/casualties', { params: { query: { category: 'killed', limit: 500 } } }))
+    const stats = ok(await client.GET('/v1/stats/casualties', { params: { query: { groupBy: 'category' } } }))
+    expectTypeOf(stats.data).toEqualTypeOf<Schemas['CasualtyStatsRow'][]>()
+    expect(stats.data.find((row) => row.category === 'killed')).toMatchObject({ count: killed.data.length, min: killed.data.reduce((n, r) => n + r.min, 0) })
+    expect(stats.data.find((row) => row.category === 'injured')?.max).toBeNull()
+  })
 })
 
 describe('events beyond violence, dataset ids and statement origins through the typed client', () => {
@@ -219,4 +238,6 @@ export async function rejectedByTheTypes (c: Client<paths, Json>) {
   await c.POST('/v1/statements', { body: { speakerId: 'x', kind: 'claim', summary: 's', language: 'en', statedAt: 'x', channel: 'telegram' } })
   // @ts-expect-error path parameters are required
   await c.GET('/v1/incidents/{id}', {})
+  // @ts-expect-error the casualty ledger sorts by createdAt or reportedAt only
+  await c.GET('/v1/casualties', { params: { query: { sort: 'min' } } })
 }

@@ -258,9 +258,34 @@ describe('POST /v1/import against existing records and within the file', () => {
     ))
     expect(res.status).toBe(400)
     expect(res.body.errors.map((e: any) => [e.line, e.path])).toEqual([[1, 'data'], [4, 'data'], [5, 'data']])
-    expect(res.body.errors[0].message).toBe(`This reporter already has a killed report on the incident (id ${first.id}); update it instead`)
-    expect(res.body.errors[1].message).toMatch(/^This reporter already has a injured report on the incident \(id [0-9a-f-]{36}\); update it instead$/)
+    expect(res.body.errors[0].message).toBe(`This reporter already has a killed report on the incident for the same affected party (id ${first.id}); update it instead`)
+    expect(res.body.errors[1].message).toMatch(/^This reporter already has a injured report on the incident for the same affected party \(id [0-9a-f-]{36}\); update it instead$/)
     expect(res.body.errors[2].message).toBe('Incident 0199c9a8-0000-7000-8000-0000000000aa does not exist')
+  })
+
+  it('when a file gives whose casualties and figures in words, then they are stored as single writes store them, under the same rules', async () => {
+    const bad = await post(ndjson(
+      { entity: 'incident', ref: 'clash', data: { type: 'armed_clash', title: 'Border clashes, in words', occurredAt: '2025-10-12T00:00:00Z', countryCodes: ['AF'] } },
+      { entity: 'casualtyReport', data: { incidentId: { ref: 'clash' }, category: 'killed', min: 2, qualifier: 'exact', phrase: 'two' } },
+      { entity: 'casualtyReport', data: { incidentId: { ref: 'clash' }, category: 'injured', min: 2, qualifier: 'unquantified' } }
+    ))
+    expect(bad.status).toBe(400)
+    expect(bad.body.errors.map((e: any) => [e.line, e.path])).toEqual([[2, 'data.phrase'], [3, 'data.phrase']])
+    const res = await post(ndjson(
+      { entity: 'incident', ref: 'clash', data: { type: 'armed_clash', title: 'Border clashes, in words', occurredAt: '2025-10-12T00:00:00Z', countryCodes: ['AF'] } },
+      { entity: 'casualtyReport', data: { incidentId: { ref: 'clash' }, reportedById: { ref: 'mod' }, affectedActorId: { ref: 'civilians' }, category: 'killed', min: 3, qualifier: 'at_least' } },
+      { entity: 'casualtyReport', data: { incidentId: { ref: 'clash' }, reportedById: { ref: 'mod' }, affectedActorId: { ref: 'soldiers' }, category: 'killed', min: 2, qualifier: 'unquantified', phrase: 'multiple' } },
+      { entity: 'actor', ref: 'mod', data: { name: 'Import MoD', kind: 'military' } },
+      { entity: 'actor', ref: 'civilians', data: { name: 'Import civilians', kind: 'other' } },
+      { entity: 'actor', ref: 'soldiers', data: { name: 'Import soldiers', kind: 'military' } }
+    ))
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const [incident] = (await t.http().get('/v1/incidents?q=%22Border%20clashes%2C%20in%20words%22')).body.data
+    expect(incident.fatalities).toEqual({ low: 2, best: 2, high: 3 })
+    const { body } = await t.http().get(`/v1/casualties?incident=${incident.id}&include=affectedActor`)
+    expect(body.data.map((r: any) => [r.affectedActor.name, r.qualifier, r.phrase, r.min])).toEqual([
+      ['Import civilians', 'at_least', null, 3], ['Import soldiers', 'unquantified', 'multiple', 2]
+    ])
   })
 
   it('when figures and a denial arrive with a new incident, then it is created once with its roll-up; an existing incident gets one update', async () => {

@@ -144,7 +144,7 @@ describe('judge', () => {
   })
 
   it('refuses a second figure of one reporter and category on an incident, in the file or already stored', () => {
-    const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
+    const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: null, affectedActorId: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
     const missing = '0190f3a4-7b2c-7d3e-8f40-0000000000dd'
     const { errors, accepted } = run([
       incident('i'),
@@ -156,9 +156,25 @@ describe('judge', () => {
     ], facts({ reports: [stored] }))
     expect(accepted.reports.map((r) => r.min)).toEqual([4, 4])
     expect(errors.map((e) => [e.line, e.path, e.message])).toEqual([
-      [3, 'data', `This reporter already has a killed report on the incident (id ${accepted.reports[0].id}); update it instead`],
-      [5, 'data', `This reporter already has a killed report on the incident (id ${stored.id}); update it instead`],
+      [3, 'data', `This reporter already has a killed report on the incident for the same affected party (id ${accepted.reports[0].id}); update it instead`],
+      [5, 'data', `This reporter already has a killed report on the incident for the same affected party (id ${stored.id}); update it instead`],
       [6, 'data', `Incident ${missing} does not exist`]
+    ])
+  })
+})
+
+describe('the twin rule with an affected party', () => {
+  it('takes one reporter\'s separate figures for different affected parties, and refuses a second for the same one', () => {
+    const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: existingActor, affectedActorId: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
+    const { errors, accepted } = run([
+      killed(existingIncident, { reportedById: existingActor, affectedActorId: existingActor }),
+      killed(existingIncident, { reportedById: existingActor, affectedActorId: existingActor, min: 5 }),
+      killed(existingIncident, { reportedById: existingActor })
+    ], facts({ reports: [stored] }))
+    expect(accepted.reports.map((r) => [r.affectedActorId, r.min])).toEqual([[existingActor, 4]])
+    expect(errors.map((e) => [e.line, e.message])).toEqual([
+      [2, `This reporter already has a killed report on the incident for the same affected party (id ${accepted.reports[0].id}); update it instead`],
+      [3, `This reporter already has a killed report on the incident for the same affected party (id ${stored.id}); update it instead`]
     ])
   })
 })
@@ -181,7 +197,7 @@ describe('settleRollUps', () => {
   })
 
   it('returns an existing incident whose roll-up the file changes, before and after, with the next version', () => {
-    const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
+    const stored = { id: '0190f3a4-7b2c-7d3e-8f40-000000000099', incidentId: existingIncident, reportedById: null, affectedActorId: null, category: 'killed', qualifier: 'exact' as const, min: 2, max: null }
     const before = incidentRow(existingIncident, derivedColumns([stored], false))
     const given = facts({ reports: [stored], incidents: new Map([[existingIncident, before]]) })
     const { errors, accepted } = run([killed(existingIncident, { reportedById: existingActor, min: 6 })], given)

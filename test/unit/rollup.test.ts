@@ -63,11 +63,30 @@ describe('figureProblem', () => {
     expect(figureProblem(r('range', 5, 5))).toBeNull()
     expect(figureProblem(r('at_least', 5))).toBeNull()
   })
+
+  it('wants a phrase, min ≥ 1 and no max with unquantified, and a phrase with nothing else', () => {
+    const multiple = { ...r('unquantified', 2), phrase: 'multiple' }
+    expect(figureProblem(multiple)).toBeNull()
+    expect(figureProblem(r('unquantified', 2))).toMatchObject({ path: 'phrase', message: expect.stringContaining('required') })
+    expect(figureProblem({ ...multiple, min: 0 })).toMatchObject({ path: 'min' })
+    expect(figureProblem({ ...multiple, max: 5 })).toEqual({ path: 'max', message: 'max is not given with qualifier unquantified' })
+    expect(figureProblem({ ...r('exact', 3), phrase: 'three' })).toEqual({ path: 'phrase', message: 'phrase is only given with qualifier unquantified, not exact' })
+  })
 })
 
-// Reports as the schemas let them through: max only with range and at_most, and never below min.
+describe('an unquantified report in the roll-up', () => {
+  it('counts as at_least its min: "multiple" (2) beside "at least 3" gives low 2, best 2, high 3', () => {
+    expect(pointEstimate(r('unquantified', 2))).toBe(2)
+    expect(rollUp([r('unquantified', 2)])).toEqual({ low: 2, best: 2, high: 2 })
+    expect(rollUp([r('unquantified', 2), r('at_least', 3)])).toEqual(rollUp([r('at_least', 2), r('at_least', 3)]))
+    expect(rollUp([r('unquantified', 2), r('at_least', 3)])).toEqual({ low: 2, best: 2, high: 3 })
+  })
+})
+
+// Reports as the schemas let them through: max only with range and at_most, and never below min; a phrase only with unquantified.
 const report = fc.oneof(
   fc.record({ qualifier: fc.constantFrom('exact', 'at_least', 'approximately'), min: fc.nat(100_000), max: fc.constant(null) }),
+  fc.record({ qualifier: fc.constant('unquantified'), min: fc.integer({ min: 1, max: 100_000 }), max: fc.constant(null), phrase: fc.constantFrom('multiple', 'dozens', 'scores') }),
   fc.nat(100_000).chain((min) => fc.record({ qualifier: fc.constantFrom('range', 'at_most'), min: fc.constant(min), max: fc.integer({ min, max: min + 100_000 }) }))
 ) as fc.Arbitrary<KilledReport>
 

@@ -114,12 +114,14 @@ describe('casualty report rules', () => {
   it('references the reporter, when given, and each source by its path', () => {
     expect(reportReferences(report({ sourceIds: [id(2)] }))).toEqual([{ kind: 'source', id: id(2), path: 'sourceIds.0' }])
     expect(reportReferences(report({ reportedById: id(1) }))).toEqual([{ kind: 'actor', id: id(1), path: 'reportedById' }])
+    expect(reportReferences(report({ reportedById: id(1), affectedActorId: id(3) }))).toEqual([
+      { kind: 'actor', id: id(1), path: 'reportedById' }, { kind: 'actor', id: id(3), path: 'affectedActorId' }])
   })
 
   it('maps the report to its columns under its incident, without its sources', () => {
-    const figure = { category: 'killed', min: 4, max: null, qualifier: 'exact', groups: [], note: null }
+    const figure = { category: 'killed', min: 4, max: null, qualifier: 'exact', phrase: null, groups: [], note: null }
     expect(reportColumns(id(9), report({ reportedAt: '2026-01-03T00:00:00Z', sourceIds: [id(2)] })))
-      .toEqual({ ...figure, incidentId: id(9), reportedById: null, reportedAt: new Date('2026-01-03T00:00:00Z') })
+      .toEqual({ ...figure, incidentId: id(9), reportedById: null, affectedActorId: null, reportedAt: new Date('2026-01-03T00:00:00Z') })
   })
 
   it('links each source once, numbered in the order given', () => {
@@ -131,7 +133,7 @@ describe('casualty report rules', () => {
   it('names the report already given in the 409', () => {
     const problem = twinConflict('killed', id(5))
     expect([problem.status, problem.message, problem.extra])
-      .toEqual([409, `This reporter already has a killed report on the incident (id ${id(5)}); update it instead`, { existing: { id: id(5) } }])
+      .toEqual([409, `This reporter already has a killed report on the incident for the same affected party (id ${id(5)}); update it instead`, { existing: { id: id(5) } }])
   })
 })
 

@@ -23,7 +23,7 @@ async function referrersOf (tx: Tx, id: string): Promise<Referrers> {
       OR EXISTS (SELECT 1 FROM statement_about_actors l WHERE l.statement_id = s.id AND l.actor_id = ${id}::uuid))`),
     incidents: await ids(tx.$queryRaw`SELECT DISTINCT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id
       WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL`),
-    reports: await ids(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE reported_by_id = ${id}::uuid AND deleted_at IS NULL`),
+    reports: await ids(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE (reported_by_id = ${id}::uuid OR affected_actor_id = ${id}::uuid) AND deleted_at IS NULL`),
     // Its members (re-parented) and the actors merged into it before (their chain is flattened).
     actors: await ids(tx.$queryRaw`SELECT id::text FROM actors WHERE deleted_at IS NULL AND (parent_id = ${id}::uuid OR merged_into_id = ${id}::uuid)`)
   }
@@ -95,12 +95,21 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   if (survivor.mergedIntoId) throw validationProblem([{ in: 'body', path: 'into', message: `actor ${into} was merged into ${survivor.mergedIntoId}; use that id` }])
   await assertNotDescendant(tx, id, into)
 
+  // Reports whose key (incident, reporter, affected party, category: casualties/rules.ts, twinKey) the
+  // merge would make equal to another live report's, both keys read with the duplicate replaced.
   const clashes = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT a.id::text FROM casualty_reports a JOIN casualty_reports b
-      ON a.incident_id = b.incident_id AND a.category = b.category AND b.reported_by_id = ${into}::uuid AND b.deleted_at IS NULL
-    WHERE a.reported_by_id = ${id}::uuid AND a.deleted_at IS NULL`
+    WITH keyed AS (
+      SELECT r.id, r.incident_id, r.category, r.reported_by_id = ${id}::uuid OR r.affected_actor_id = ${id}::uuid AS moves,
+        CASE WHEN r.reported_by_id = ${id}::uuid THEN ${into}::uuid ELSE r.reported_by_id END AS reporter,
+        CASE WHEN r.affected_actor_id = ${id}::uuid THEN ${into}::uuid ELSE r.affected_actor_id END AS affected
+      FROM casualty_reports r
+      WHERE r.deleted_at IS NULL AND r.incident_id IN (SELECT incident_id FROM casualty_reports
+        WHERE (reported_by_id = ${id}::uuid OR affected_actor_id = ${id}::uuid) AND deleted_at IS NULL))
+    SELECT DISTINCT a.id::text FROM keyed a JOIN keyed b ON a.id <> b.id AND a.incident_id = b.incident_id AND a.category = b.category
+      AND a.reporter IS NOT DISTINCT FROM b.reporter AND a.affected IS NOT DISTINCT FROM b.affected
+    WHERE a.moves ORDER BY 1`
   if (clashes.length > 0) {
-    throw new Problem('conflict', 'Both actors gave a figure in the same category on the same incident; delete or reassign one first',
+    throw new Problem('conflict', 'After the merge two figures would have the same reporter and affected party in the same category on the same incident; delete or reassign one first',
       { referrers: clashes.map((c) => ({ entity: 'casualtyReport', id: c.id })) })
   }
 
@@ -126,6 +135,7 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   await tx.$executeRaw`DELETE FROM statement_about_actors WHERE actor_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE statements SET speaker_id = ${into}::uuid WHERE speaker_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE casualty_reports SET reported_by_id = ${into}::uuid WHERE reported_by_id = ${id}::uuid`
+  await tx.$executeRaw`UPDATE casualty_reports SET affected_actor_id = ${into}::uuid WHERE affected_actor_id = ${id}::uuid`
   await tx.$executeRaw`UPDATE incidents SET ${bump} WHERE id = ANY(${touched.incidents}::uuid[])`
   await tx.$executeRaw`UPDATE statements SET ${bump} WHERE id = ANY(${touched.statements}::uuid[])`
   await tx.$executeRaw`UPDATE casualty_reports SET ${bump} WHERE id = ANY(${touched.reports}::uuid[])`

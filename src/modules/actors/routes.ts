@@ -44,10 +44,10 @@ export default async function actorRoutes (app: FastifyInstance) {
     schema: {
       operationId: 'mergeActor',
       summary: 'Merge a duplicate actor into another',
-      description: 'Moves every reference (incident roles, statements as speaker or subject, casualty reporters, member actors) to `into` in one transaction, ' +
+      description: 'Moves every reference (incident roles, statements as speaker or subject, casualty reporters and affected parties, member actors) to `into` in one transaction, ' +
         'adds the duplicate\'s name and aliases to the survivor\'s aliases and records `mergedIntoId`; the duplicate\'s id then answers 308. ' +
         'Every record it changes (linked records, members, actors merged into the duplicate before) gets a new version and a change in /v1/changes. ' +
-        'If both actors gave a figure in the same category on the same incident, the merge is a 409 listing those reports; ' +
+        'If two figures on one incident would then have the same reporter, affected party and category, the merge is a 409 listing the reports naming the duplicate; ' +
         'if `into` is a member of the duplicate (at any depth), a 409 too: move it out first.',
       tags,
       security: bearer,

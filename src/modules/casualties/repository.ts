@@ -10,9 +10,10 @@ import type { ChangeOptions } from '../../db/transaction.ts'
 import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
+import { casualtyConditions } from './filters.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
-import { createCasualtySchema, type CreateCasualty, type PatchCasualty } from './schemas.ts'
+import { createCasualtySchema, type CasualtyFilters, type CasualtyLedgerQuery, type CreateCasualty, type PatchCasualty } from './schemas.ts'
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
 const reportList: ListTable<ReportRow> = {
@@ -26,12 +27,26 @@ const reportFields = createCasualtySchema.keyof().options
 
 type ReportInput = CreateCasualty
 
+const ledgerList: ListTable<ReportRow> = {
+  ...reportList,
+  sorts: { ...reportList.sorts, reportedAt: { column: Prisma.sql`r.reported_at`, kind: 'date', nullable: true } }
+}
+
+/**
+ * One page of the casualty ledger (every live report) in its keyset order, plus the exact total when
+ * asked. Reports without reportedAt come last in either direction of that sort.
+ */
+export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery, 'include' | 'format'>) {
+  return listPage(pool, ledgerList, q, casualtyConditions(q as CasualtyFilters))
+}
+
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {
   const figure = figureProblem(input)
   if (figure) throw validationProblem([{ in: 'body', ...figure }])
   await assertReferencesExist(tx, reportReferences(input))
+  // The key of twinKey (rules.ts), which the import checks the same way.
   const twin = await tx.casualtyReport.findFirst({
-    where: { incidentId, reportedById: input.reportedById, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
+    where: { incidentId, reportedById: input.reportedById, affectedActorId: input.affectedActorId, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
   })
   if (twin) throw twinConflict(input.category, twin.id)
 }

@@ -3,11 +3,15 @@ import type { CasualtyQualifier } from '../../generated/prisma/enums.ts'
 export interface KilledReport { min: number, max: number | null, qualifier: CasualtyQualifier }
 export interface Fatalities { low: number, best: number, high: number }
 
-/** A report's point estimate: its figure, the bound it is sure of, or the middle of its range. */
+/**
+ * A report's point estimate: its figure, the bound it is sure of, or the middle of its range. An
+ * unquantified report ("multiple") counts as at_least its min, the least number its phrase implies.
+ */
 export function pointEstimate (r: KilledReport): number {
   switch (r.qualifier) {
     case 'at_most': return r.max ?? r.min
     case 'range': return Math.floor((r.min + (r.max ?? r.min)) / 2)
+    case 'unquantified': return r.min
     default: return r.min
   }
 }

@@ -1,18 +1,62 @@
 import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../../http/crud.ts'
+import { sendPage } from '../../http/list.ts'
+import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { createCasualtyRepository, listCasualtyReports } from './repository.ts'
+import { createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
 import { getCasualtyReport, toCasualtyReport } from './views.ts'
-import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
+import { expandCasualties } from './expand.ts'
+import { casualtyCsvColumns } from './export.ts'
+import { casualtyLedgerItemSchema, casualtyLedgerPage } from './ledger-schemas.ts'
+import {
+  casualtyFormats, casualtyLedgerQuery, casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
+} from './schemas.ts'
 
 const tags = ['Casualty reports']
 const record = { url: '/v1/casualties/:id', tags, view: casualtyReportSchema }
 const figureRules = 'Qualifier rules: `range` and `at_most` need `max` (≥ min); the others take no `max`. ' +
-  'One report per reporter, incident and category (a second is a 409 naming the first). ' +
+  '`unquantified` (a figure the source gives only in words) needs `phrase` (≤ 40 characters, "multiple"), `min` ≥ 1 (the least number ' +
+  'the phrase implies) and no `max`; `phrase` with any other qualifier is a 400. The roll-up counts it as `at_least` min. ' +
+  'One live report per incident, reporter, affected party (`affectedActorId`) and category (a second is a 409 naming the first). ' +
   'Every write recomputes the incident\'s fatalities and contested flag in the same transaction.'
 
+const ledgerResponse = {
+  description: 'A page of casualty reports (JSON), or every match streamed as NDJSON or CSV',
+  content: { 'application/json': { schema: casualtyLedgerPage }, ...streamedContent(casualtyLedgerItemSchema, casualtyFormats) }
+}
+
 export default async function casualtyRoutes (app: FastifyInstance) {
+  const r = app.withTypeProvider<ZodTypeProvider>()
   const reports = createCasualtyRepository(app.db)
+  const ledger = (q: Parameters<typeof listCasualties>[1]) => listCasualties(app.pool, q)
+
+  r.get('/v1/casualties', {
+    schema: {
+      operationId: 'listCasualties',
+      summary: 'List casualty reports across incidents (the casualty ledger)',
+      description: 'Every live casualty report. Every filter combines with AND; comma-separated values within one filter mean "any of"; ' +
+        '`country`, `from` and `to` are the incident\'s (its countryCodes and occurredAt). Sorted by `createdAt` by default; ' +
+        '`reportedAt` sorts reports without it last, in either direction. With `format` (or Accept) ndjson or csv, every match streams in this order.',
+      tags,
+      querystring: casualtyLedgerQuery,
+      response: { 200: ledgerResponse, ...problems(...readProblems, 406) }
+    }
+  }, async (request, reply) => {
+    const { include, format: explicit, ...q } = request.query
+    const format = negotiate(request, casualtyFormats, explicit)
+    if (format !== 'json') {
+      return sendExport(reply, format, {
+        rows: () => batches(ledger, { ...q, includeTotal: false }, (rows) => expandCasualties(app.pool, rows, include)),
+        columns: casualtyCsvColumns,
+        filename: 'casualties'
+      })
+    }
+    const { rows, total, cursorOf } = await ledger(q)
+    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    return { ...page, data: await expandCasualties(app.pool, page.data, include) }
+  })
 
   pageRoute(app, '/v1/incidents/:id/casualties', {
     operationId: 'listIncidentCasualties',

@@ -11,11 +11,13 @@ export function toCasualtyReport (r: ReportRow): CasualtyReportView {
     id: r.id,
     incidentId: r.incidentId,
     reportedById: r.reportedById,
+    affectedActorId: r.affectedActorId,
     sourceIds: r.sources.map((s) => s.sourceId),
     category: r.category,
     min: r.min,
     max: r.max,
     qualifier: r.qualifier,
+    phrase: r.phrase,
     groups: r.groups as CasualtyReportView['groups'],
     note: r.note,
     reportedAt: isoOrNull(r.reportedAt),
@@ -25,7 +27,7 @@ export function toCasualtyReport (r: ReportRow): CasualtyReportView {
   }
 }
 
-const reportFields = ['id', 'incidentId', 'reportedById', 'category', 'min', 'max', 'qualifier', 'groups', 'note', 'reportedAt',
+export const reportFields = ['id', 'incidentId', 'reportedById', 'affectedActorId', 'category', 'min', 'max', 'qualifier', 'phrase', 'groups', 'note', 'reportedAt',
   'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof CasualtyReport>
 
 /** A report row with its sources, in one SELECT (alias r): the shape of ReportRow. */

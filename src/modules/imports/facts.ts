@@ -30,7 +30,7 @@ export const statementOf = (l: Line) => l.data as CreateStatement
 /** A name's key (as sitrep_name_key() computes it) and the live actor already holding it, if any. */
 export interface NameFact { key: string, holder: { id: string, name: string, held: string } | null }
 
-export interface ExistingReport extends KilledReport { id: string, incidentId: string, reportedById: string | null, category: string }
+export interface ExistingReport extends KilledReport { id: string, incidentId: string, reportedById: string | null, affectedActorId: string | null, category: string }
 
 /** What the database holds that the lines' checks need, read in a constant number of queries. */
 export interface Facts {
@@ -131,7 +131,7 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   let denied: Array<{ id: string }> = []
   if (lockedIds.length > 0) {
     reports = await rawRows<ExistingReport>(client, Prisma.sql`
-      SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", category::text, min, max, qualifier::text AS qualifier
+      SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", affected_actor_id::text AS "affectedActorId", category::text, min, max, qualifier::text AS qualifier
       FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`)
     denied = await rawRows<{ id: string }>(client, Prisma.sql`
       SELECT DISTINCT si.incident_id::text AS id FROM statement_incidents si JOIN statements s ON s.id = si.statement_id

@@ -7,7 +7,7 @@ import { referenceErrors, type LiveLookup, type Reference } from '../../db/refer
 import { actorColumns, actorReferences, conflictWith } from '../actors/rules.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../sources/rules.ts'
 import { externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError } from '../incidents/rules.ts'
-import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../casualties/rules.ts'
+import { reportColumns, reportReferences, reportSourceLinks, twinConflict, twinKey } from '../casualties/rules.ts'
 import { statementColumns, statementLinks, statementReferences, statementRuleError } from '../statements/rules.ts'
 import type { ImportEntity } from './schemas.ts'
 import type { Line } from './lines.ts'
@@ -29,8 +29,6 @@ export interface Accepted {
   order: Array<{ entity: ImportEntity, row: { id: string } }>
 }
 
-const twinKey = (incidentId: string, reportedById: string | null, category: string) => `${incidentId}|${reportedById ?? ''}|${category}`
-
 /** One line's problem as the import reports it: each field error under `data`, or the problem's message for the whole line. */
 function lineErrors (n: number, problem: Problem): FieldError[] {
   const details = problem.extra.errors ?? [{ in: 'body' as const, path: '', message: problem.message }]
@@ -49,7 +47,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
   const names = new Map<string, { id: string, name: string, held: string }>()
   const urls = new Map<string, string>()
   const externalIds = new Map<string, { id: string, title: string }>()
-  const twins = new Map(facts.reports.map((r) => [twinKey(r.incidentId, r.reportedById, r.category), r.id]))
+  const twins = new Map(facts.reports.map((r) => [twinKey(r), r.id]))
   const stamps = { createdAt: facts.now, updatedAt: facts.now, version: 1, deletedAt: null }
   const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [] }
   /** The 400 for references that name no live record (as assertReferencesExist answers a single write), or null. */
@@ -117,7 +115,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     // The figure itself (max against min and qualifier) was checked with the line's schema.
     const refs = brokenReferences(reportReferences(input))
     if (refs) return refs
-    const key = twinKey(incidentId, input.reportedById, input.category)
+    const key = twinKey({ ...input, incidentId })
     const twin = twins.get(key)
     if (twin) return twinConflict(input.category, twin)
     twins.set(key, line.id)

@@ -29,7 +29,7 @@ export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: '
   actor: [{ path: 'parentId', kind: 'actor' }],
   source: [],
   incident: [{ path: 'actors.*.actorId', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],
-  casualtyReport: [{ path: 'incidentId', kind: 'incident' }, { path: 'reportedById', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],
+  casualtyReport: [{ path: 'incidentId', kind: 'incident' }, { path: 'reportedById', kind: 'actor' }, { path: 'affectedActorId', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],
   statement: [
     { path: 'speakerId', kind: 'actor' }, { path: 'incidentIds.*', kind: 'incident' }, { path: 'aboutActorIds.*', kind: 'actor' },
     { path: 'respondsToId', kind: 'statement' }, { path: 'sourceIds.*', kind: 'source' }

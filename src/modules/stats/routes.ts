@@ -7,6 +7,8 @@ import { changeLogCache } from './cache.ts'
 import { defaultStatsLimits, type StatsLimits } from './limits.ts'
 import { incidentStatsQuery, incidentStatsSchema, statsFormats, type IncidentStatsQuery } from './schemas.ts'
 import { negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { casualtyStats } from './casualty-repository.ts'
+import { casualtyStatsQuery, casualtyStatsSchema, type CasualtyStatsQuery } from './casualty-schemas.ts'
 
 export default async function statsRoutes (app: FastifyInstance, opts: { limits?: Partial<StatsLimits> }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -52,6 +54,49 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
     if (format === 'csv') {
       const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
       return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename: 'incident-stats' })
+    }
+    return { groupBy: query.groupBy, data }
+  })
+
+  const tooMany = () => validationProblem([{ in: 'query', path: 'groupBy', message: `the result has more than ${maxRows} rows, the cap: narrow the filters (from, to, country, category …) or group by fewer or coarser dimensions` }])
+  const casualtyCounts = changeLogCache(app.pool, async (query: CasualtyStatsQuery) => {
+    const rows = await casualtyStats(app.pool, query, maxRows + 1)
+    if (rows.length > maxRows) throw tooMany()
+    return rows
+  }, cacheBytes)
+
+  r.get('/v1/stats/casualties', {
+    schema: {
+      operationId: 'getCasualtyStats',
+      summary: 'Casualty report counts and figure sums by dimension',
+      description: 'Groups the live casualty reports that match every casualty-ledger filter (as GET /v1/casualties) by one or two ' +
+        'dimensions. Each row has its keys, `count` (reports), `min` (the sum of their min) and `max` (the sum of their upper bounds: ' +
+        '`max`, or `min` for an `exact` figure; null when any report in the bucket has no upper bound — at_least, approximately, ' +
+        'unquantified — since a sum with an unknown term is unknown). Figures of different categories or reporters are not ' +
+        'comparable counts of people: group by category (and reportedBy) to read sums that mean something. `reportedBy` and ' +
+        '`affectedActor` are `{ id, name }`, or null for the reports that name none. `country` and `month` are the incident\'s ' +
+        '(a report counts once in each of its incident\'s countries; a `country` filter also restricts those buckets); `month` is a ' +
+        'UTC bucket named by its first day. Rows are ordered by the dimensions in the order given: months oldest first; other keys ' +
+        'by the report count of their rows (within the preceding key) descending, then by value (actors by name, null last). ' +
+        `At most ${maxRows} rows: a query whose result would have more is a 400 naming the cap.`,
+      tags: ['Stats'],
+      querystring: casualtyStatsQuery,
+      response: {
+        200: {
+          description: 'The rows as JSON, or as CSV (format=csv or Accept: text/csv) with the same columns flattened (reportedBy.id …)',
+          content: { 'application/json': { schema: casualtyStatsSchema }, ...streamedContent(casualtyStatsSchema, statsFormats) }
+        },
+        ...problems(...readProblems, 406)
+      }
+    }
+  }, async (request, reply) => {
+    const { format: explicit, ...query } = request.query
+    const format = negotiate(request, statsFormats, explicit)
+    const data = await casualtyCounts.get(JSON.stringify(query), query)
+    if (format === 'csv') {
+      const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
+      const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
+      return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename: 'casualty-stats' })
     }
     return { groupBy: query.groupBy, data }
   })
