@@ -32,6 +32,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     names: new NameFacts(),
     urls: new Map([['https://taken.example/a', existingSource]]),
     incidents: new Map(),
+    cited: new Map(),
     reports: [],
     denied: new Set(),
     ...overrides

@@ -22,6 +22,10 @@ export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
   if (f.contested !== undefined) c.push(Prisma.sql`i.contested = ${f.contested}`)
   if (f.tag) c.push(Prisma.sql`i.tags && ${f.tag}::text[]`)
   if (f.source) c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_sources s WHERE s.incident_id = i.id AND s.source_id = ANY(${f.source}::uuid[]))`)
+  if (f.relatedTo) {
+    c.push(Prisma.sql`(EXISTS (SELECT 1 FROM incident_relations r WHERE r.from_id = i.id AND r.to_id = ${f.relatedTo}::uuid)
+      OR EXISTS (SELECT 1 FROM incident_relations r WHERE r.to_id = i.id AND r.from_id = ${f.relatedTo}::uuid))`)
+  }
   if (f.hasLocation) c.push(Prisma.sql`i.lat IS NOT NULL`)
   if (f.precision) c.push(Prisma.sql`i.location_precision = ANY(${f.precision}::"LocationPrecision"[])`)
   if (f.q) c.push(Prisma.sql`i.search @@ websearch_to_tsquery('english', ${f.q})`)

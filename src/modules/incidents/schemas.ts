@@ -16,6 +16,7 @@ export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 
 export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
 export const incidentIncludes = ['actors', 'casualties', 'sources', 'statements'] as const
+export const relationKinds = ['responds_to', 'part_of', 'follows', 'same_as'] as const
 
 const timestamp = timestampInput
 
@@ -36,6 +37,24 @@ export const fatalitiesSchema = z.object({
 
 const incidentActorLink = z.strictObject({ actorId: z.uuid(), role: z.enum(actorRoles) })
 
+const relationKind = z.enum(relationKinds)
+  .describe('responds_to: a retaliation or response to the other incident; part_of: an episode of the other (a campaign), never in a cycle; ' +
+    'follows: comes after it in one chain of events; same_as: the same event reported twice (either direction, stored once)')
+
+export const incidentRelationSchema = z.object({
+  incidentId: z.uuid().describe('the other incident'),
+  kind: relationKind,
+  assertedById: z.uuid().nullable().describe('the actor who asserts the link; null when sitrep states it from its sources'),
+  statementIds: z.array(z.uuid()).describe('the statements that carry the assertion')
+}).meta({ id: 'IncidentRelation' })
+
+const incidentRelationInput = z.strictObject({
+  incidentId: z.uuid().describe('the other incident (live, not this one)'),
+  kind: relationKind,
+  assertedById: z.uuid().nullable().default(null),
+  statementIds: z.array(z.uuid()).max(20).default([]).describe('existing statements; each is linked to this incident if it was not')
+})
+
 export const incidentSchema = z.object({
   id: z.uuid(),
   type: z.enum(incidentTypes),
@@ -50,6 +69,7 @@ export const incidentSchema = z.object({
   actors: z.array(z.object({ actorId: z.uuid(), role: z.enum(actorRoles), actor: actorSchema.optional().describe('with include=actors') })),
   tags: z.array(z.string()),
   sourceIds: z.array(z.uuid()),
+  relations: z.array(incidentRelationSchema).describe('links from this incident to others (GET /v1/incidents/{id}/related lists both directions)'),
   fatalities: fatalitiesSchema.nullable().describe('derived from the killed casualty reports; null when there are none'),
   contested: z.boolean().describe('derived: a denial is linked, or the killed reports disagree'),
   acled: z.object({ eventType: z.string(), subEventType: z.string() }).describe('the type in ACLED\'s taxonomy (read-only)'),
@@ -73,6 +93,7 @@ export const incidentSchema = z.object({
     actors: [{ actorId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', role: 'perpetrator' }],
     tags: ['cross-border'],
     sourceIds: ['0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a20'],
+    relations: [{ incidentId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a40', kind: 'responds_to', assertedById: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', statementIds: [] }],
     fatalities: { low: 3, best: 3, high: 3 },
     contested: true,
     acled: { eventType: 'Explosions/Remote violence', subEventType: 'Air/drone strike' },
@@ -98,7 +119,8 @@ const incidentFields = {
   location: locationSchema.nullable(),
   actors: z.array(incidentActorLink).max(100),
   tags: z.array(tagSchema).max(50),
-  sourceIds: z.array(z.uuid()).max(100)
+  sourceIds: z.array(z.uuid()).max(100),
+  relations: z.array(incidentRelationInput).max(100)
 }
 
 export const createIncidentSchema = z.strictObject({
@@ -113,7 +135,8 @@ export const createIncidentSchema = z.strictObject({
   location: incidentFields.location.default(null),
   actors: incidentFields.actors.default([]),
   tags: incidentFields.tags.default([]),
-  sourceIds: incidentFields.sourceIds.default([])
+  sourceIds: incidentFields.sourceIds.default([]),
+  relations: incidentFields.relations.default([])
 }).meta({ id: 'IncidentCreate' })
 
 export const patchIncidentSchema = z.strictObject({
@@ -128,7 +151,8 @@ export const patchIncidentSchema = z.strictObject({
   location: incidentFields.location.optional(),
   actors: incidentFields.actors.optional().describe('replaces the whole list'),
   tags: incidentFields.tags.optional().describe('replaces the whole list'),
-  sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list')
+  sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list'),
+  relations: incidentFields.relations.optional().describe('replaces the whole list of outgoing relations')
 }).meta({ id: 'IncidentPatch' })
 
 export type CreateIncident = z.output<typeof createIncidentSchema>
@@ -166,6 +190,7 @@ export const incidentFilterShape = {
   tag: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(,[a-z0-9][a-z0-9-]{0,62})*$/, 'must be comma-separated tags')
     .transform((s) => s.split(',')).optional().describe('tags; comma-separated, any of'),
   source: commaUuids('sources cited').optional(),
+  relatedTo: z.uuid().optional().describe('incidents linked to this incident by a relation, in either direction'),
   bbox: bboxSchema.optional(),
   near: nearSchema.optional(),
   radiusKm: queryNumber(z.coerce.number().positive().max(5000)).optional().describe('radius for near, in km (default 25)'),
@@ -206,3 +231,25 @@ export const includeQuery = z.strictObject({
 }).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export const incidentPage = pageOf(incidentSchema).meta({ id: 'IncidentPage' })
+
+export const relationDirections = ['outgoing', 'incoming'] as const
+
+export const relatedIncidentSchema = z.object({
+  incidentId: z.uuid().describe('the other incident'),
+  kind: z.enum(relationKinds),
+  direction: z.enum(relationDirections).describe('outgoing: stored on this incident, pointing at the other; incoming: stored on the other, pointing here'),
+  assertedById: z.uuid().nullable(),
+  statementIds: z.array(z.uuid()),
+  incident: incidentSchema.optional().describe('with include=incident')
+}).meta({ id: 'RelatedIncident' })
+
+export const relatedQuery = z.strictObject({
+  kind: commaList(relationKinds, 'relation kinds').optional(),
+  direction: z.enum(relationDirections).optional().describe('only outgoing or only incoming relations'),
+  include: commaList(['incident'] as const, 'the other incident, inline').optional(),
+  ...listQueryShape(['kind'], 'kind')
+})
+
+export type RelatedQuery = z.output<typeof relatedQuery>
+
+export const relatedPage = pageOf(relatedIncidentSchema).meta({ id: 'RelatedIncidentPage' })
