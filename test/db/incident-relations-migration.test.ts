@@ -35,10 +35,10 @@ describe(`migration ${MIGRATION}`, () => {
     try {
       expect((await migrate(url.href, { migrationsDir: dir })).applied).toEqual(earlier.sort())
       const [a, b, actor] = ['0190f3a4-7b2c-7d3e-8f40-000000000001', '0190f3a4-7b2c-7d3e-8f40-000000000002', '0190f3a4-7b2c-7d3e-8f40-000000000003']
-      await db.query(`INSERT INTO actors (id, name, kind) VALUES ($1, 'Pakistan', 'state')`, [actor])
+      await db.query('INSERT INTO actors (id, name, kind) VALUES ($1, \'Pakistan\', \'state\')', [actor])
       await db.query(`INSERT INTO incidents (id, type, title, occurred_at, country_codes, tags) VALUES
         ($1, 'airstrike', 'Strikes', '2025-10-09T21:30:00Z', '{AF}', '{cross-border}'), ($2, 'militant_attack', 'Attacks', '2025-10-08T00:00:00Z', '{PK}', '{}')`, [a, b])
-      await db.query(`INSERT INTO incident_actors (incident_id, actor_id, role) VALUES ($1, $2, 'perpetrator')`, [a, actor])
+      await db.query('INSERT INTO incident_actors (incident_id, actor_id, role) VALUES ($1, $2, \'perpetrator\')', [a, actor])
       const before = (await db.query('SELECT * FROM incidents ORDER BY id')).rows
 
       // Later migrations run too and may add columns: the ones there before must be unchanged.
@@ -50,11 +50,11 @@ describe(`migration ${MIGRATION}`, () => {
         .toEqual([{ incident_id: a, actor_id: actor, role: 'perpetrator' }])
       expect((await db.query('SELECT count(*)::int AS n FROM incident_relations')).rows).toEqual([{ n: 0 }])
 
-      await db.query(`INSERT INTO incident_relations (from_id, to_id, kind, asserted_by_id) VALUES ($1, $2, 'responds_to', $3), ($1, $2, 'same_as', NULL)`, [a, b, actor])
-      await expect(db.query(`INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($1, $1, 'follows')`, [a])).rejects.toThrow(/incident_relations_not_self/)
-      await expect(db.query(`INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($2, $1, 'same_as')`, [a, b])).rejects.toThrow(/incident_relations_same_as_pair_key/)
+      await db.query('INSERT INTO incident_relations (from_id, to_id, kind, asserted_by_id) VALUES ($1, $2, \'responds_to\', $3), ($1, $2, \'same_as\', NULL)', [a, b, actor])
+      await expect(db.query('INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($1, $1, \'follows\')', [a])).rejects.toThrow(/incident_relations_not_self/)
+      await expect(db.query('INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($2, $1, \'same_as\')', [a, b])).rejects.toThrow(/incident_relations_same_as_pair_key/)
       // The other way round is another relation for every kind but same_as.
-      await db.query(`INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($2, $1, 'responds_to')`, [a, b])
+      await db.query('INSERT INTO incident_relations (from_id, to_id, kind) VALUES ($2, $1, \'responds_to\')', [a, b])
     } finally {
       await db.end()
     }
