@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { Prisma, PrismaClient } from '../src/generated/prisma/client.ts'
 import { createPool } from '../src/plugins/database.ts'
-import { sortSpec, type SortFields, type SortSpec } from '../src/http/list.ts'
+import { sortSpec, type SortFields, type SortSpec } from '../src/db/keyset.ts'
 import { incidentConditions, whereClause } from '../src/modules/incidents/filters.ts'
 import { incidentListQuery, type IncidentFilters } from '../src/modules/incidents/schemas.ts'
 

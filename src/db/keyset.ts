@@ -1,50 +1,74 @@
-import type pg from 'pg'
 import { Prisma } from '../generated/prisma/client.ts'
-import { rawRows } from './rows.ts'
-import type { SortSpec } from '../http/list.ts'
+import { rawRows, type ListReader } from './rows.ts'
+
+/** A list's sort: the field, its direction, whether it may be null (nulls come last either way) and its kind. */
+export interface SortSpec { field: string, desc: boolean, nullable: boolean, kind: 'date' | 'string' | 'number' }
+
+export type SortFields = Record<string, { nullable?: boolean, kind: SortSpec['kind'] }>
+
+/** The spec of a `sort` query value (`-name`: name, descending). */
+export function sortSpec (sort: string, fields: SortFields): SortSpec {
+  const desc = sort.startsWith('-')
+  const field = desc ? sort.slice(1) : sort
+  const def = fields[field]
+  return { field, desc, nullable: def.nullable ?? false, kind: def.kind }
+}
+
+/** A decoded cursor: the last row's sort value and id. */
+export interface After { value: unknown, id: string }
+
+// Numbers compare as bigint, so no cursor value can overflow the cast (the index is used alike).
+const casts = { date: Prisma.sql`::timestamptz`, number: Prisma.sql`::bigint`, string: Prisma.sql`::text` }
 
 /**
- * Raw-SQL "rows after the cursor" for ORDER BY col dir NULLS LAST, id dir: the same keyset as
- * keysetAfter in src/http/list.ts, for lists whose filters need SQL Prisma cannot express.
- * Numbers compare as bigint, so no cursor value can overflow the cast (the index is used alike).
+ * "Rows after the cursor" in ORDER BY col dir NULLS LAST, id dir. With no id column the sort column
+ * is unique (a change's seq) and the cursor's value alone says where the page starts.
  */
-export function keysetSql (col: Prisma.Sql, id: Prisma.Sql, spec: SortSpec, cursor: { value: unknown, id: string }) {
+export function keysetSql (col: Prisma.Sql, id: Prisma.Sql | null, spec: SortSpec, cursor: After) {
   const cmp = spec.desc ? Prisma.sql`<` : Prisma.sql`>`
+  if (id === null) return Prisma.sql`${col} ${cmp} ${cursor.value}${casts[spec.kind]}`
   if (cursor.value === null) return Prisma.sql`(${col} IS NULL AND ${id} ${cmp} ${cursor.id}::uuid)`
-  const value = spec.kind === 'date' ? Prisma.sql`${cursor.value}::timestamptz` : Prisma.sql`${cursor.value}::bigint`
   const rest = spec.nullable ? Prisma.sql` OR ${col} IS NULL` : Prisma.empty
-  return Prisma.sql`((${col}, ${id}) ${cmp} (${value}, ${cursor.id}::uuid)${rest})`
+  return Prisma.sql`((${col}, ${id}) ${cmp} (${cursor.value}${casts[spec.kind]}, ${cursor.id}::uuid)${rest})`
 }
 
 export interface KeysetPage {
   /** the select list and FROM of the list, e.g. incidentRowSql and `incidents i` */
   select: Prisma.Sql
   from: Prisma.Sql
-  /** the sort column and the id column, with the table's alias */
+  /** the sort column and the id column, with the table's alias; no id column when the sort column is unique */
   column: Prisma.Sql
-  id: Prisma.Sql
+  id: Prisma.Sql | null
   spec: SortSpec
   /** the decoded cursor, if any */
-  after?: { value: unknown, id: string }
+  after?: After
   conditions: Prisma.Sql[]
   limit: number
   includeTotal?: boolean
 }
 
-/**
- * One page of a raw-SQL list in (column, id) order, nulls last: limit + 1 rows (the extra one says
- * there is a next page) and, when asked, the exact count of all matches, the two queries side by side.
- */
-export async function keysetPage<T> (pool: pg.Pool, p: KeysetPage): Promise<{ rows: T[], total: number | undefined }> {
-  const where = (conditions: Prisma.Sql[]) => Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
+const where = (conditions: Prisma.Sql[]) => conditions.length === 0 ? Prisma.empty : Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
+
+/** The query for one page: limit + 1 rows, the extra one saying there is a next page. */
+export function keysetQuery (p: KeysetPage): Prisma.Sql {
   const filtered = p.after ? [...p.conditions, keysetSql(p.column, p.id, p.spec, p.after)] : p.conditions
   const dir = p.spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
-  const nulls = p.spec.nullable ? Prisma.sql`NULLS LAST` : Prisma.empty
+  const nulls = p.spec.nullable ? Prisma.sql` NULLS LAST` : Prisma.empty
+  const tie = p.id === null ? Prisma.empty : Prisma.sql`, ${p.id} ${dir}`
+  return Prisma.sql`SELECT ${p.select} FROM ${p.from} ${where(filtered)} ORDER BY ${p.column} ${dir}${nulls}${tie} LIMIT ${p.limit + 1}`
+}
+
+/** The exact count of all matches, cursor aside. */
+export const keysetCount = (p: KeysetPage) => Prisma.sql`SELECT count(*)::int AS n FROM ${p.from} ${where(p.conditions)}`
+
+/**
+ * One page of a list in (column, id) order, nulls last: limit + 1 rows and, when asked, the exact
+ * count of all matches, the two queries side by side.
+ */
+export async function keysetPage<T> (on: ListReader, p: KeysetPage): Promise<{ rows: T[], total: number | undefined }> {
   const [rows, total] = await Promise.all([
-    rawRows<T>(pool, Prisma.sql`SELECT ${p.select} FROM ${p.from} ${where(filtered)} ORDER BY ${p.column} ${dir} ${nulls}, ${p.id} ${dir} LIMIT ${p.limit + 1}`),
-    p.includeTotal
-      ? rawRows<{ n: number }>(pool, Prisma.sql`SELECT count(*)::int AS n FROM ${p.from} ${where(p.conditions)}`).then((r) => r[0].n)
-      : undefined
+    rawRows<T>(on, keysetQuery(p)),
+    p.includeTotal ? rawRows<{ n: number }>(on, keysetCount(p)).then((r) => r[0].n) : undefined
   ])
   return { rows, total }
 }

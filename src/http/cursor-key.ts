@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type pg from 'pg'
-import { useCursorKey } from './list.ts'
+import { Prisma } from '../generated/prisma/client.ts'
+import { rawRows } from '../db/rows.ts'
+import { useCursorKey } from './cursor.ts'
 
 const SETTING = 'cursor_key'
 
@@ -11,9 +13,8 @@ const SETTING = 'cursor_key'
  * concurrent first start reads the winner's key, so all of them agree.
  */
 export async function sharedCursorKey (pool: pg.Pool): Promise<string> {
-  await pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
-    [SETTING, randomBytes(32).toString('base64url')])
-  const { rows: [row] } = await pool.query<{ value: string }>('SELECT value FROM settings WHERE name = $1', [SETTING])
+  await rawRows(pool, Prisma.sql`INSERT INTO settings (name, value) VALUES (${SETTING}, ${randomBytes(32).toString('base64url')}) ON CONFLICT (name) DO NOTHING`)
+  const [row] = await rawRows<{ value: string }>(pool, Prisma.sql`SELECT value FROM settings WHERE name = ${SETTING}`)
   return row.value
 }
 

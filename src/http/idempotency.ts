@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Prisma } from '../generated/prisma/client.ts'
 import { withClaim, type Claim } from '../db/idempotency.ts'
+import { rawRows } from '../db/rows.ts'
 import { Problem } from './problems.ts'
 
 declare module 'fastify' {
@@ -13,6 +15,7 @@ declare module 'fastify' {
 }
 
 const WINDOW_HOURS = 24
+const window = Prisma.sql`${WINDOW_HOURS}::int * interval '1 hour'`
 // A request that never finished (its process died before its write committed) stops blocking its key after this long.
 const ABANDONED_SECONDS = 120
 const replayedHeaders = ['content-type', 'location', 'etag']
@@ -51,32 +54,32 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
 
     if (Date.now() - lastSweep > 3600_000) {
       lastSweep = Date.now()
-      await app.pool.query(`DELETE FROM idempotency_records WHERE created_at < now() - interval '${WINDOW_HOURS} hours'`)
+      await rawRows(app.pool, Prisma.sql`DELETE FROM idempotency_records WHERE created_at < now() - ${window}`)
     }
     const claimId = randomUUID()
-    const params = [apiKeyId, key, request.method, request.url, hash, claimId]
     // Claim the key; only one request can win.
-    let claimed = await app.pool.query(
-      `INSERT INTO idempotency_records (api_key_id, key, method, path, request_hash, claim_id) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`, params)
-    if (claimed.rowCount === 0) {
+    let claimed = await rawRows(app.pool, Prisma.sql`
+      INSERT INTO idempotency_records (api_key_id, key, method, path, request_hash, claim_id)
+      VALUES (${apiKeyId}::uuid, ${key}, ${request.method}, ${request.url}, ${hash}, ${claimId}::uuid)
+      ON CONFLICT (api_key_id, key) DO NOTHING RETURNING key`)
+    if (claimed.length === 0) {
       // Or take over one that expired, or whose request died before its write committed. A running
       // write holds the row's lock (skipped here) and a committed one marked it applied.
-      claimed = await app.pool.query(
-        `WITH old AS (
-           SELECT api_key_id, key FROM idempotency_records WHERE api_key_id = $1 AND key = $2
-             AND (created_at < now() - interval '${WINDOW_HOURS} hours'
-               OR (status IS NULL AND applied_at IS NULL AND created_at < now() - make_interval(secs => $7)))
-           FOR UPDATE SKIP LOCKED)
-         UPDATE idempotency_records r SET method = $3, path = $4, request_hash = $5, claim_id = $6, created_at = now(),
-           status = NULL, headers = NULL, body = NULL, applied_at = NULL, entity_id = NULL
-         FROM old WHERE r.api_key_id = old.api_key_id AND r.key = old.key RETURNING r.key`, [...params, abandonedSeconds])
+      claimed = await rawRows(app.pool, Prisma.sql`
+        WITH old AS (
+          SELECT api_key_id, key FROM idempotency_records WHERE api_key_id = ${apiKeyId}::uuid AND key = ${key}
+            AND (created_at < now() - ${window}
+              OR (status IS NULL AND applied_at IS NULL AND created_at < now() - make_interval(secs => ${abandonedSeconds})))
+          FOR UPDATE SKIP LOCKED)
+        UPDATE idempotency_records r SET method = ${request.method}, path = ${request.url}, request_hash = ${hash}, claim_id = ${claimId}::uuid,
+          created_at = now(), status = NULL, headers = NULL, body = NULL, applied_at = NULL, entity_id = NULL
+        FROM old WHERE r.api_key_id = old.api_key_id AND r.key = old.key RETURNING r.key`)
     }
-    if (claimed.rowCount === 1) return { apiKeyId, key, claimId, applied: false }
+    if (claimed.length === 1) return { apiKeyId, key, claimId, applied: false }
 
-    const { rows: [first] } = await app.pool.query<StoredRecord>(
-      `SELECT request_hash, status, headers, body, applied_at IS NOT NULL AS applied, entity_id::text FROM idempotency_records
-       WHERE api_key_id = $1 AND key = $2`, [apiKeyId, key])
+    const [first] = await rawRows<StoredRecord>(app.pool, Prisma.sql`
+      SELECT request_hash, status, headers, body, applied_at IS NOT NULL AS applied, entity_id::text FROM idempotency_records
+      WHERE api_key_id = ${apiKeyId}::uuid AND key = ${key}`)
     if (!first) throw new Problem('conflict', 'The Idempotency-Key is being reused concurrently; retry')
     if (first.request_hash !== hash) throw new Problem('conflict', 'This Idempotency-Key was used with a different request; use a new key for a new request')
     if (first.status === null && first.applied) {
@@ -94,18 +97,19 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
    * answer is the record as the change log holds it now, with the route's success status.
    */
   async function replayFromRecord (request: FastifyRequest, reply: FastifyReply, apiKeyId: string, key: string, entityId: string | null) {
-    const { rows: [change] } = entityId === null
-      ? { rows: [] }
-      : await app.pool.query<{ entity: string, version: number, after: object }>(
-        `SELECT entity, version, after FROM changes WHERE entity = ANY($1::text[]) AND entity_id = $2 AND after IS NOT NULL
-         ORDER BY seq DESC LIMIT 1`, [Object.keys(recordPaths), entityId])
+    const [change] = entityId === null
+      ? []
+      : await rawRows<{ entity: string, version: number, after: object }>(app.pool, Prisma.sql`
+        SELECT entity, version, after FROM changes WHERE entity = ANY(${Object.keys(recordPaths)}::text[]) AND entity_id = ${entityId}::uuid
+          AND after IS NOT NULL
+        ORDER BY seq DESC LIMIT 1`)
     if (!change) throw new Problem('conflict', 'The request with this Idempotency-Key was applied, but its answer was lost; it will not be applied again')
     const status = successStatus(request)
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', etag: `"${change.version}"` }
     if (status === 201) headers.location = `${recordPaths[change.entity]}/${entityId}`
     const body = JSON.stringify(change.after)
-    await app.pool.query('UPDATE idempotency_records SET status = $3, headers = $4, body = $5 WHERE api_key_id = $1 AND key = $2 AND status IS NULL',
-      [apiKeyId, key, status, JSON.stringify(headers), JSON.stringify(body)])
+    await rawRows(app.pool, Prisma.sql`UPDATE idempotency_records SET status = ${status}, headers = ${JSON.stringify(headers)}::jsonb,
+      body = ${JSON.stringify(body)}::jsonb WHERE api_key_id = ${apiKeyId}::uuid AND key = ${key} AND status IS NULL`)
     reply.code(status).headers({ ...headers, 'idempotent-replayed': 'true' })
     reply.send(body)
   }
@@ -124,19 +128,19 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
     const held = request.idempotency
     if (!held) return payload
     request.idempotency = null
-    const owned = [held.apiKeyId, held.key, held.claimId]
+    const owned = Prisma.sql`api_key_id = ${held.apiKeyId}::uuid AND key = ${held.key} AND claim_id = ${held.claimId}::uuid`
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
       // A failure is not an answer to replay: free the key so the client can retry, unless the write
       // was applied (a retry then gets the record).
-      await app.pool.query('DELETE FROM idempotency_records WHERE api_key_id = $1 AND key = $2 AND claim_id = $3 AND applied_at IS NULL', owned)
+      await rawRows(app.pool, Prisma.sql`DELETE FROM idempotency_records WHERE ${owned} AND applied_at IS NULL`)
       return payload
     }
     const headers = Object.fromEntries(replayedHeaders.flatMap((h) => {
       const v = reply.getHeader(h)
       return v === undefined ? [] : [[h, String(v)]]
     }))
-    await app.pool.query('UPDATE idempotency_records SET status = $4, headers = $5, body = $6 WHERE api_key_id = $1 AND key = $2 AND claim_id = $3',
-      [...owned, reply.statusCode, JSON.stringify(headers), JSON.stringify(payload)])
+    await rawRows(app.pool, Prisma.sql`UPDATE idempotency_records SET status = ${reply.statusCode}, headers = ${JSON.stringify(headers)}::jsonb,
+      body = ${JSON.stringify(payload)}::jsonb WHERE ${owned}`)
     return payload
   })
 }, { name: 'idempotency', dependencies: ['auth', 'database'] })

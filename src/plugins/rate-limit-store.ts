@@ -1,19 +1,22 @@
 import type pg from 'pg'
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import { Prisma } from '../generated/prisma/client.ts'
+import { rawRows } from '../db/rows.ts'
 
 type Callback = (error: Error | null, result?: { current: number, ttl: number }) => void
 
 // One row per key and window in `rate_limits`: the first request of a window inserts it, the
 // next ones count up, and a request after reset_at starts a new window, all in one atomic upsert,
-// so every API process on the database sees the same count. The clock is the database's.
-const increment = {
-  name: 'rate-limit-increment',
-  text: `INSERT INTO rate_limits AS r (key, count, reset_at)
-VALUES ($1, $3::int, now() + $2::int * interval '1 millisecond')
-ON CONFLICT (key) DO UPDATE SET
-  count = CASE WHEN r.reset_at <= now() THEN $3::int ELSE r.count + $3::int END,
-  reset_at = CASE WHEN r.reset_at <= now() THEN excluded.reset_at ELSE r.reset_at END
-RETURNING r.count, ceil(extract(epoch FROM r.reset_at - now()) * 1000)::int AS ttl`
+// so every API process on the database sees the same count. The clock is the database's. A named
+// statement, the one in src/: it runs on every request, and its plan does not depend on its values.
+const increment = (key: string, timeWindow: number, reserve: number) => {
+  const sql = Prisma.sql`INSERT INTO rate_limits AS r (key, count, reset_at)
+    VALUES (${key}, ${reserve}::int, now() + ${timeWindow}::int * interval '1 millisecond')
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN r.reset_at <= now() THEN excluded.count ELSE r.count + excluded.count END,
+      reset_at = CASE WHEN r.reset_at <= now() THEN excluded.reset_at ELSE r.reset_at END
+    RETURNING r.count, ceil(extract(epoch FROM r.reset_at - now()) * 1000)::int AS ttl`
+  return { name: 'rate-limit-increment', text: sql.text, values: sql.values as unknown[] }
 }
 
 /** Numbers of a window this process has reserved but not yet handed out. */
@@ -73,7 +76,7 @@ export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCto
     private send (key: string, batch: Callback[], timeWindow: number, max: number) {
       this.waiting.set(key, [])
       const reserve = Math.max(batch.length, Math.min(1000, Math.floor(max / 100)))
-      pool.query<{ count: number, ttl: number }>({ ...increment, values: [key, timeWindow, reserve] })
+      pool.query<{ count: number, ttl: number }>(increment(key, timeWindow, reserve))
         .then(({ rows: [row] }) => {
           // In arrival order: the batch takes the first numbers of the block, the rest is leased.
           const ttl = Math.max(0, row.ttl)
@@ -98,5 +101,5 @@ export function postgresRateLimitStore (pool: pg.Pool): FastifyRateLimitStoreCto
 
 /** Drops the rows of windows that have ended; any process may run it. */
 export async function deleteExpiredRateLimits (pool: pg.Pool) {
-  await pool.query('DELETE FROM rate_limits WHERE reset_at < now()')
+  await rawRows(pool, Prisma.sql`DELETE FROM rate_limits WHERE reset_at < now()`)
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { encodeCursor } from '../../src/http/list.ts'
+import { encodeCursor } from '../../src/http/cursor.ts'
 import { spec } from '../helpers/spec.ts'
 import { bodyArbitrary } from './bodies.ts'
 import { hostilePathValue, hostileQueryValue, hostileValue, oddText } from './hostile.ts'

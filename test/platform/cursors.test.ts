@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { encodeCursor } from '../../src/http/list.ts'
+import { encodeCursor } from '../../src/http/cursor.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { startServerProcess } from '../helpers/server-process.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
-import { encodeCursor } from '../../src/http/list.ts'
+import { encodeCursor } from '../../src/http/cursor.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec, spec, specViolation } from '../helpers/spec.ts'
 import { createActor, createIncident } from '../factories/index.ts'

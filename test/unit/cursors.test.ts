@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cursorFor, decodeCursor, encodeCursor, keysetAfter, keysetOrder, sortSpec, useCursorKey, type SortFields } from '../../src/http/list.ts'
+import { cursorFor, decodeCursor, encodeCursor, useCursorKey } from '../../src/http/cursor.ts'
+import { sortSpec, type SortFields } from '../../src/db/keyset.ts'
 import { Problem } from '../../src/http/problems.ts'
 
 const fields: SortFields = { occurredAt: { kind: 'date' }, name: { kind: 'string' }, min: { kind: 'number' }, endedAt: { kind: 'date', nullable: true } }
@@ -72,18 +73,5 @@ describe('cursors', () => {
     for (const [sort, value, rowId] of forged) {
       expect(refusal(() => decodeCursor(encodeCursor(sort, value, rowId), sort, sortSpec(sort, fields))), `${sort}=${String(value)} ${rowId}`).toMatchObject(tampered)
     }
-  })
-})
-
-describe('keyset', () => {
-  it('orders by the sort field, then id, nulls last on nullable fields', () => {
-    expect(keysetOrder(sortSpec('-occurredAt', fields))).toEqual([{ occurredAt: 'desc' }, { id: 'desc' }])
-    expect(keysetOrder(sortSpec('endedAt', fields))).toEqual([{ endedAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }])
-  })
-
-  it('continues after the cursor: greater value, or equal value and greater id; nulls come after every value', () => {
-    expect(keysetAfter(sortSpec('name', fields), { value: 'b', id })).toEqual({ OR: [{ name: { gt: 'b' } }, { name: 'b', id: { gt: id } }] })
-    expect(keysetAfter(sortSpec('-endedAt', fields), { value: 'x', id })).toEqual({ OR: [{ endedAt: { lt: 'x' } }, { endedAt: 'x', id: { lt: id } }, { endedAt: null }] })
-    expect(keysetAfter(sortSpec('endedAt', fields), { value: null, id })).toEqual({ endedAt: null, id: { gt: id } })
   })
 })

@@ -1,18 +1,25 @@
+import type pg from 'pg'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import { Moved, Problem, notFound, validationProblem } from '../../http/problems.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { rawRows } from '../../db/rows.ts'
+import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
-import { toActor } from './views.ts'
+import { actorRowSql, toActor } from './views.ts'
 import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
 const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
+
+const sortColumns = { name: Prisma.sql`a.name`, createdAt: Prisma.sql`a.created_at` }
+
+const externalSql = { wikidata: Prisma.sql`a.wikidata_id`, acled: Prisma.sql`a.acled_name`, ucdp: Prisma.sql`a.ucdp_id`, gdelt: Prisma.sql`a.gdelt_code` }
 
 async function liveUnmerged (tx: Tx, id: string) {
   const current = await tx.actor.findFirst({ where: { id, deletedAt: null } })
@@ -21,6 +28,42 @@ async function liveUnmerged (tx: Tx, id: string) {
     throw new Problem('conflict', `Actor ${id} was merged into ${current.mergedIntoId}; change that actor instead`, { existing: { id: current.mergedIntoId } })
   }
   return current
+}
+
+function listConditions (q: ActorListQuery, nameKey: string | null): Prisma.Sql[] {
+  const c = [Prisma.sql`a.deleted_at IS NULL`, Prisma.sql`a.merged_into_id IS NULL`]
+  // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
+  if (nameKey !== null) {
+    const prefix = escapeLike(nameKey)
+    c.push(Prisma.sql`EXISTS (SELECT 1 FROM actor_names n WHERE n.actor_id = a.id AND (n.key LIKE ${`${prefix}%`} OR n.key LIKE ${`% ${prefix}%`}))`)
+  }
+  if (q.kind) c.push(Prisma.sql`a.kind = ANY(${q.kind}::"ActorKind"[])`)
+  if (q.country) c.push(Prisma.sql`a.country_code = ANY(${q.country}::text[])`)
+  if (q.parent) c.push(Prisma.sql`a.parent_id = ANY(${q.parent}::uuid[])`)
+  if (q.externalId) {
+    const [dataset, ...rest] = q.externalId.split(':')
+    c.push(Prisma.sql`${externalSql[dataset as keyof typeof externalSql]} = ${rest.join(':')}`)
+  }
+  return c
+}
+
+/** One page of live, unmerged actors in the list's keyset order, plus the exact total when asked. */
+export async function listActors (pool: pg.Pool, q: ActorListQuery) {
+  const spec = sortSpec(q.sort, sortFields)
+  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
+  const nameKey = q.q ? (await rawRows<{ key: string }>(pool, Prisma.sql`SELECT sitrep_name_key(${q.q}) AS key`))[0].key : null
+  const { rows, total } = await keysetPage<Actor>(pool, {
+    select: actorRowSql,
+    from: Prisma.sql`actors a`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`a.id`,
+    spec,
+    after,
+    conditions: listConditions(q, nameKey),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
 }
 
 export function createActorRepository (db: Db) {
@@ -74,52 +117,7 @@ export function createActorRepository (db: Db) {
     }
   }
 
-  function listWhere (q: ActorListQuery, nameKey: string | null): Prisma.ActorWhereInput {
-    const where: Prisma.ActorWhereInput = { deletedAt: null, mergedIntoId: null }
-    // Prefix of the name or alias, or of any word in it: "kugelman" finds "Michael Kugelman".
-    if (nameKey !== null) {
-      const prefix = escapeLike(nameKey)
-      where.names = { some: { OR: [{ key: { startsWith: prefix } }, { key: { contains: ` ${prefix}` } }] } }
-    }
-    if (q.kind) where.kind = { in: q.kind }
-    if (q.country) where.countryCode = { in: q.country }
-    if (q.parent) where.parentId = { in: q.parent }
-    if (q.externalId) {
-      const [dataset, ...rest] = q.externalId.split(':')
-      where[externalColumns[dataset as keyof typeof externalColumns]] = rest.join(':')
-    }
-    return where
-  }
-
   return {
-    /** A live actor; a merged one answers with its survivor (308). */
-    async get (id: string) {
-      const row = await db.actor.findFirst({ where: { id, deletedAt: null } })
-      if (!row) throw notFound('Actor', id)
-      if (row.mergedIntoId) throw new Moved(id, row.mergedIntoId)
-      return row
-    },
-
-    async list (q: ActorListQuery) {
-      const spec = sortSpec(q.sort, sortFields)
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      let nameKey: string | null = null
-      if (q.q) {
-        const [{ key }] = await db.$queryRaw<Array<{ key: string }>>`SELECT sitrep_name_key(${q.q}) AS key`
-        nameKey = key
-      }
-      const where = listWhere(q, nameKey)
-      const [rows, total] = await Promise.all([
-        db.actor.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.ActorOrderByWithRelationInput[],
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.actor.count({ where }) : Promise.resolve(undefined)
-      ])
-      return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
-    },
-
     async create (input: CreateActor, keyName: string | null) {
       const names = [input.name, ...input.aliases]
       return withNameCheck(names, null, () => createRecord(db, {

@@ -5,8 +5,8 @@ import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRout
 import { problems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from './repository.ts'
-import { toActor } from './views.ts'
+import { createActorRepository, listActors } from './repository.ts'
+import { getActor, toActor } from './views.ts'
 import { createActorMerge } from './merge.ts'
 import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
 import type { ActorView } from './schemas.ts'
@@ -26,7 +26,7 @@ export default async function actorRoutes (app: FastifyInstance) {
     tags,
     querystring: actorListQuery,
     response: actorPage
-  }, (query) => actors.list(query), toActor)
+  }, (query) => listActors(app.pool, query), toActor)
 
   getRoute(app, record, {
     operationId: 'getActor',
@@ -35,8 +35,8 @@ export default async function actorRoutes (app: FastifyInstance) {
     querystring: asOfQuery,
     moved: true
   }, {
-    current: async (id) => toActor(await actors.get(id)),
-    asOf: (id, at) => recordAsOf<ActorView>(app.db, 'actor', id, at, 'Actor')
+    current: async (id) => toActor(await getActor(app.pool, id)),
+    asOf: (id, at) => recordAsOf<ActorView>(app.pool, 'actor', id, at, 'Actor')
   })
 
   r.post('/v1/actors/:id/merge', {

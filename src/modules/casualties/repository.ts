@@ -1,13 +1,16 @@
+import type pg from 'pg'
 import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { rawRows } from '../../db/rows.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
-import { toCasualtyReport } from './views.ts'
+import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
 import { createCasualtySchema, type CreateCasualty, type PatchCasualty } from './schemas.ts'
@@ -27,6 +30,25 @@ async function validateReport (tx: Tx, incidentId: string, input: ReportInput, s
     where: { incidentId, reportedById: input.reportedById, category: input.category, deletedAt: null, ...(selfId ? { NOT: { id: selfId } } : {}) }
   })
   if (twin) throw twinConflict(input.category, twin.id)
+}
+
+/** One page of an incident's live casualty reports, oldest first, plus the exact total when asked; 404 for no live incident. */
+export async function listCasualtyReports (pool: pg.Pool, incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
+  const live = await rawRows(pool, Prisma.sql`SELECT 1 FROM incidents i WHERE i.id = ${incidentId}::uuid AND i.deleted_at IS NULL`)
+  if (live.length === 0) throw notFound('Incident', incidentId)
+  const spec = sortSpec(q.sort, sortFields)
+  const { rows, total } = await keysetPage<ReportRow>(pool, {
+    select: reportRowSql,
+    from: Prisma.sql`casualty_reports r`,
+    column: Prisma.sql`r.created_at`,
+    id: Prisma.sql`r.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`],
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
 }
 
 export function createCasualtyRepository (db: Db) {
@@ -52,30 +74,6 @@ export function createCasualtyRepository (db: Db) {
     ({ entity: 'casualtyReport', id, keyName, expect: opts.expect, lock: (tx: Tx) => lockReport(tx, id), find: (tx: Tx) => liveReport(tx, id), view: toCasualtyReport }) as const
 
   return {
-    async get (id: string) {
-      const row = await db.casualtyReport.findFirst({ where: { id, deletedAt: null }, include: withSources })
-      if (!row) throw notFound('Casualty report', id)
-      return row
-    },
-
-    async list (incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
-      const live = await db.incident.count({ where: { id: incidentId, deletedAt: null } })
-      if (live === 0) throw notFound('Incident', incidentId)
-      const spec = sortSpec(q.sort, sortFields)
-      const where: Prisma.CasualtyReportWhereInput = { incidentId, deletedAt: null }
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      const [rows, total] = await Promise.all([
-        db.casualtyReport.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.CasualtyReportOrderByWithRelationInput[],
-          include: withSources,
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.casualtyReport.count({ where }) : Promise.resolve(undefined)
-      ])
-      return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
-    },
-
     async create (incidentId: string, input: CreateCasualty, keyName: string | null) {
       return createRecord(db, {
         entity: 'casualtyReport',

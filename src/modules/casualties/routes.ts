@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../../http/crud.ts'
 import { idParams } from '../../http/schemas.ts'
-import { createCasualtyRepository } from './repository.ts'
-import { toCasualtyReport } from './views.ts'
+import { createCasualtyRepository, listCasualtyReports } from './repository.ts'
+import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema } from './schemas.ts'
 
 const tags = ['Casualty reports']
@@ -22,7 +22,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
     nested: true,
     querystring: casualtyListQuery,
     response: casualtyPage
-  }, (query, incidentId) => reports.list(incidentId, query), toCasualtyReport)
+  }, (query, incidentId) => listCasualtyReports(app.pool, incidentId, query), toCasualtyReport)
 
   createRoute(app, record, {
     operationId: 'createCasualtyReport',
@@ -35,7 +35,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
   }, async (body, keyName, { id }) => toCasualtyReport(await reports.create(id, body, keyName)))
 
   getRoute(app, record, { operationId: 'getCasualtyReport', summary: 'Get a casualty report' }, {
-    current: async (id) => toCasualtyReport(await reports.get(id))
+    current: async (id) => toCasualtyReport(await getCasualtyReport(app.pool, id))
   })
 
   patchRoute(app, record, {

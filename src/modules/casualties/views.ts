@@ -1,6 +1,6 @@
-import type pg from 'pg'
 import { Prisma, type CasualtyReport, type CasualtyReportSource } from '../../generated/prisma/client.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
+import { modelColumns, rawRows, type Reader } from '../../db/rows.ts'
+import { notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
 import type { CasualtyReportView } from './schemas.ts'
 
@@ -34,10 +34,17 @@ export const reportRowSql = Prisma.sql`${modelColumns('r', reportFields)},
     FROM casualty_report_sources rs WHERE rs.casualty_report_id = r.id), '[]') AS sources`
 
 /** The live casualty reports of these incidents with their sources, oldest first, in one query. */
-export async function loadCasualtyReports (pool: pg.Pool, incidentIds: string[]) {
+export async function loadCasualtyReports (on: Reader, incidentIds: string[]) {
   if (incidentIds.length === 0) return []
-  const rows = await rawRows<ReportRow>(pool, Prisma.sql`SELECT ${reportRowSql}
+  const rows = await rawRows<ReportRow>(on, Prisma.sql`SELECT ${reportRowSql}
     FROM casualty_reports r WHERE r.incident_id = ANY(${incidentIds}::uuid[]) AND r.deleted_at IS NULL
     ORDER BY r.created_at, r.id`)
   return rows.map(toCasualtyReport)
+}
+
+/** A live casualty report with its sources. */
+export async function getCasualtyReport (on: Reader, id: string): Promise<ReportRow> {
+  const [row] = await rawRows<ReportRow>(on, Prisma.sql`SELECT ${reportRowSql} FROM casualty_reports r WHERE r.id = ${id}::uuid AND r.deleted_at IS NULL`)
+  if (!row) throw notFound('Casualty report', id)
+  return row
 }

@@ -4,7 +4,9 @@ import { normalizeIP } from '@fastify/rate-limit'
 import { Counter, Gauge } from 'prom-client'
 import { z } from 'zod'
 import { hasScope } from '../../http/auth.ts'
-import { decodeCursor, encodeCursor, sendPage, type SortSpec } from '../../http/list.ts'
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
+import { sendPage } from '../../http/list.ts'
+import type { SortSpec } from '../../db/keyset.ts'
 import { notFound } from '../../http/problems.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { concurrencyLimit } from '../../http/slots.ts'
@@ -55,7 +57,7 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
   }, async (request, reply) => {
     const q = request.query
     const since = cursorSeq(q.cursor, 'seq') ?? BigInt(q.since ?? 0)
-    const rows = await changesAfter(app.db, since, q.limit + 1, q.entity)
+    const rows = await changesAfter(app.pool, since, q.limit + 1, q.entity)
     return sendPage(request, reply, rows, q.limit, (last) => encodeCursor('seq', last.seq, last.id))
   })
 
@@ -125,7 +127,7 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
       }
     }, async (request, reply) => {
       const after = cursorSeq(request.query.cursor, 'revisions') ?? 0n
-      const rows = await revisionsOf(app.db, entity, request.params.id, after, request.query.limit + 1)
+      const rows = await revisionsOf(app.pool, entity, request.params.id, after, request.query.limit + 1)
       if (rows.length === 0 && after === 0n) throw notFound(entity, request.params.id)
       const page = sendPage(request, reply, rows, request.query.limit, (last) => encodeCursor('revisions', last.seq, request.params.id))
       const mayKnowWho = request.apiKey !== null && hasScope(request.apiKey, 'write')

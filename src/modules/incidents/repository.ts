@@ -1,12 +1,12 @@
 import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { decodeCursor, encodeCursor, sortSpec, type SortFields, type SortSpec } from '../../http/list.ts'
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive, partOfLockSql } from '../../db/locks.ts'
-import { keysetPage } from '../../db/keyset.ts'
+import { keysetPage, sortSpec, type SortFields, type SortSpec } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -78,8 +78,8 @@ async function validateIncident (tx: Tx, id: string | null, input: IncidentInput
 async function checkRelations (tx: Tx, id: string, relations: IncidentInput['relations']) {
   const sameAs = relations.filter((r) => r.kind === 'same_as').map((r) => r.incidentId)
   if (sameAs.length > 0) {
-    const [held] = await tx.$queryRaw<Array<{ fromId: string }>>`SELECT r.from_id::text AS "fromId" FROM incident_relations r
-      WHERE r.kind = 'same_as' AND r.to_id = ${id}::uuid AND r.from_id = ANY(${sameAs}::uuid[]) LIMIT 1`
+    const [held] = await rawRows<{ fromId: string }>(tx, Prisma.sql`SELECT r.from_id::text AS "fromId" FROM incident_relations r
+      WHERE r.kind = 'same_as' AND r.to_id = ${id}::uuid AND r.from_id = ANY(${sameAs}::uuid[]) LIMIT 1`)
     if (held) throw new Problem('conflict', sameAsConflict(held.fromId, id), { existing: { id: held.fromId } })
   }
   const parents = relations.filter((r) => r.kind === 'part_of').map((r) => r.incidentId)
@@ -87,14 +87,14 @@ async function checkRelations (tx: Tx, id: string, relations: IncidentInput['rel
   await tx.$executeRaw(partOfLockSql)
   // Up the part_of chains from each new parent among live incidents: reaching this incident is a cycle.
   // The incident's own stored relations are not followed (the write replaces them).
-  const [cycle] = await tx.$queryRaw<Array<{ path: string[] }>>`WITH RECURSIVE walk(node, path) AS (
+  const [cycle] = await rawRows<{ path: string[] }>(tx, Prisma.sql`WITH RECURSIVE walk(node, path) AS (
       SELECT p, ARRAY[${id}::uuid, p] FROM unnest(${parents}::uuid[]) AS p
       UNION ALL
       SELECT r.to_id, w.path || r.to_id FROM walk w
         JOIN incident_relations r ON r.from_id = w.node AND r.kind = 'part_of'
         JOIN incidents i ON i.id = r.from_id AND i.deleted_at IS NULL
       WHERE w.node <> ${id}::uuid AND NOT r.to_id = ANY(w.path[2:]))
-    SELECT path::text[] AS path FROM walk WHERE node = ${id}::uuid LIMIT 1`
+    SELECT path::text[] AS path FROM walk WHERE node = ${id}::uuid LIMIT 1`)
   if (cycle) {
     const n = relations.findIndex((r) => r.kind === 'part_of' && r.incidentId === cycle.path[1])
     throw validationProblem([{ in: 'body', path: `relations.${n}.incidentId`, message: partOfCycle(cycle.path) }])
@@ -112,7 +112,7 @@ async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actor
 /** Statements' views, one query for all, as the actor merge reads the records it rewrites. */
 async function statementViews (tx: Tx, ids: string[]) {
   if (ids.length === 0) return []
-  return (await tx.$queryRaw<StatementRow[]>(Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) ORDER BY s.id`)).map(toStatement)
+  return (await rawRows<StatementRow>(tx, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) ORDER BY s.id`)).map(toStatement)
 }
 
 /**
@@ -122,9 +122,9 @@ async function statementViews (tx: Tx, ids: string[]) {
  */
 async function linkStatements (tx: Tx, incidentId: string, statementIds: string[], keyName: string | null) {
   if (statementIds.length === 0) return false
-  const unlinked = await tx.$queryRaw<Array<{ id: string, kind: string }>>`SELECT s.id::text, s.kind::text FROM statements s
+  const unlinked = await rawRows<{ id: string, kind: string }>(tx, Prisma.sql`SELECT s.id::text, s.kind::text FROM statements s
     WHERE s.id = ANY(${statementIds}::uuid[]) AND NOT EXISTS (SELECT 1 FROM statement_incidents si WHERE si.statement_id = s.id AND si.incident_id = ${incidentId}::uuid)
-    ORDER BY s.id`
+    ORDER BY s.id`)
   if (unlinked.length === 0) return false
   const ids = unlinked.map((s) => s.id)
   const before = await statementViews(tx, ids)
@@ -234,8 +234,8 @@ export function createIncidentRepository (db: Db) {
         },
         async check (tx) {
           // Another live incident's relation names this one: removing it would change that incident behind its back.
-          const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`SELECT DISTINCT 'incident' AS entity, r.from_id::text AS id
-            FROM incident_relations r JOIN incidents i ON i.id = r.from_id AND i.deleted_at IS NULL WHERE r.to_id = ${id}::uuid ORDER BY 2 LIMIT 20`
+          const referrers = await rawRows<{ entity: string, id: string }>(tx, Prisma.sql`SELECT DISTINCT 'incident' AS entity, r.from_id::text AS id
+            FROM incident_relations r JOIN incidents i ON i.id = r.from_id AND i.deleted_at IS NULL WHERE r.to_id = ${id}::uuid ORDER BY 2 LIMIT 20`)
           if (referrers.length > 0) {
             throw new Problem('conflict', `Incident ${id} is the target of relations from ${referrers.length} live incident(s); remove those relations first`, { referrers })
           }

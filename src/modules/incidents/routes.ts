@@ -7,9 +7,9 @@ import { incidentCsvColumns, incidentPoint } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from '../actors/repository.ts'
+import { getActor } from '../actors/views.ts'
 import { createIncidentRepository, listIncidents, listRelated } from './repository.ts'
-import { getIncident, loadIncidentRows, toIncident } from './views.ts'
+import { findIncident, loadIncidentRows, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
@@ -28,7 +28,6 @@ const listResponse = {
 export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const incidents = createIncidentRepository(app.db)
-  const actors = createActorRepository(app.db)
   const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
@@ -72,13 +71,13 @@ export default async function incidentRoutes (app: FastifyInstance) {
       response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await actors.get(request.params.id)
+    await getActor(app.pool, request.params.id)
     return respond(request, reply, { ...request.query, actor: [request.params.id] })
   })
 
   getRoute(app, record, { operationId: 'getIncident', summary: 'Get an incident', querystring: includeQuery }, {
-    current: async (id, { include }) => (await expandIncidents(app.pool, [await getIncident(app.pool, id)], include))[0],
-    asOf: (id, at) => recordAsOf<IncidentView>(app.db, 'incident', id, at, 'Incident')
+    current: async (id, { include }) => (await expandIncidents(app.pool, [await findIncident(app.pool, id)], include))[0],
+    asOf: (id, at) => recordAsOf<IncidentView>(app.pool, 'incident', id, at, 'Incident')
   })
 
   r.get('/v1/incidents/:id/accounts', {
@@ -90,7 +89,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       params: idParams,
       response: { 200: accountsSchema, ...problems(...readProblems, 404) }
     }
-  }, async (request) => incidentAccounts(app.pool, toIncident(await getIncident(app.pool, request.params.id))))
+  }, async (request) => incidentAccounts(app.pool, toIncident(await findIncident(app.pool, request.params.id))))
 
   r.get('/v1/incidents/:id/related', {
     schema: {
@@ -105,7 +104,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const { include, ...q } = request.query
-    await getIncident(app.pool, request.params.id)
+    await findIncident(app.pool, request.params.id)
     const { rows, total, cursorOf } = await listRelated(app.pool, request.params.id, q)
     const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
     const others = include ? new Map((await expandIncidents(app.pool, await loadIncidentRows(app.pool, page.data.map((row) => row.incidentId)))).map((v) => [v.id, v])) : undefined

@@ -1,9 +1,7 @@
-import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor, type IncidentSource, type RelationKind } from '../../generated/prisma/client.ts'
-import type { DbOrTx } from '../../db/client.ts'
 import { notFound } from '../../http/problems.ts'
 import { iso, isoOrNull } from '../../http/schemas.ts'
-import { modelColumns, rawRows } from '../../db/rows.ts'
+import { modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import { acledCrosswalk } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
@@ -11,11 +9,6 @@ import type { IncidentView } from './schemas.ts'
 export interface RelationRow { toId: string, kind: RelationKind, assertedById: string | null, statementIds: string[] }
 
 export type IncidentRow = Incident & { actors: Array<Pick<IncidentActor, 'actorId' | 'role'>>, sources: Array<Pick<IncidentSource, 'sourceId'>>, relations: RelationRow[] }
-
-export const incidentRelations = {
-  actors: { orderBy: { position: 'asc' } },
-  sources: { orderBy: { position: 'asc' } }
-} as const satisfies Prisma.IncidentInclude
 
 export const incidentFields = ['id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes', 'locationName',
   'locationAdmin1', 'locationCountry', 'lat', 'lon', 'locationPrecision', 'tags', 'fatalitiesLow', 'fatalitiesBest', 'fatalitiesHigh',
@@ -39,9 +32,9 @@ export const incidentRowSql = Prisma.sql`${modelColumns('i', incidentFields)},
   ${relationsSql(Prisma.sql`i.id`)} AS relations`
 
 /** Live incidents by id, in one query; the order of the result is not the order of ids. */
-export const loadIncidentRows = (pool: pg.Pool, ids: string[]) => ids.length === 0
+export const loadIncidentRows = (on: Reader, ids: string[]) => ids.length === 0
   ? Promise.resolve([])
-  : rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`)
+  : rawRows<IncidentRow>(on, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`)
 
 export function toIncident (i: IncidentRow): IncidentView {
   return {
@@ -70,23 +63,13 @@ export function toIncident (i: IncidentRow): IncidentView {
   }
 }
 
-export async function findIncident (db: DbOrTx, id: string): Promise<IncidentRow> {
-  // One relation per query, one after the other: Prisma loads an include's sibling relations with
-  // Promise.all, which in a transaction sends two queries at once on its one connection (pg 8 warns,
-  // pg 9 will refuse; prisma/orm#29407). test/platform/pg-queue.test.ts watches for it.
-  const row = await db.incident.findFirst({ where: { id, deletedAt: null }, include: { actors: incidentRelations.actors } })
-  if (!row) throw notFound('Incident', id)
-  const sources = await db.incidentSource.findMany({ where: { incidentId: id }, ...incidentRelations.sources })
-  const relations = await db.incidentRelation.findMany({ where: { fromId: id }, orderBy: { position: 'asc' }, include: { statements: { orderBy: { position: 'asc' } } } })
-  return {
-    ...row,
-    sources,
-    relations: relations.map((r) => ({ toId: r.toId, kind: r.kind, assertedById: r.assertedById, statementIds: r.statements.map((s) => s.statementId) }))
-  }
-}
-
-export async function getIncident (pool: pg.Pool, id: string) {
-  const [row] = await loadIncidentRows(pool, [id])
+/**
+ * A live incident with its links: on the pool for a GET, on the transaction inside a write (after its
+ * locks, so it reads what the writer before it committed). One statement either way, so a
+ * transaction never has two queries in flight on its connection.
+ */
+export async function findIncident (on: Reader, id: string): Promise<IncidentRow> {
+  const [row] = await loadIncidentRows(on, [id])
   if (!row) throw notFound('Incident', id)
   return row
 }

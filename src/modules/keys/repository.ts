@@ -1,12 +1,18 @@
 import { uuidv7 } from 'uuidv7'
-import type { Prisma } from '../../generated/prisma/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
-import type { DbOrTx } from '../../db/client.ts'
+import { Prisma, type ApiKey } from '../../generated/prisma/client.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import type { Db } from '../../db/client.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { KeyListQuery, Scope } from './schemas.ts'
 import { newSecret, prefixOf, secretMatches } from './secrets.ts'
 import { KEY_REVOKED_CHANNEL } from './channel.ts'
 
 const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
+const sortColumns = { createdAt: Prisma.sql`k.created_at`, name: Prisma.sql`k.name` }
+
+const keyFields = ['id', 'name', 'prefix', 'hash', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt'] as const satisfies ReadonlyArray<keyof ApiKey>
+const keyRowSql = modelColumns('k', keyFields)
 
 export interface PrefixMemory { has: (prefix: string) => boolean, add: (prefix: string) => void }
 
@@ -15,7 +21,7 @@ export interface ApiKeyView { id: string, name: string, scopes: Scope[], created
 const view = (k: { id: string, name: string, scopes: string[], createdAt: Date, revokedAt: Date | null }): ApiKeyView =>
   ({ id: k.id, name: k.name, scopes: k.scopes as Scope[], createdAt: k.createdAt, revokedAt: k.revokedAt })
 
-export function createKeyRepository (db: DbOrTx) {
+export function createKeyRepository (db: Db) {
   return {
     async create (name: string, wanted: Scope[]) {
       const { prefix, secret, hash } = newSecret()
@@ -24,22 +30,24 @@ export function createKeyRepository (db: DbOrTx) {
     },
 
     async list () {
-      return (await db.apiKey.findMany({ orderBy: { createdAt: 'asc' } })).map(view)
+      return (await rawRows<ApiKey>(db, Prisma.sql`SELECT ${keyRowSql} FROM api_keys k ORDER BY k.created_at, k.id`)).map(view)
     },
 
     /** One page of keys for the HTTP list; never secrets (only their hashes are stored). */
     async page (q: KeyListQuery) {
       const spec = sortSpec(q.sort, sortFields)
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      const where: Prisma.ApiKeyWhereInput = q.revoked === undefined ? {} : { revokedAt: q.revoked ? { not: null } : null }
-      const [rows, total] = await Promise.all([
-        db.apiKey.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.ApiKeyOrderByWithRelationInput[],
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.apiKey.count({ where }) : Promise.resolve(undefined)
-      ])
+      const revoked = q.revoked === undefined ? [] : [q.revoked ? Prisma.sql`k.revoked_at IS NOT NULL` : Prisma.sql`k.revoked_at IS NULL`]
+      const { rows, total } = await keysetPage<ApiKey>(db, {
+        select: keyRowSql,
+        from: Prisma.sql`api_keys k`,
+        column: sortColumns[spec.field as keyof typeof sortColumns],
+        id: Prisma.sql`k.id`,
+        spec,
+        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+        conditions: revoked,
+        limit: q.limit,
+        includeTotal: q.includeTotal
+      })
       return { rows: rows.map(view), total, cursorOf: (k: ApiKeyView) => cursorFor(spec, q.sort, { ...k }) }
     },
 
@@ -57,7 +65,7 @@ export function createKeyRepository (db: DbOrTx) {
     async authenticate (secret: string, unknown?: PrefixMemory) {
       const prefix = prefixOf(secret)
       if (!prefix || unknown?.has(prefix)) return null
-      const row = await db.apiKey.findUnique({ where: { prefix } })
+      const [row] = await rawRows<ApiKey>(db, Prisma.sql`SELECT ${keyRowSql} FROM api_keys k WHERE k.prefix = ${prefix}`)
       if (!row) unknown?.add(prefix)
       if (!row || row.revokedAt || !secretMatches(secret, row.hash)) return null
       return view(row)

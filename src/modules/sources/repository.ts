@@ -1,16 +1,51 @@
+import type pg from 'pg'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor, keysetAfter, keysetOrder, sortSpec, type SortFields } from '../../http/list.ts'
+import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
-import { toSource } from './views.ts'
+import { sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from './rules.ts'
 
 const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
+const sortColumns = { publishedAt: Prisma.sql`s.published_at`, createdAt: Prisma.sql`s.created_at`, title: Prisma.sql`s.title` }
+
+function listConditions (q: SourceListQuery): Prisma.Sql[] {
+  const c = [Prisma.sql`s.deleted_at IS NULL`]
+  if (q.q) {
+    const text = `%${escapeLike(q.q)}%`
+    c.push(Prisma.sql`(s.title ILIKE ${text} OR s.publisher ILIKE ${text} OR s.url ILIKE ${text})`)
+  }
+  // Case-insensitive equality as ILIKE, so escaped too.
+  if (q.publisher) c.push(Prisma.sql`s.publisher ILIKE ${escapeLike(q.publisher)}`)
+  if (q.kind) c.push(Prisma.sql`s.kind = ANY(${q.kind}::"SourceKind"[])`)
+  if (q.language) c.push(Prisma.sql`s.language = ANY(${q.language}::text[])`)
+  if (q.from) c.push(Prisma.sql`s.published_at >= ${q.from}`)
+  if (q.to) c.push(Prisma.sql`s.published_at < ${q.to}`)
+  return c
+}
+
+/** One page of live sources in the list's keyset order, plus the exact total when asked. */
+export async function listSources (pool: pg.Pool, q: SourceListQuery) {
+  const spec = sortSpec(q.sort, sortFields)
+  const { rows, total } = await keysetPage<Source>(pool, {
+    select: sourceRowSql,
+    from: Prisma.sql`sources s`,
+    column: sortColumns[spec.field as keyof typeof sortColumns],
+    id: Prisma.sql`s.id`,
+    spec,
+    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
+    conditions: listConditions(q),
+    limit: q.limit,
+    includeTotal: q.includeTotal
+  })
+  return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
+}
 
 export function createSourceRepository (db: Db) {
   async function withUrlCheck<T> (url: string | undefined, exceptId: string | null, write: () => Promise<T>): Promise<T> {
@@ -37,42 +72,7 @@ export function createSourceRepository (db: Db) {
     if (clash) throw urlConflict(clash)
   }
 
-  function listWhere (q: SourceListQuery): Prisma.SourceWhereInput {
-    const where: Prisma.SourceWhereInput = { deletedAt: null }
-    if (q.q) {
-      const text = escapeLike(q.q)
-      where.OR = ['title', 'publisher', 'url'].map((field) => ({ [field]: { contains: text, mode: 'insensitive' } }))
-    }
-    // A case-insensitive equals is an ILIKE in Prisma, so it is escaped too.
-    if (q.publisher) where.publisher = { equals: escapeLike(q.publisher), mode: 'insensitive' }
-    if (q.kind) where.kind = { in: q.kind }
-    if (q.language) where.language = { in: q.language }
-    if (q.from || q.to) where.publishedAt = { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lt: q.to } : {}) }
-    return where
-  }
-
   return {
-    async get (id: string) {
-      const row = await db.source.findFirst({ where: { id, deletedAt: null } })
-      if (!row) throw notFound('Source', id)
-      return row
-    },
-
-    async list (q: SourceListQuery) {
-      const spec = sortSpec(q.sort, sortFields)
-      const cursor = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : null
-      const where = listWhere(q)
-      const [rows, total] = await Promise.all([
-        db.source.findMany({
-          where: cursor ? { AND: [where, keysetAfter(spec, cursor)] } : where,
-          orderBy: keysetOrder(spec) as Prisma.SourceOrderByWithRelationInput[],
-          take: q.limit + 1
-        }),
-        q.includeTotal ? db.source.count({ where }) : Promise.resolve(undefined)
-      ])
-      return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
-    },
-
     async create (input: CreateSource, keyName: string | null) {
       const url = normaliseUrl(input.url) as string
       return withUrlCheck(url, null, () => createRecord(db, {

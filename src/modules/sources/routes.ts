@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createSourceRepository } from './repository.ts'
-import { toSource } from './views.ts'
+import { createSourceRepository, listSources } from './repository.ts'
+import { getSource, toSource } from './views.ts'
 import { sourceListQuery, sourcePage, sourceSchema, createSourceSchema, patchSourceSchema } from './schemas.ts'
 import type { SourceView } from './schemas.ts'
 
@@ -19,11 +19,11 @@ export default async function sourceRoutes (app: FastifyInstance) {
     tags,
     querystring: sourceListQuery,
     response: sourcePage
-  }, (query) => sources.list(query), toSource)
+  }, (query) => listSources(app.pool, query), toSource)
 
   getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: asOfQuery }, {
-    current: async (id) => toSource(await sources.get(id)),
-    asOf: (id, at) => recordAsOf<SourceView>(app.db, 'source', id, at, 'Source')
+    current: async (id) => toSource(await getSource(app.pool, id)),
+    asOf: (id, at) => recordAsOf<SourceView>(app.pool, 'source', id, at, 'Source')
   })
 
   createRoute(app, record, {

@@ -7,10 +7,10 @@ import { statementCsvColumns } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
-import { createActorRepository } from '../actors/repository.ts'
+import { getActor } from '../actors/views.ts'
 import { findIncident } from '../incidents/views.ts'
 import { createStatementRepository, listStatements } from './repository.ts'
-import { getStatement } from './views.ts'
+import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
@@ -29,7 +29,6 @@ export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const statements = createStatementRepository(app.db)
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
-  const actors = createActorRepository(app.db)
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
     const { include, format: explicit, ...q } = query
@@ -67,7 +66,7 @@ export default async function statementRoutes (app: FastifyInstance) {
       response: { 200: listResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await findIncident(app.db, request.params.id)
+    await findIncident(app.pool, request.params.id)
     return page(request, reply, { ...request.query, incident: [request.params.id] })
   })
 
@@ -81,13 +80,13 @@ export default async function statementRoutes (app: FastifyInstance) {
       response: { 200: listResponse, 308: movedResponse, ...problems(...readProblems, 404, 406) }
     }
   }, async (request, reply) => {
-    await actors.get(request.params.id)
+    await getActor(app.pool, request.params.id)
     return page(request, reply, { ...request.query, speaker: [request.params.id] })
   })
 
   getRoute(app, record, { operationId: 'getStatement', summary: 'Get a statement', querystring: statementIncludeQuery }, {
-    current: async (id, { include }) => (await expandStatements(app.pool, [await getStatement(app.pool, id)], include))[0],
-    asOf: (id, at) => recordAsOf<StatementView>(app.db, 'statement', id, at, 'Statement')
+    current: async (id, { include }) => (await expandStatements(app.pool, [await findStatement(app.pool, id)], include))[0],
+    asOf: (id, at) => recordAsOf<StatementView>(app.pool, 'statement', id, at, 'Statement')
   })
 
   createRoute(app, record, {

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { DbOrTx } from '../../db/client.ts'
+import { rawRows, type Int8, type Reader } from '../../db/rows.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
 import type { IncidentFilters } from '../incidents/schemas.ts'
 import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'
@@ -75,11 +75,11 @@ interface GroupedRow {
   day?: string
   week?: string
   month?: string
-  count: bigint
-  low: bigint
-  best: bigint
-  high: bigint
-  contested: bigint
+  count: Int8
+  low: Int8
+  best: Int8
+  high: Int8
+  contested: Int8
 }
 
 function toStatsRow (dims: StatDimension[], r: GroupedRow): IncidentStatsRow {
@@ -92,13 +92,13 @@ function toStatsRow (dims: StatDimension[], r: GroupedRow): IncidentStatsRow {
   }
 }
 
-export function createStatsRepository (db: DbOrTx) {
+export function createStatsRepository (on: Reader) {
   return {
     /** Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are absent. At most `limit` rows. */
     async incidentStats (query: IncidentStatsQuery, limit: number): Promise<IncidentStatsRow[]> {
       const { groupBy: dims, ...filters } = query
       const { joins, conditions } = spread(dims, filters)
-      const rows = await db.$queryRaw<GroupedRow[]>`
+      const rows = await rawRows<GroupedRow>(on, Prisma.sql`
         SELECT g.* FROM (
           SELECT ${Prisma.join(dims.map((d) => dimensions[d].select))},
             count(*)::int8 AS count,
@@ -111,7 +111,7 @@ export function createStatsRepository (db: DbOrTx) {
           GROUP BY ${Prisma.join(dims.map((d) => dimensions[d].group))}
         ) g
         ORDER BY ${ordering(dims)}
-        LIMIT ${limit}`
+        LIMIT ${limit}`)
       return rows.map((r) => toStatsRow(dims, r))
     }
   }

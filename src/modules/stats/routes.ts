@@ -11,7 +11,7 @@ import { negotiate, sendExport, streamedContent } from '../../http/formats.ts'
 export default async function statsRoutes (app: FastifyInstance, opts: { limits?: Partial<StatsLimits> }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const { maxRows, cacheBytes } = { ...defaultStatsLimits, ...opts.limits }
-  const stats = createStatsRepository(app.db)
+  const stats = createStatsRepository(app.pool)
   // One row more than the cap tells a result that is too large from one that fits exactly.
   const incidentStats = changeLogCache(app.pool, async (query: IncidentStatsQuery) => {
     const rows = await stats.incidentStats(query, maxRows + 1)

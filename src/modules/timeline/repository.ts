@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
-import type { Db } from '../../db/client.ts'
-import { decodeCursor, encodeCursor, type SortSpec } from '../../http/list.ts'
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
+import { keysetSql, type SortSpec } from '../../db/keyset.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
 import { incidentRowSql, type IncidentRow } from '../incidents/views.ts'
 import { expandIncidents } from '../incidents/expand.ts'
@@ -13,7 +13,7 @@ import type { TimelineQuery } from './schemas.ts'
 const SORT = '-at'
 const spec: SortSpec = { field: 'at', desc: true, nullable: false, kind: 'date' }
 
-export function createTimelineRepository (db: Db, pool: pg.Pool) {
+export function createTimelineRepository (pool: pg.Pool) {
   return {
     /** Incidents and statements merged newest first; ids are unique across both, so (at, id) is a total order. */
     async page (q: TimelineQuery) {
@@ -34,8 +34,8 @@ export function createTimelineRepository (db: Db, pool: pg.Pool) {
           OR coalesce((SELECT bool_or(sa.actor_id = ANY(${q.actor}::uuid[])) FROM statement_about_actors sa WHERE sa.statement_id = s.id), false))`)
       }
       if (cursor) {
-        incidentWhere.push(Prisma.sql`(i.occurred_at, i.id) < (${cursor.value}::timestamptz, ${cursor.id}::uuid)`)
-        statementWhere.push(Prisma.sql`(s.stated_at, s.id) < (${cursor.value}::timestamptz, ${cursor.id}::uuid)`)
+        incidentWhere.push(keysetSql(Prisma.sql`i.occurred_at`, Prisma.sql`i.id`, spec, cursor))
+        statementWhere.push(keysetSql(Prisma.sql`s.stated_at`, Prisma.sql`s.id`, spec, cursor))
       }
       // Each kind is cut to the page size on its own index, whole rows in one query each, run side by
       // side; the merge of at most 2 × (limit + 1) rows happens here.

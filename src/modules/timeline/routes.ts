@@ -7,7 +7,7 @@ import { timelinePage, timelineQuery } from './schemas.ts'
 
 export default async function timelineRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
-  const timeline = createTimelineRepository(app.db, app.pool)
+  const timeline = createTimelineRepository(app.pool)
 
   r.get('/v1/timeline', {
     schema: {

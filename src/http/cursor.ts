@@ -1,0 +1,69 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { After, SortSpec } from '../db/keyset.ts'
+import { inInstantRange, uuidSchema } from './list.ts'
+import { validationProblem } from './problems.ts'
+
+// Cursors are opaque to clients but must not be forgeable into odd SQL values: the payload is
+// signed, and a cursor minted for one sort order is refused under another. The key is the
+// process's: buildApp sets the one every API process shares (CURSOR_SECRET, or the random key
+// stored in the database on first start, src/http/cursor-key.ts); until then a random one.
+let cursorKey: string = randomBytes(32).toString('base64url')
+
+/** Sets the key cursors are signed with, for this whole process. */
+export function useCursorKey (key: string) {
+  cursorKey = key
+}
+
+type CursorValue = string | number | null
+
+function sign (payload: string) {
+  return createHmac('sha256', cursorKey).update(payload).digest('base64url').slice(0, 22)
+}
+
+export function encodeCursor (sort: string, value: CursorValue, id: string): string {
+  const payload = Buffer.from(JSON.stringify([sort, value, id])).toString('base64url')
+  return `${payload}.${sign(payload)}`
+}
+
+const badCursor = () => validationProblem([{ in: 'query', path: 'cursor', message: 'malformed or tampered cursor' }])
+
+export function decodeCursor (cursor: string, sort: string, spec: SortSpec): After & { value: Date | string | number | null } {
+  const [payload, mac] = cursor.split('.')
+  if (!payload || !mac) throw badCursor()
+  const expected = Buffer.from(sign(payload))
+  const given = Buffer.from(mac)
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw badCursor()
+  let parsed: unknown
+  try { parsed = JSON.parse(Buffer.from(payload, 'base64url').toString()) } catch { throw badCursor() }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== 'string') throw badCursor()
+  if (parsed[0] !== sort) {
+    throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${String(parsed[0])}; repeat that sort or start without a cursor` }])
+  }
+  // Whoever holds the signing key (an operator, a leaked CURSOR_SECRET) can still forge a cursor:
+  // its values are checked as strictly as any other input before they reach SQL.
+  const [, raw, id] = parsed as [string, unknown, string]
+  if (!uuidSchema.safeParse(id).success) throw badCursor()
+  if (raw === null) {
+    if (!spec.nullable) throw badCursor()
+    return { value: null, id }
+  }
+  if (spec.kind === 'date') {
+    if (typeof raw !== 'string' || !isoInstant.test(raw)) throw badCursor()
+    // Year 0000 matches the pattern and parses, but PostgreSQL has no year 0.
+    const value = new Date(raw)
+    if (Number.isNaN(value.getTime()) || !inInstantRange(value)) throw badCursor()
+    return { value, id }
+  }
+  if (spec.kind === 'number' ? !Number.isSafeInteger(raw) : typeof raw !== 'string' || raw.includes('\u0000')) throw badCursor()
+  return { value: raw as string | number, id }
+}
+
+/** The form Date.prototype.toISOString gives every cursor this API mints (a four-digit year). */
+const isoInstant = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** The cursor after `row` in `spec` order: its sort field (a Date as its ISO form) and its id. */
+export function cursorFor (spec: SortSpec, sort: string, row: Record<string, unknown>): string {
+  const v = row[spec.field]
+  const value = v instanceof Date ? v.toISOString() : (v as CursorValue) ?? null
+  return encodeCursor(sort, value, String(row.id))
+}
