@@ -1,5 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { After, SortSpec } from '../db/keyset.ts'
+import type { Prisma } from '../generated/prisma/client.ts'
+import { keysetPage, sortSpec, type After, type SortSpec } from '../db/keyset.ts'
+import type { ListReader } from '../db/rows.ts'
 import { inInstantRange, uuidSchema } from './list.ts'
 import { validationProblem } from './problems.ts'
 
@@ -66,4 +68,30 @@ export function cursorFor (spec: SortSpec, sort: string, row: Record<string, unk
   const v = row[spec.field]
   const value = v instanceof Date ? v.toISOString() : (v as CursorValue) ?? null
   return encodeCursor(sort, value, String(row.id))
+}
+
+/** A list's table: what a page selects, its id column, and the column and kind of each `sort` field. */
+export interface ListTable<Row> {
+  select: Prisma.Sql
+  from: Prisma.Sql
+  id: Prisma.Sql
+  sorts: Record<string, { column: Prisma.Sql, kind: SortSpec['kind'], nullable?: boolean, cursorValue?: (row: Row) => CursorValue }>
+}
+
+export interface ListQuery { sort: string, cursor?: string, limit: number, includeTotal?: boolean }
+
+/**
+ * One page of a list in its `sort` order after its signed cursor: limit + 1 rows, the exact total when
+ * asked, and the cursor of a row. `select` stands in for the table's own when a caller reads less.
+ */
+export async function listPage<Row extends { id: string }> (on: ListReader, table: ListTable<Row>, q: ListQuery,
+  conditions: Prisma.Sql[], select: Prisma.Sql = table.select) {
+  const spec = sortSpec(q.sort, table.sorts)
+  const sort = table.sorts[spec.field]
+  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
+  const { rows, total } = await keysetPage<Row>(on, {
+    select, from: table.from, column: sort.column, id: table.id, spec, after, conditions, limit: q.limit, includeTotal: q.includeTotal
+  })
+  const cursorOf = (row: Row) => sort.cursorValue ? encodeCursor(q.sort, sort.cursorValue(row), row.id) : cursorFor(spec, q.sort, row as unknown as Record<string, unknown>)
+  return { rows, total, cursorOf }
 }

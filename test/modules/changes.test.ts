@@ -119,8 +119,12 @@ describe('asOf and commit order', () => {
   })
 })
 
-/** Reads SSE events from a running server until `count` change events arrived. */
-function readEvents (port: number, path: string, headers: Record<string, string>, count: number): Promise<{ events: Array<{ id: string, data: any }>, raw: string }> {
+/**
+ * Reads SSE events from a running server until `count` change events and, when asked, a heartbeat
+ * arrived: on a loaded machine the stream may open late, after both changes were written.
+ */
+function readEvents (port: number, path: string, headers: Record<string, string>, count: number,
+  untilHeartbeat = false): Promise<{ events: Array<{ id: string, data: any }>, raw: string }> {
   return new Promise((resolve, reject) => {
     let raw = ''
     const req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
@@ -129,7 +133,7 @@ function readEvents (port: number, path: string, headers: Record<string, string>
       res.on('data', (chunk: string) => {
         raw += chunk
         const events = [...raw.matchAll(/id: (\d+)\nevent: change\ndata: (.+)\n\n/g)].map((m) => ({ id: m[1], data: JSON.parse(m[2]) }))
-        if (events.length >= count) {
+        if (events.length >= count && (!untilHeartbeat || raw.includes(': heartbeat'))) {
           req.destroy()
           resolve({ events, raw })
         }
@@ -146,7 +150,7 @@ describe('GET /v1/changes/stream', () => {
     const { port } = t.app.server.address() as { port: number }
     const before = (await get('/v1/changes?limit=1000')).body.data.at(-1).seq
     const replayed = await createActor(t, { name: 'Before the stream' })
-    const reading = readEvents(port, '/v1/changes/stream?entity=actor', { 'last-event-id': String(before) }, 2)
+    const reading = readEvents(port, '/v1/changes/stream?entity=actor', { 'last-event-id': String(before) }, 2, true)
     await new Promise((resolve) => setTimeout(resolve, 300))
     const live = await createActor(t, { name: 'During the stream' })
     const { events, raw } = await reading
@@ -159,14 +163,17 @@ describe('GET /v1/changes/stream', () => {
     const other = await buildApp({ databaseUrl: t.databaseUrl, logger: false, rateLimitPerMinute: 1_000_000 })
     await other.listen({ port: 0, host: '127.0.0.1' })
     const { port } = other.server.address() as { port: number }
+    let opened!: () => void
+    const open = new Promise<void>((resolve) => { opened = resolve })
     const ended = new Promise<string>((resolve) => {
       http.get({ host: '127.0.0.1', port, path: '/v1/changes/stream' }, (res) => {
         let raw = ''
-        res.on('data', (c) => { raw += c })
+        res.on('data', (c) => { raw += c; opened() })
         res.on('end', () => resolve(raw))
       })
     })
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // Close once the stream is open (its first bytes came), not after a guess at how long that takes.
+    await open
     const closing = Date.now()
     await other.close()
     expect(await ended).toContain(': server shutting down')

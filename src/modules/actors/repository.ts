@@ -1,8 +1,7 @@
 import type pg from 'pg'
 import { Prisma, type Actor } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor } from '../../http/cursor.ts'
-import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { rawRows } from '../../db/rows.ts'
 import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
@@ -15,9 +14,12 @@ import { actorRowSql, toActor } from './views.ts'
 import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
 
-const sortFields: SortFields = { name: { kind: 'string' }, createdAt: { kind: 'date' } }
-
-const sortColumns = { name: Prisma.sql`a.name`, createdAt: Prisma.sql`a.created_at` }
+const actorList: ListTable<Actor> = {
+  select: actorRowSql,
+  from: Prisma.sql`actors a`,
+  id: Prisma.sql`a.id`,
+  sorts: { name: { column: Prisma.sql`a.name`, kind: 'string' }, createdAt: { column: Prisma.sql`a.created_at`, kind: 'date' } }
+}
 
 const externalSql = { wikidata: Prisma.sql`a.wikidata_id`, acled: Prisma.sql`a.acled_name`, ucdp: Prisma.sql`a.ucdp_id`, gdelt: Prisma.sql`a.gdelt_code` }
 
@@ -49,21 +51,8 @@ function listConditions (q: ActorListQuery, nameKey: string | null): Prisma.Sql[
 
 /** One page of live, unmerged actors in the list's keyset order, plus the exact total when asked. */
 export async function listActors (pool: pg.Pool, q: ActorListQuery) {
-  const spec = sortSpec(q.sort, sortFields)
-  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
   const nameKey = q.q ? (await rawRows<{ key: string }>(pool, Prisma.sql`SELECT sitrep_name_key(${q.q}) AS key`))[0].key : null
-  const { rows, total } = await keysetPage<Actor>(pool, {
-    select: actorRowSql,
-    from: Prisma.sql`actors a`,
-    column: sortColumns[spec.field as keyof typeof sortColumns],
-    id: Prisma.sql`a.id`,
-    spec,
-    after,
-    conditions: listConditions(q, nameKey),
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
-  return { rows, total, cursorOf: (a: Actor) => cursorFor(spec, q.sort, a) }
+  return listPage(pool, actorList, q, listConditions(q, nameKey))
 }
 
 export function createActorRepository (db: Db) {

@@ -1,8 +1,7 @@
 import type pg from 'pg'
-import { Prisma, type CasualtyReport } from '../../generated/prisma/client.ts'
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor } from '../../http/cursor.ts'
-import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { rawRows } from '../../db/rows.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -16,7 +15,12 @@ import { figureProblem, reportColumns, reportReferences, twinConflict } from './
 import { createCasualtySchema, type CreateCasualty, type PatchCasualty } from './schemas.ts'
 
 const withSources = { sources: { orderBy: { position: 'asc' } } } as const satisfies Prisma.CasualtyReportInclude
-const sortFields: SortFields = { createdAt: { kind: 'date' } }
+const reportList: ListTable<ReportRow> = {
+  select: reportRowSql,
+  from: Prisma.sql`casualty_reports r`,
+  id: Prisma.sql`r.id`,
+  sorts: { createdAt: { column: Prisma.sql`r.created_at`, kind: 'date' } }
+}
 // The fields a write takes: a patch is merged over the report's current ones.
 const reportFields = createCasualtySchema.keyof().options
 
@@ -36,19 +40,7 @@ async function validateReport (tx: Tx, incidentId: string, input: ReportInput, s
 export async function listCasualtyReports (pool: pg.Pool, incidentId: string, q: { limit: number, cursor?: string, sort: string, includeTotal: boolean }) {
   const live = await rawRows(pool, Prisma.sql`SELECT 1 FROM incidents i WHERE i.id = ${incidentId}::uuid AND i.deleted_at IS NULL`)
   if (live.length === 0) throw notFound('Incident', incidentId)
-  const spec = sortSpec(q.sort, sortFields)
-  const { rows, total } = await keysetPage<ReportRow>(pool, {
-    select: reportRowSql,
-    from: Prisma.sql`casualty_reports r`,
-    column: Prisma.sql`r.created_at`,
-    id: Prisma.sql`r.id`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`],
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
-  return { rows, total, cursorOf: (r: CasualtyReport) => cursorFor(spec, q.sort, r) }
+  return listPage(pool, reportList, q, [Prisma.sql`r.incident_id = ${incidentId}::uuid`, Prisma.sql`r.deleted_at IS NULL`])
 }
 
 export function createCasualtyRepository (db: Db) {

@@ -1,12 +1,10 @@
 import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
-import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive, partOfLockSql } from '../../db/locks.ts'
-import { keysetPage, sortSpec, type SortFields, type SortSpec } from '../../db/keyset.ts'
 import { groupBy, modelColumns, rawRows } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -54,12 +52,16 @@ async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[
   return rows as IncidentRow[]
 }
 
-const sortFields: SortFields = {
-  occurredAt: { kind: 'date' },
-  updatedAt: { kind: 'date' },
-  fatalities: { kind: 'number', nullable: true }
+const incidentList: ListTable<Incident> = {
+  select: incidentRowSql,
+  from: Prisma.sql`incidents i`,
+  id: Prisma.sql`i.id`,
+  sorts: {
+    occurredAt: { column: Prisma.sql`i.occurred_at`, kind: 'date' },
+    updatedAt: { column: Prisma.sql`i.updated_at`, kind: 'date' },
+    fatalities: { column: Prisma.sql`i.fatalities_best`, kind: 'number', nullable: true, cursorValue: (row) => row.fatalitiesBest }
+  }
 }
-const sortColumns = { occurredAt: Prisma.sql`i.occurred_at`, updatedAt: Prisma.sql`i.updated_at`, fatalities: Prisma.sql`i.fatalities_best` }
 
 /**
  * Checks that hold across fields and the references to other records. The statements the relations
@@ -144,31 +146,15 @@ async function settleRelations (tx: Tx, id: string, relations: IncidentInput['re
   if (await linkStatements(tx, id, relationStatementIds(relations), keyName)) await tx.incident.update({ where: { id }, data: { contested: true } })
 }
 
-export function cursorOf (spec: SortSpec, sort: string, row: Incident) {
-  const value = spec.field === 'fatalities' ? row.fatalitiesBest : spec.field === 'updatedAt' ? iso(row.updatedAt) : iso(row.occurredAt)
-  return encodeCursor(sort, value, row.id)
-}
-
 /**
  * One page in the list's keyset order, plus the exact total when asked. `bulk` (exports) reads the
  * links for the whole batch at once instead of per row.
  */
 export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean },
   opts: { bulk?: boolean } = {}) {
-  const spec = sortSpec(q.sort, sortFields)
-  const page = await keysetPage<Incident>(pool, {
-    select: opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql,
-    from: Prisma.sql`incidents i`,
-    column: sortColumns[spec.field as keyof typeof sortColumns],
-    id: Prisma.sql`i.id`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: incidentConditions(q as IncidentFilters),
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
+  const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters), opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql)
   const rows = opts.bulk ? await withLinks(pool, page.rows) : page.rows as IncidentRow[]
-  return { rows, total: page.total, cursorOf: (row: Incident) => cursorOf(spec, q.sort, row) }
+  return { rows, total: page.total, cursorOf: page.cursorOf }
 }
 
 export function createIncidentRepository (db: Db) {
@@ -261,35 +247,28 @@ export function createIncidentRepository (db: Db) {
   }
 }
 
-export interface RelatedRow extends Omit<RelationRow, 'toId'> { incidentId: string, direction: 'outgoing' | 'incoming', rank: number }
-
-const relatedSort: SortFields = { kind: { kind: 'number' } }
+export interface RelatedRow extends Omit<RelationRow, 'toId'> { id: string, incidentId: string, direction: 'outgoing' | 'incoming', rank: number }
 
 /**
  * One page of the relations an incident takes part in, both directions, with live incidents on the
  * other end. Ordered outgoing first, by kind, then by the other incident's id: `rank` numbers the
- * (direction, kind) groups so the keyset has a number and an id.
+ * (direction, kind) groups so the keyset has a number and an id (`id` is the other incident's).
  */
 export async function listRelated (pool: pg.Pool, id: string, q: RelatedQuery) {
-  const spec = sortSpec(q.sort, relatedSort)
   const side = (direction: 'outgoing' | 'incoming', other: Prisma.Sql, self: Prisma.Sql, offset: number) => Prisma.sql`
     SELECT ${other} AS other, r.kind, ${direction}::text AS direction, r.asserted_by_id, ${relationStatementsSql} AS statement_ids,
       ${offset} + array_position(enum_range(NULL::"RelationKind"), r.kind) AS rank
     FROM incident_relations r JOIN incidents o ON o.id = ${other} AND o.deleted_at IS NULL WHERE ${self} = ${id}::uuid`
-  const conditions: Prisma.Sql[] = []
-  if (q.kind) conditions.push(Prisma.sql`x.kind = ANY(${q.kind}::"RelationKind"[])`)
-  if (q.direction) conditions.push(Prisma.sql`x.direction = ${q.direction}`)
-  const page = await keysetPage<RelatedRow>(pool, {
-    select: Prisma.sql`x.other::text AS "incidentId", x.kind, x.direction, x.asserted_by_id::text AS "assertedById", x.statement_ids AS "statementIds", x.rank`,
+  const related: ListTable<RelatedRow> = {
+    select: Prisma.sql`x.other::text AS id, x.other::text AS "incidentId", x.kind, x.direction, x.asserted_by_id::text AS "assertedById",
+      x.statement_ids AS "statementIds", x.rank`,
     from: Prisma.sql`(${side('outgoing', Prisma.sql`r.to_id`, Prisma.sql`r.from_id`, 0)}
       UNION ALL ${side('incoming', Prisma.sql`r.from_id`, Prisma.sql`r.to_id`, 10)}) x`,
-    column: Prisma.sql`x.rank`,
     id: Prisma.sql`x.other`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: conditions.length > 0 ? conditions : [Prisma.sql`true`],
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
-  return { rows: page.rows, total: page.total, cursorOf: (row: RelatedRow) => encodeCursor(q.sort, row.rank, row.incidentId) }
+    sorts: { kind: { column: Prisma.sql`x.rank`, kind: 'number', cursorValue: (row) => row.rank } }
+  }
+  const conditions: Prisma.Sql[] = [Prisma.sql`true`]
+  if (q.kind) conditions.push(Prisma.sql`x.kind = ANY(${q.kind}::"RelationKind"[])`)
+  if (q.direction) conditions.push(Prisma.sql`x.direction = ${q.direction}`)
+  return listPage(pool, related, q, conditions)
 }

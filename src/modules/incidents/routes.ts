@@ -110,7 +110,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     const others = include ? new Map((await expandIncidents(app.pool, await loadIncidentRows(app.pool, page.data.map((row) => row.incidentId)))).map((v) => [v.id, v])) : undefined
     return {
       ...page,
-      data: page.data.map(({ rank: _rank, ...row }) => ({ ...row, ...(others ? { incident: others.get(row.incidentId) } : {}) }))
+      data: page.data.map(({ rank: _rank, id: _id, ...row }) => ({ ...row, ...(others ? { incident: others.get(row.incidentId) } : {}) }))
     }
   })
 

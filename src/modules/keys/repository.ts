@@ -1,15 +1,11 @@
 import { uuidv7 } from 'uuidv7'
 import { Prisma, type ApiKey } from '../../generated/prisma/client.ts'
-import { cursorFor, decodeCursor } from '../../http/cursor.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import type { Db } from '../../db/client.ts'
-import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
 import { modelColumns, rawRows } from '../../db/rows.ts'
 import type { KeyListQuery, Scope } from './schemas.ts'
 import { newSecret, prefixOf, secretMatches } from './secrets.ts'
 import { KEY_REVOKED_CHANNEL } from './channel.ts'
-
-const sortFields: SortFields = { createdAt: { kind: 'date' }, name: { kind: 'string' } }
-const sortColumns = { createdAt: Prisma.sql`k.created_at`, name: Prisma.sql`k.name` }
 
 const keyFields = ['id', 'name', 'prefix', 'hash', 'scopes', 'createdAt', 'lastUsedAt', 'revokedAt'] as const satisfies ReadonlyArray<keyof ApiKey>
 const keyRowSql = modelColumns('k', keyFields)
@@ -20,6 +16,13 @@ export interface ApiKeyView { id: string, name: string, scopes: Scope[], created
 
 const view = (k: { id: string, name: string, scopes: string[], createdAt: Date, revokedAt: Date | null }): ApiKeyView =>
   ({ id: k.id, name: k.name, scopes: k.scopes as Scope[], createdAt: k.createdAt, revokedAt: k.revokedAt })
+
+const keyList: ListTable<ApiKey> = {
+  select: keyRowSql,
+  from: Prisma.sql`api_keys k`,
+  id: Prisma.sql`k.id`,
+  sorts: { createdAt: { column: Prisma.sql`k.created_at`, kind: 'date' }, name: { column: Prisma.sql`k.name`, kind: 'string' } }
+}
 
 export function createKeyRepository (db: Db) {
   return {
@@ -35,20 +38,9 @@ export function createKeyRepository (db: Db) {
 
     /** One page of keys for the HTTP list; never secrets (only their hashes are stored). */
     async page (q: KeyListQuery) {
-      const spec = sortSpec(q.sort, sortFields)
       const revoked = q.revoked === undefined ? [] : [q.revoked ? Prisma.sql`k.revoked_at IS NOT NULL` : Prisma.sql`k.revoked_at IS NULL`]
-      const { rows, total } = await keysetPage<ApiKey>(db, {
-        select: keyRowSql,
-        from: Prisma.sql`api_keys k`,
-        column: sortColumns[spec.field as keyof typeof sortColumns],
-        id: Prisma.sql`k.id`,
-        spec,
-        after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-        conditions: revoked,
-        limit: q.limit,
-        includeTotal: q.includeTotal
-      })
-      return { rows: rows.map(view), total, cursorOf: (k: ApiKeyView) => cursorFor(spec, q.sort, { ...k }) }
+      const { rows, total, cursorOf } = await listPage(db, keyList, q, revoked)
+      return { rows: rows.map(view), total, cursorOf: (k: ApiKeyView) => cursorOf(k as ApiKey) }
     },
 
     async revoke (id: string) {

@@ -1,8 +1,7 @@
 import type pg from 'pg'
 import { Prisma, type Source } from '../../generated/prisma/client.ts'
 import type { Db, DbOrTx, Tx } from '../../db/client.ts'
-import { cursorFor, decodeCursor } from '../../http/cursor.ts'
-import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
@@ -12,8 +11,16 @@ import { sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from './rules.ts'
 
-const sortFields: SortFields = { publishedAt: { kind: 'date', nullable: true }, createdAt: { kind: 'date' }, title: { kind: 'string' } }
-const sortColumns = { publishedAt: Prisma.sql`s.published_at`, createdAt: Prisma.sql`s.created_at`, title: Prisma.sql`s.title` }
+const sourceList: ListTable<Source> = {
+  select: sourceRowSql,
+  from: Prisma.sql`sources s`,
+  id: Prisma.sql`s.id`,
+  sorts: {
+    publishedAt: { column: Prisma.sql`s.published_at`, kind: 'date', nullable: true },
+    createdAt: { column: Prisma.sql`s.created_at`, kind: 'date' },
+    title: { column: Prisma.sql`s.title`, kind: 'string' }
+  }
+}
 
 function listConditions (q: SourceListQuery): Prisma.Sql[] {
   const c = [Prisma.sql`s.deleted_at IS NULL`]
@@ -32,19 +39,7 @@ function listConditions (q: SourceListQuery): Prisma.Sql[] {
 
 /** One page of live sources in the list's keyset order, plus the exact total when asked. */
 export async function listSources (pool: pg.Pool, q: SourceListQuery) {
-  const spec = sortSpec(q.sort, sortFields)
-  const { rows, total } = await keysetPage<Source>(pool, {
-    select: sourceRowSql,
-    from: Prisma.sql`sources s`,
-    column: sortColumns[spec.field as keyof typeof sortColumns],
-    id: Prisma.sql`s.id`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: listConditions(q),
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
-  return { rows, total, cursorOf: (s: Source) => cursorFor(spec, q.sort, s) }
+  return listPage(pool, sourceList, q, listConditions(q))
 }
 
 export function createSourceRepository (db: Db) {

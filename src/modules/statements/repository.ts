@@ -1,12 +1,10 @@
 import type pg from 'pg'
-import { Prisma, type Statement } from '../../generated/prisma/client.ts'
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
+import { listPage, type ListTable } from '../../http/cursor.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
-import { iso } from '../../http/schemas.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
-import { keysetPage, sortSpec, type SortFields } from '../../db/keyset.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
@@ -16,8 +14,12 @@ import { statementConditions } from './filters.ts'
 import { denialIncidents, statementColumns, statementLinks, statementReferences } from './rules.ts'
 import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
-const sortFields: SortFields = { statedAt: { kind: 'date' }, updatedAt: { kind: 'date' } }
-const sortColumns = { statedAt: Prisma.sql`s.stated_at`, updatedAt: Prisma.sql`s.updated_at` }
+const statementList: ListTable<StatementRow> = {
+  select: statementRowSql,
+  from: Prisma.sql`statements s`,
+  id: Prisma.sql`s.id`,
+  sorts: { statedAt: { column: Prisma.sql`s.stated_at`, kind: 'date' }, updatedAt: { column: Prisma.sql`s.updated_at`, kind: 'date' } }
+}
 
 type StatementInput = CreateStatement
 
@@ -53,20 +55,7 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
 
 /** One page in the list's keyset order, plus the exact total when asked. */
 export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery, 'include' | 'format'>) {
-  const spec = sortSpec(q.sort, sortFields)
-  const { rows, total } = await keysetPage<StatementRow>(pool, {
-    select: statementRowSql,
-    from: Prisma.sql`statements s`,
-    column: sortColumns[spec.field as keyof typeof sortColumns],
-    id: Prisma.sql`s.id`,
-    spec,
-    after: q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined,
-    conditions: statementConditions(q as StatementFilters),
-    limit: q.limit,
-    includeTotal: q.includeTotal
-  })
-  const cursorOf = (row: Statement) => encodeCursor(q.sort, iso(spec.field === 'updatedAt' ? row.updatedAt : row.statedAt), row.id)
-  return { rows, total, cursorOf }
+  return listPage(pool, statementList, q, statementConditions(q as StatementFilters))
 }
 
 export function createStatementRepository (db: Db) {
