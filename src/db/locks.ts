@@ -29,3 +29,10 @@ export async function lockAllLive (tx: Tx, table: Locked, ids: Iterable<string>)
     SELECT id::text FROM ${tableOf[table]} WHERE id = ANY(${sorted}::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`
   return rows.map((r) => r.id)
 }
+
+/**
+ * Serialises the writers of part_of relations, so two writers cannot each add half of a cycle
+ * that neither sees (their rows need not overlap). Taken after every row lock and before the
+ * change log's lock (docs/architecture.md, "Lock order").
+ */
+export const partOfLockSql = Prisma.sql`SELECT pg_advisory_xact_lock(74260002)`

@@ -183,6 +183,22 @@ describe('the demo story through the typed client', () => {
     expect(ok(current)).toMatchObject({ status: 'confirmed', summary: expect.any(String) })
   })
 
+  it('links the airstrikes to an incident in Pakistan and lists the link from both ends', async () => {
+    const inPakistan = ok(await client.GET('/v1/incidents', { params: { query: { country: 'PK', limit: 1 } } }))
+    const other = inPakistan.data[0].id
+    const linked = ok(await client.PATCH('/v1/incidents/{id}', {
+      params: { path: { id: ids.airstrikes } },
+      body: { relations: [{ incidentId: other, kind: 'responds_to', assertedById: ids.pakistan }] }
+    }))
+    expectTypeOf(linked.relations).toEqualTypeOf<Schemas['IncidentRelation'][]>()
+    expect(linked.relations).toEqual([{ incidentId: other, kind: 'responds_to', assertedById: ids.pakistan, statementIds: [] }])
+    const related = ok(await client.GET('/v1/incidents/{id}/related', { params: { path: { id: other }, query: { include: 'incident' } } }))
+    expectTypeOf(related.data).toEqualTypeOf<Schemas['RelatedIncident'][]>()
+    expect(related.data).toContainEqual(expect.objectContaining({ incidentId: ids.airstrikes, direction: 'incoming', kind: 'responds_to' }))
+    const relatedTo = ok(await client.GET('/v1/incidents', { params: { query: { relatedTo: other } } }))
+    expect(relatedTo.data.map((i) => i.id)).toContain(ids.airstrikes)
+  })
+
   it('reads the casualty ledger and its stats: a figure in words, whose casualties, the sums per category', async () => {
     const people = ok(await client.POST('/v1/actors', { body: { name: 'Typed client civilians', kind: 'other' } }))
     const words = ok(await client.POST('/v1/incidents/{id}/casualties', {
@@ -226,6 +242,8 @@ describe('events beyond violence, dataset ids and statement origins through the 
 export async function rejectedByTheTypes (c: Client<paths, Json>) {
   // @ts-expect-error sort takes only the documented fields
   await c.GET('/v1/incidents', { params: { query: { sort: 'title' } } })
+  // @ts-expect-error a relation's kind is one of four
+  await c.PATCH('/v1/incidents/{id}', { params: { path: { id: 'x' } }, body: { relations: [{ incidentId: 'x', kind: 'caused' }] } })
   // @ts-expect-error unknown query parameters are not part of the operation
   await c.GET('/v1/statements', { params: { query: { speakerId: 'x' } } })
   // @ts-expect-error a statement needs a speaker, a kind, a summary, a language and statedAt

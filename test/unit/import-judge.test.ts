@@ -33,6 +33,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     urls: new Map([['https://taken.example/a', existingSource]]),
     externalIds: new Map([['acled:AFG1', { dataset: 'acled', externalId: 'AFG1', id: existingIncident, title: 'Held' }]]),
     incidents: new Map(),
+    cited: new Map(),
     reports: [],
     denied: new Set(),
     ...overrides

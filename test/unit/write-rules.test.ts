@@ -103,7 +103,8 @@ describe('incident rules', () => {
     expect(uniqueLinks(actors)).toEqual(actors.slice(0, 2))
     expect(incidentLinks(id(9), { actors, sourceIds: [id(2), id(2), id(3)] })).toEqual({
       actors: [{ incidentId: id(9), actorId: id(1), role: 'perpetrator', position: 0 }, { incidentId: id(9), actorId: id(1), role: 'target', position: 1 }],
-      sources: [{ incidentId: id(9), sourceId: id(2), position: 0 }, { incidentId: id(9), sourceId: id(3), position: 1 }]
+      sources: [{ incidentId: id(9), sourceId: id(2), position: 0 }, { incidentId: id(9), sourceId: id(3), position: 1 }],
+      relations: []
     })
   })
 })

@@ -22,7 +22,8 @@ async function referrersOf (tx: Tx, id: string): Promise<Referrers> {
     statements: await ids(tx.$queryRaw`SELECT s.id::text FROM statements s WHERE s.deleted_at IS NULL AND (s.speaker_id = ${id}::uuid
       OR EXISTS (SELECT 1 FROM statement_about_actors l WHERE l.statement_id = s.id AND l.actor_id = ${id}::uuid))`),
     incidents: await ids(tx.$queryRaw`SELECT DISTINCT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id
-      WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL`),
+      WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL
+      UNION SELECT i.id::text FROM incident_relations r JOIN incidents i ON i.id = r.from_id WHERE r.asserted_by_id = ${id}::uuid AND i.deleted_at IS NULL`),
     reports: await ids(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE (reported_by_id = ${id}::uuid OR affected_actor_id = ${id}::uuid) AND deleted_at IS NULL`),
     // Its members (re-parented) and the actors merged into it before (their chain is flattened).
     actors: await ids(tx.$queryRaw`SELECT id::text FROM actors WHERE deleted_at IS NULL AND (parent_id = ${id}::uuid OR merged_into_id = ${id}::uuid)`)
@@ -130,6 +131,7 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   await tx.$executeRaw`INSERT INTO incident_actors (incident_id, actor_id, role, position)
     SELECT incident_id, ${into}::uuid, role, position FROM incident_actors WHERE actor_id = ${id}::uuid ON CONFLICT DO NOTHING`
   await tx.$executeRaw`DELETE FROM incident_actors WHERE actor_id = ${id}::uuid`
+  await tx.$executeRaw`UPDATE incident_relations SET asserted_by_id = ${into}::uuid WHERE asserted_by_id = ${id}::uuid`
   await tx.$executeRaw`INSERT INTO statement_about_actors (statement_id, actor_id, position)
     SELECT statement_id, ${into}::uuid, position FROM statement_about_actors WHERE actor_id = ${id}::uuid ON CONFLICT DO NOTHING`
   await tx.$executeRaw`DELETE FROM statement_about_actors WHERE actor_id = ${id}::uuid`

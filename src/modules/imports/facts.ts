@@ -2,10 +2,11 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
 import { actorReferences } from '../actors/rules.ts'
-import { incidentReferences, countriesOf } from '../incidents/rules.ts'
+import { incidentReferences, countriesOf, relationStatementIds } from '../incidents/rules.ts'
 import { externalIdHoldersSql, incidentRowSql, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
 import { reportReferences } from '../casualties/rules.ts'
 import { denialIncidents, statementReferences } from '../statements/rules.ts'
+import { statementRowSql, type StatementRow } from '../statements/views.ts'
 import { normaliseUrl } from '../sources/rules.ts'
 import type { CreateActor } from '../actors/schemas.ts'
 import type { CreateSource } from '../sources/schemas.ts'
@@ -49,6 +50,8 @@ export interface Facts {
   reports: ExistingReport[]
   /** those of them with a live denial linked */
   denied: Set<string>
+  /** existing statements that relations cite, locked until commit: each gets linked to its new incident */
+  cited: Map<string, StatementRow>
 }
 
 /** Every reference a line makes, as the single-record routes check them (a report's incident included). */
@@ -72,6 +75,15 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }
 
+/** Existing statements the incidents' relations cite: the import links them to the new incidents. */
+function citedStatements (lines: Line[], inFile: Set<string>) {
+  const ids = lines.filter((l) => l.entity === 'incident').flatMap((l) => relationStatementIds(incidentOf(l).relations))
+  return [...new Set(ids)].filter((id) => !inFile.has(id)).sort()
+}
+
+const lockStatements = (ids: string[]) =>
+  Prisma.sql`SELECT s.id FROM statements s WHERE s.id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL ORDER BY s.id FOR UPDATE`
+
 /** Locks existing incidents until commit, in id order as the single-record writers lock them. */
 const lockIncidents = (ids: string[]) =>
   Prisma.sql`SELECT i.id FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE`
@@ -88,6 +100,8 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   const inFile = new Set(lines.map((l) => l.id))
   const [{ now }] = await rawRows<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
   const touched = touchedIncidents(lines, inFile)
+  const citedIds = citedStatements(lines, inFile)
+  let cited: StatementRow[] = []
   const wanted = Object.fromEntries(referencedKinds.map((k) => [k, new Set<string>()])) as Record<Referenced, Set<string>>
   for (const line of lines) for (const r of lineReferences(line)) if (!inFile.has(r.id)) wanted[r.kind].add(r.id)
   // In the global lock order, as the single-record writers take them (docs/architecture.md, "Lock order"):
@@ -96,6 +110,10 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   let incidents: IncidentRow[] = []
   const live = {} as Facts['live']
   for (const kind of referenceLockOrder) {
+    if (kind === 'statement' && citedIds.length > 0) {
+      await rawRows(client, lockStatements(citedIds))
+      cited = await rawRows<StatementRow>(client, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${citedIds}::uuid[]) AND s.deleted_at IS NULL`)
+    }
     if (kind === 'incident' && touched.length > 0) {
       await rawRows(client, lockIncidents(touched))
       incidents = await rawRows<IncidentRow>(client, readIncidents(touched))
@@ -146,6 +164,7 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     externalIds: new Map(holders.map((h) => [`${h.dataset}:${h.externalId}`, h])),
     incidents: new Map(incidents.map((i) => [i.id, i])),
     reports,
-    denied: new Set(denied.map((r) => r.id))
+    denied: new Set(denied.map((r) => r.id)),
+    cited: new Map(cited.map((s) => [s.id, s]))
   }
 }

@@ -6,7 +6,8 @@ import { referenceProblem } from '../../http/references.ts'
 import { referenceErrors, type LiveLookup, type Reference } from '../../db/references.ts'
 import { actorColumns, actorReferences, conflictWith } from '../actors/rules.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../sources/rules.ts'
-import { externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError } from '../incidents/rules.ts'
+import { externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, relationRuleError, type relationRows } from '../incidents/rules.ts'
+import type { StatementRow } from '../statements/views.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict, twinKey } from '../casualties/rules.ts'
 import { statementColumns, statementLinks, statementReferences, statementRuleError } from '../statements/rules.ts'
 import type { ImportEntity } from './schemas.ts'
@@ -14,7 +15,7 @@ import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
 
 // New records with their link rows in full (the view functions read only part of them).
-export type NewIncident = Incident & { actors: IncidentActor[], sources: IncidentSource[] }
+export type NewIncident = Incident & { actors: IncidentActor[], sources: IncidentSource[], relations: ReturnType<typeof relationRows> }
 export type NewReport = CasualtyReport & { sources: CasualtyReportSource[] }
 export type NewStatement = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
 
@@ -27,6 +28,9 @@ export interface Accepted {
   statements: NewStatement[]
   /** every record in the order the lines were judged, which is the order of their change-log entries */
   order: Array<{ entity: ImportEntity, row: { id: string } }>
+  /** existing statements that relations cite: their new links to the new incidents, and their state before and after */
+  statementLinks: StatementIncident[]
+  linkedStatements: Array<{ before: StatementRow, after: StatementRow }>
 }
 
 /** One line's problem as the import reports it: each field error under `data`, or the problem's message for the whole line. */
@@ -49,7 +53,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
   const externalIds = new Map<string, { id: string, title: string }>()
   const twins = new Map(facts.reports.map((r) => [twinKey(r), r.id]))
   const stamps = { createdAt: facts.now, updatedAt: facts.now, version: 1, deletedAt: null }
-  const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [] }
+  const accepted: Accepted = { actors: [], sources: [], incidents: [], reports: [], statements: [], order: [], statementLinks: [], linkedStatements: [] }
   /** The 400 for references that name no live record (as assertReferencesExist answers a single write), or null. */
   const brokenReferences = (refs: Reference[]) => {
     const broken = referenceErrors(refs, live)
@@ -84,7 +88,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
 
   function incident (line: Line): Problem | null {
     const input = incidentOf(line)
-    const broken = incidentRuleError(input)
+    const broken = incidentRuleError(input) ?? relationRuleError(line.id, input.relations)
     if (broken) return validationProblem([broken])
     const refs = brokenReferences(incidentReferences(input))
     if (refs) return refs

@@ -10,7 +10,7 @@ export interface Line { n: number, entity: ImportEntity, ref?: string, id: strin
 const isRef = (v: unknown): v is { ref: string } =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { ref: unknown }).ref === 'string'
 
-const fieldPaths = Object.fromEntries(importEntities.map((e) => [e, referenceFields[e].map((f) => ({ keys: f.path.split('.'), kind: f.kind }))]))
+const fieldPaths = Object.fromEntries(importEntities.map((e) => [e, referenceFields[e].map((f) => ({ keys: f.path.split('.'), kind: f.kind, loose: f.loose }))]))
 
 /**
  * Calls visit(holder, key, at) for every value at a path like `actors.*.actorId` (`at` holds the
@@ -73,7 +73,7 @@ export function parseLines (text: string) {
         const target = byRef.get(value.ref)
         if (!target) return fail(line.n, `data.${at.join('.')}`, `no line has ref "${value.ref}"`)
         if (target.entity !== field.kind) return fail(line.n, `data.${at.join('.')}`, `ref "${value.ref}" is a ${target.entity}, not a ${field.kind}`)
-        line.deps.add(target.n)
+        if (!field.loose) line.deps.add(target.n)
         holder[key] = target.id
       })
     }

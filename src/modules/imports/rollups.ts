@@ -19,6 +19,7 @@ export function settleRollUps (accepted: Accepted, facts: Facts): Array<{ before
   }
   const denied = new Set(facts.denied)
   for (const s of accepted.statements) if (s.kind === 'denial') for (const link of s.incidents) denied.add(link.incidentId)
+  for (const link of accepted.statementLinks) if (facts.cited.get(link.statementId)?.kind === 'denial') denied.add(link.incidentId)
 
   for (const incident of accepted.incidents) Object.assign(incident, derivedColumns(killed.get(incident.id) ?? [], denied.has(incident.id)))
   const changed = []

@@ -6,11 +6,12 @@ import { toActor } from '../actors/views.ts'
 import { toSource } from '../sources/views.ts'
 import { toIncident, type IncidentRow } from '../incidents/views.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
-import { toStatement } from '../statements/views.ts'
+import { toStatement, type StatementRow } from '../statements/views.ts'
 import { importEntities, type ImportEntity, type ImportResult } from './schemas.ts'
 import { orderLines, parseLines } from './lines.ts'
 import { loadFacts } from './facts.ts'
 import { judge } from './judge.ts'
+import { linkCitedStatements, relationErrors } from './relations.ts'
 import { settleRollUps } from './rollups.ts'
 import { inBatches, tableWrites } from './write.ts'
 import { runWrites, type Write } from './sql.ts'
@@ -28,10 +29,14 @@ const views: Record<ImportEntity, (row: any) => object> = {
   actor: toActor, source: toSource, incident: toIncident, casualtyReport: toCasualtyReport, statement: toStatement
 }
 
-type Logged = { entity: ImportEntity, row: { id: string } } | { before: IncidentRow, after: IncidentRow }
+type Logged = { entity: ImportEntity, row: { id: string } } | { before: IncidentRow, after: IncidentRow } | { statement: { before: StatementRow, after: StatementRow } }
 
 /** A record's change-log entry: 'created' with its snapshot, or 'updated' for an existing incident whose roll-up changed. */
 function changeOf (item: Logged, keyName: string | null): ChangeInput {
+  if ('statement' in item) {
+    const { before, after } = item.statement
+    return { entity: 'statement', id: after.id, action: 'updated', version: after.version, before: toStatement(before), after: toStatement(after), keyName }
+  }
   if ('row' in item) return { entity: item.entity, id: item.row.id, action: 'created', version: 1, before: null, after: views[item.entity](item.row), keyName }
   return { entity: 'incident', id: item.after.id, action: 'updated', version: item.after.version, before: toIncident(item.before), after: toIncident(item.after), keyName }
 }
@@ -72,11 +77,13 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
     if (claim) assertClaimHeld(claim, await rawRows(client, lockClaimSql(claim)))
     const facts = await loadFacts(client, ordered)
     const judged = judge(ordered, facts)
+    judged.errors.push(...relationErrors(judged.accepted.incidents, ordered))
     if (judged.errors.length > 0) throw importProblem(judged.errors)
+    linkCitedStatements(judged.accepted, facts)
     const changed = settleRollUps(judged.accepted, facts)
     await runWrites(client, [
       ...tableWrites(judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length)),
-      ...logWrites([...judged.accepted.order, ...changed], opts.keyName)
+      ...logWrites([...judged.accepted.order, ...judged.accepted.linkedStatements.map((statement) => ({ statement })), ...changed], opts.keyName)
     ])
     for (const { entity } of judged.accepted.order) created[entity]++
     if (claim && !opts.dryRun) {

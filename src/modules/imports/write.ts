@@ -45,7 +45,9 @@ const tables = {
   casualty_report_sources: link('casualtyReportId uuid', 'sourceId uuid'),
   statement_incidents: link('statementId uuid', 'incidentId uuid'),
   statement_about_actors: link('statementId uuid', 'actorId uuid'),
-  statement_sources: link('statementId uuid', 'sourceId uuid')
+  statement_sources: link('statementId uuid', 'sourceId uuid'),
+  incident_relations: columns('fromId uuid', 'toId uuid', 'kind "RelationKind"', 'assertedById uuid', 'position int'),
+  incident_relation_statements: columns('fromId uuid', 'toId uuid', 'kind "RelationKind"', 'statementId uuid', 'position int')
 }
 
 /** What settling an existing incident's roll-up rewrites. */
@@ -77,6 +79,13 @@ function updateRollUps (rows: IncidentRow[]): Write[] {
   const set = Prisma.raw(keys.map((key) => `${columnName(key)} = x."${key}"`).join(', '))
   return batched(rows, ['id', ...keys], (json) => Prisma.sql`
     UPDATE incidents i SET ${set} FROM json_to_recordset(${json}::json) AS x(id uuid, ${recordType(rolledUp)}) WHERE i.id = x.id`)
+}
+
+/** Gives the existing statements the import linked to new incidents their new version. */
+function bumpStatements (rows: Array<{ id: string, version: number, updatedAt: Date }>): Write[] {
+  return batched(rows, ['id', 'version', 'updatedAt'], (json) => Prisma.sql`
+    UPDATE statements s SET version = x.version, updated_at = x."updatedAt" FROM json_to_recordset(${json}::json) AS x(id uuid, version int, "updatedAt" timestamptz)
+    WHERE s.id = x.id`)
 }
 
 /** The rows in consecutive batches of at most BATCH_ROWS. */
@@ -111,6 +120,11 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], progress: (rec
       ...insert('statement_about_actors', a.statements.flatMap((s) => s.aboutActors)),
       ...insert('statement_sources', a.statements.flatMap((s) => s.sources))
     ]),
+    // After every incident and statement: a relation may name either further down the file.
+    ...insert('incident_relations', a.incidents.flatMap((i) => i.relations)),
+    ...insert('incident_relation_statements', a.incidents.flatMap((i) => i.relations.flatMap((r) => r.statements))),
+    ...insert('statement_incidents', a.statementLinks),
+    ...bumpStatements(a.linkedStatements.map((s) => s.after)),
     ...updateRollUps(updated)
   ]
 }

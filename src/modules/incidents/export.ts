@@ -4,7 +4,7 @@ import type { IncidentView } from './schemas.ts'
 export const incidentCsvColumns = [
   'id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes',
   'location.name', 'location.admin1', 'location.countryCode', 'location.lat', 'location.lon', 'location.precision',
-  'actors', 'tags', 'sourceIds', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested',
+  'actors', 'tags', 'sourceIds', 'relations', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested',
   'externalIds.acled', 'externalIds.ucdp', 'externalIds.gdelt', 'acled.disorderType', 'acled.eventType', 'acled.subEventType', 'createdAt', 'updatedAt', 'version'
 ]
 

@@ -26,6 +26,10 @@ export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
     const column = { acled: Prisma.sql`i.acled_event_id`, ucdp: Prisma.sql`i.ucdp_ged_id`, gdelt: Prisma.sql`i.gdelt_event_id` }[f.externalId.dataset]
     c.push(Prisma.sql`${column} = ${f.externalId.id}`)
   }
+  if (f.relatedTo) {
+    c.push(Prisma.sql`(EXISTS (SELECT 1 FROM incident_relations r WHERE r.from_id = i.id AND r.to_id = ${f.relatedTo}::uuid)
+      OR EXISTS (SELECT 1 FROM incident_relations r WHERE r.to_id = i.id AND r.from_id = ${f.relatedTo}::uuid))`)
+  }
   if (f.hasLocation) c.push(Prisma.sql`i.lat IS NOT NULL`)
   if (f.precision) c.push(Prisma.sql`i.location_precision = ANY(${f.precision}::"LocationPrecision"[])`)
   if (f.q) c.push(Prisma.sql`i.search @@ websearch_to_tsquery('english', ${f.q})`)

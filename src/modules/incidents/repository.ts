@@ -2,10 +2,10 @@ import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listPage, type ListTable } from '../../http/cursor.ts'
-import { validationProblem } from '../../http/problems.ts'
+import { Problem, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
-import { lockAllLive, lockLive } from '../../db/locks.ts'
+import { lockAllLive, lockLive, partOfLockSql } from '../../db/locks.ts'
 import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
@@ -13,10 +13,17 @@ import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '..
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
-import { externalIdHoldersSql, findIncident, incidentFields, incidentRowSql, toIncident, type ExternalIdHolder, type IncidentRow } from './views.ts'
+import {
+  externalIdHoldersSql, findIncident, incidentFields, incidentRowSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
+} from './views.ts'
 import { incidentConditions } from './filters.ts'
-import { countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, type IncidentInput } from './rules.ts'
-import { createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident } from './schemas.ts'
+import {
+  countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError, relationStatementIds,
+  sameAsConflict, type IncidentInput
+} from './rules.ts'
+import {
+  createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident, type RelatedQuery
+} from './schemas.ts'
 
 /**
  * Adds the actor and source links to plain incident rows: one query per link table for the whole
@@ -25,20 +32,25 @@ import { createIncidentSchema, type CreateIncident, type IncidentFilters, type I
  */
 async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[]> {
   const ids = rows.map((r) => r.id)
-  const [actors, sources] = await Promise.all([
+  const [actors, sources, relations] = await Promise.all([
     rawRows<{ incidentId: string, actorId: string, role: IncidentActor['role'] }>(pool, Prisma.sql`
       SELECT ia.incident_id AS "incidentId", ia.actor_id AS "actorId", ia.role FROM incident_actors ia
       WHERE ia.incident_id = ANY(${ids}::uuid[]) ORDER BY ia.position`),
     rawRows<{ incidentId: string, sourceId: string }>(pool, Prisma.sql`
       SELECT src.incident_id AS "incidentId", src.source_id AS "sourceId" FROM incident_sources src
-      WHERE src.incident_id = ANY(${ids}::uuid[]) ORDER BY src.position`)
+      WHERE src.incident_id = ANY(${ids}::uuid[]) ORDER BY src.position`),
+    rawRows<RelationRow & { fromId: string }>(pool, Prisma.sql`
+      SELECT r.from_id AS "fromId", r.to_id AS "toId", r.kind, r.asserted_by_id AS "assertedById", ${relationStatementsSql} AS "statementIds"
+      FROM incident_relations r WHERE r.from_id = ANY(${ids}::uuid[]) ORDER BY r.position`)
   ])
   const actorsOf = groupBy(actors.map((a) => [a.incidentId, { actorId: a.actorId, role: a.role }] as const))
   const sourcesOf = groupBy(sources.map((l) => [l.incidentId, { sourceId: l.sourceId }] as const))
+  const relationsOf = groupBy(relations.map(({ fromId, ...r }) => [fromId, r] as const))
   // In place: a copy of every row was a fifth of the export's garbage.
   for (const r of rows as IncidentRow[]) {
     r.actors = actorsOf.get(r.id) ?? []
     r.sources = sourcesOf.get(r.id) ?? []
+    r.relations = relationsOf.get(r.id) ?? []
   }
   return rows as IncidentRow[]
 }
@@ -54,11 +66,14 @@ const incidentList: ListTable<Incident> = {
   }
 }
 
-/** Checks that hold across fields and the references to other records. */
-async function validateIncident (tx: Tx, input: IncidentInput) {
-  const broken = incidentRuleError(input)
+/**
+ * Checks that hold across fields and the references to other records. The statements the relations
+ * cite are locked for update (they get linked to the incident), at their turn in the lock order.
+ */
+async function validateIncident (tx: Tx, id: string | null, input: IncidentInput) {
+  const broken = incidentRuleError(input) ?? relationRuleError(id, input.relations)
   if (broken) throw validationProblem([broken])
-  await assertReferencesExist(tx, incidentReferences(input))
+  await assertReferencesExist(tx, incidentReferences(input), { forUpdate: { statement: relationStatementIds(input.relations) } })
 }
 
 /** The 409 naming the live incident that already holds one of the dataset ids, checked in the write's transaction. */
@@ -84,10 +99,77 @@ async function withExternalIdCheck<T> (db: Db, input: Pick<IncidentInput, 'exter
   }
 }
 
-async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) {
+/**
+ * The rules of relations that read other incidents' relations, under the locks: a same_as already
+ * stored the other way round is a 409; a part_of that closes a cycle is a 400 naming the path.
+ */
+async function checkRelations (tx: Tx, id: string, relations: IncidentInput['relations']) {
+  const sameAs = relations.filter((r) => r.kind === 'same_as').map((r) => r.incidentId)
+  if (sameAs.length > 0) {
+    const [held] = await rawRows<{ fromId: string }>(tx, Prisma.sql`SELECT r.from_id::text AS "fromId" FROM incident_relations r
+      WHERE r.kind = 'same_as' AND r.to_id = ${id}::uuid AND r.from_id = ANY(${sameAs}::uuid[]) LIMIT 1`)
+    if (held) throw new Problem('conflict', sameAsConflict(held.fromId, id), { existing: { id: held.fromId } })
+  }
+  const parents = relations.filter((r) => r.kind === 'part_of').map((r) => r.incidentId)
+  if (parents.length === 0) return
+  await tx.$executeRaw(partOfLockSql)
+  // Up the part_of chains from each new parent among live incidents: reaching this incident is a cycle.
+  // The incident's own stored relations are not followed (the write replaces them).
+  const [cycle] = await rawRows<{ path: string[] }>(tx, Prisma.sql`WITH RECURSIVE walk(node, path) AS (
+      SELECT p, ARRAY[${id}::uuid, p] FROM unnest(${parents}::uuid[]) AS p
+      UNION ALL
+      SELECT r.to_id, w.path || r.to_id FROM walk w
+        JOIN incident_relations r ON r.from_id = w.node AND r.kind = 'part_of'
+        JOIN incidents i ON i.id = r.from_id AND i.deleted_at IS NULL
+      WHERE w.node <> ${id}::uuid AND NOT r.to_id = ANY(w.path[2:]))
+    SELECT path::text[] AS path FROM walk WHERE node = ${id}::uuid LIMIT 1`)
+  if (cycle) {
+    const n = relations.findIndex((r) => r.kind === 'part_of' && r.incidentId === cycle.path[1])
+    throw validationProblem([{ in: 'body', path: `relations.${n}.incidentId`, message: partOfCycle(cycle.path) }])
+  }
+}
+
+async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds' | 'relations'>) {
   const links = incidentLinks(id, input)
   await tx.incidentActor.createMany({ data: links.actors })
   await tx.incidentSource.createMany({ data: links.sources })
+  await tx.incidentRelation.createMany({ data: links.relations.map(({ statementIds: _s, statements: _t, ...row }) => row) })
+  await tx.incidentRelationStatement.createMany({ data: links.relations.flatMap((r) => r.statements) })
+}
+
+/** Statements' views, one query for all, as the actor merge reads the records it rewrites. */
+async function statementViews (tx: Tx, ids: string[]) {
+  if (ids.length === 0) return []
+  return (await rawRows<StatementRow>(tx, Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) ORDER BY s.id`)).map(toStatement)
+}
+
+/**
+ * Links the statements a relation cites to its incident when they are not yet (the caller holds
+ * their locks): each gets a version and a change. True when one of them is a denial, which makes
+ * the incident contested.
+ */
+async function linkStatements (tx: Tx, incidentId: string, statementIds: string[], keyName: string | null) {
+  if (statementIds.length === 0) return false
+  const unlinked = await rawRows<{ id: string, kind: string }>(tx, Prisma.sql`SELECT s.id::text, s.kind::text FROM statements s
+    WHERE s.id = ANY(${statementIds}::uuid[]) AND NOT EXISTS (SELECT 1 FROM statement_incidents si WHERE si.statement_id = s.id AND si.incident_id = ${incidentId}::uuid)
+    ORDER BY s.id`)
+  if (unlinked.length === 0) return false
+  const ids = unlinked.map((s) => s.id)
+  const before = await statementViews(tx, ids)
+  await tx.$executeRaw`INSERT INTO statement_incidents (statement_id, incident_id, position)
+    SELECT s.id, ${incidentId}::uuid, coalesce((SELECT max(si.position) + 1 FROM statement_incidents si WHERE si.statement_id = s.id), 0)
+    FROM statements s WHERE s.id = ANY(${ids}::uuid[])`
+  await tx.statement.updateMany({ where: { id: { in: ids } }, data: bumped() })
+  const after = await statementViews(tx, ids)
+  for (const [n, b] of before.entries()) {
+    await recordChange(tx, { entity: 'statement', id: b.id, action: 'updated', version: after[n].version, before: b, after: after[n], keyName })
+  }
+  return unlinked.some((s) => s.kind === 'denial')
+}
+
+/** Writes the relations' consequences after the incident's row and links: statements linked, contested set when a denial joined. */
+async function settleRelations (tx: Tx, id: string, relations: IncidentInput['relations'], keyName: string | null) {
+  if (await linkStatements(tx, id, relationStatementIds(relations), keyName)) await tx.incident.update({ where: { id }, data: { contested: true } })
 }
 
 /**
@@ -102,12 +184,6 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 }
 
 export function createIncidentRepository (db: Db) {
-  /** Statements' views, one query for all, as the actor merge reads the records it rewrites. */
-  async function statementViews (tx: Tx, ids: string[]) {
-    if (ids.length === 0) return []
-    return (await tx.$queryRaw<StatementRow[]>(Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${ids}::uuid[]) ORDER BY s.id`)).map(toStatement)
-  }
-
   // The fields a write takes: a patch is merged over the incident's current ones.
   const incidentInputFields = createIncidentSchema.keyof().options
 
@@ -122,10 +198,12 @@ export function createIncidentRepository (db: Db) {
         keyName,
         view: toIncident,
         async insert (tx, id) {
-          await validateIncident(tx, input)
+          await validateIncident(tx, null, input)
           await assertExternalIdsFree(tx, input, null)
+          await checkRelations(tx, id, input.relations)
           await tx.incident.create({ data: { id, ...incidentColumns(input) } })
           await writeLinks(tx, id, input)
+          await settleRelations(tx, id, input.relations, keyName)
           return findIncident(tx, id)
         }
       }))
@@ -134,15 +212,23 @@ export function createIncidentRepository (db: Db) {
     async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
       return withExternalIdCheck(db, { externalIds: patch.externalIds ?? {} }, id, () => updateRecord(db, {
         ...incidentEdit(id, keyName, opts),
+        // The statements new relations cite are locked before the incident (docs/architecture.md, "Lock order").
+        async lock (tx) {
+          await lockAllLive(tx, 'statement', relationStatementIds(patch.relations ?? []))
+          await lockLive(tx, 'incident', id)
+        },
         async apply (tx, before) {
           const merged = mergePatch(before, patch, incidentInputFields)
           const input: IncidentInput = { ...merged, countryCodes: countriesOf(merged.countryCodes, merged.location) }
-          await validateIncident(tx, input)
+          await validateIncident(tx, id, { ...input, relations: patch.relations ?? [] })
           if (patch.externalIds) await assertExternalIdsFree(tx, input, id)
+          if (patch.relations) await checkRelations(tx, id, patch.relations)
           await tx.incident.update({ where: { id }, data: { ...incidentColumns(input), ...bumped() } })
           if (patch.actors) await tx.incidentActor.deleteMany({ where: { incidentId: id } })
           if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
-          await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [] })
+          if (patch.relations) await tx.incidentRelation.deleteMany({ where: { fromId: id } })
+          await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [], relations: patch.relations ?? [] })
+          await settleRelations(tx, id, patch.relations ?? [], keyName)
           return findIncident(tx, id)
         }
       }))
@@ -161,6 +247,12 @@ export function createIncidentRepository (db: Db) {
           await lockLive(tx, 'incident', id)
         },
         async check (tx) {
+          // Another live incident's relation names this one: removing it would change that incident behind its back.
+          const referrers = await rawRows<{ entity: string, id: string }>(tx, Prisma.sql`SELECT DISTINCT 'incident' AS entity, r.from_id::text AS id
+            FROM incident_relations r JOIN incidents i ON i.id = r.from_id AND i.deleted_at IS NULL WHERE r.to_id = ${id}::uuid ORDER BY 2 LIMIT 20`)
+          if (referrers.length > 0) {
+            throw new Problem('conflict', `Incident ${id} is the target of relations from ${referrers.length} live incident(s); remove those relations first`, { referrers })
+          }
           // A statement linked while this waited for the incident's lock is locked now, out of order (a deadlock is retried).
           const statementIds = [...new Set([...seen, ...await lockAllLive(tx, 'statement', await linked(tx))])].sort()
           // Its casualty reports have no meaning without it: they go too, each with its own change. Their
@@ -181,4 +273,30 @@ export function createIncidentRepository (db: Db) {
       })
     }
   }
+}
+
+export interface RelatedRow extends Omit<RelationRow, 'toId'> { id: string, incidentId: string, direction: 'outgoing' | 'incoming', rank: number }
+
+/**
+ * One page of the relations an incident takes part in, both directions, with live incidents on the
+ * other end. Ordered outgoing first, by kind, then by the other incident's id: `rank` numbers the
+ * (direction, kind) groups so the keyset has a number and an id (`id` is the other incident's).
+ */
+export async function listRelated (pool: pg.Pool, id: string, q: RelatedQuery) {
+  const side = (direction: 'outgoing' | 'incoming', other: Prisma.Sql, self: Prisma.Sql, offset: number) => Prisma.sql`
+    SELECT ${other} AS other, r.kind, ${direction}::text AS direction, r.asserted_by_id, ${relationStatementsSql} AS statement_ids,
+      ${offset} + array_position(enum_range(NULL::"RelationKind"), r.kind) AS rank
+    FROM incident_relations r JOIN incidents o ON o.id = ${other} AND o.deleted_at IS NULL WHERE ${self} = ${id}::uuid`
+  const related: ListTable<RelatedRow> = {
+    select: Prisma.sql`x.other::text AS id, x.other::text AS "incidentId", x.kind, x.direction, x.asserted_by_id::text AS "assertedById",
+      x.statement_ids AS "statementIds", x.rank`,
+    from: Prisma.sql`(${side('outgoing', Prisma.sql`r.to_id`, Prisma.sql`r.from_id`, 0)}
+      UNION ALL ${side('incoming', Prisma.sql`r.from_id`, Prisma.sql`r.to_id`, 10)}) x`,
+    id: Prisma.sql`x.other`,
+    sorts: { kind: { column: Prisma.sql`x.rank`, kind: 'number', cursorValue: (row) => row.rank } }
+  }
+  const conditions: Prisma.Sql[] = [Prisma.sql`true`]
+  if (q.kind) conditions.push(Prisma.sql`x.kind = ANY(${q.kind}::"RelationKind"[])`)
+  if (q.direction) conditions.push(Prisma.sql`x.direction = ${q.direction}`)
+  return listPage(pool, related, q, conditions)
 }

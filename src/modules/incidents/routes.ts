@@ -8,12 +8,12 @@ import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
-import { createIncidentRepository, listIncidents } from './repository.ts'
-import { findIncident, toIncident } from './views.ts'
+import { createIncidentRepository, listIncidents, listRelated } from './repository.ts'
+import { findIncident, loadIncidentRows, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
-  actorIncidentsQuery, createIncidentSchema, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
+  actorIncidentsQuery, createIncidentSchema, relatedPage, relatedQuery, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
   type IncidentListQuery, type IncidentView
 } from './schemas.ts'
 
@@ -90,6 +90,29 @@ export default async function incidentRoutes (app: FastifyInstance) {
       response: { 200: accountsSchema, ...problems(...readProblems, 404) }
     }
   }, async (request) => incidentAccounts(app.pool, toIncident(await findIncident(app.pool, request.params.id))))
+
+  r.get('/v1/incidents/:id/related', {
+    schema: {
+      operationId: 'listRelatedIncidents',
+      summary: 'Incidents linked to an incident',
+      description: 'Every relation the incident takes part in, in both directions: `outgoing` ones are stored on it (its `relations`), ' +
+        '`incoming` ones on the other incident. Only live incidents on the other end. Outgoing first, then by kind and the other incident\'s id.',
+      tags,
+      params: idParams,
+      querystring: relatedQuery,
+      response: { 200: relatedPage, ...problems(...readProblems, 404) }
+    }
+  }, async (request, reply) => {
+    const { include, ...q } = request.query
+    await findIncident(app.pool, request.params.id)
+    const { rows, total, cursorOf } = await listRelated(app.pool, request.params.id, q)
+    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
+    const others = include ? new Map((await expandIncidents(app.pool, await loadIncidentRows(app.pool, page.data.map((row) => row.incidentId)))).map((v) => [v.id, v])) : undefined
+    return {
+      ...page,
+      data: page.data.map(({ rank: _rank, id: _id, ...row }) => ({ ...row, ...(others ? { incident: others.get(row.incidentId) } : {}) }))
+    }
+  })
 
   createRoute(app, record, {
     operationId: 'createIncident',

@@ -7,6 +7,9 @@ import type { CreateIncident } from './schemas.ts'
 /** An incident as written: its countries settled (countriesOf). */
 export type IncidentInput = Omit<CreateIncident, 'countryCodes'> & { countryCodes: string[] }
 
+/** What an incident links to; relations may be left out (none). */
+export type IncidentLinkInput = Pick<IncidentInput, 'actors' | 'sourceIds'> & { relations?: IncidentInput['relations'] }
+
 function locationColumns (location: CreateIncident['location']) {
   return {
     locationName: location?.name ?? null,
@@ -39,10 +42,43 @@ export function incidentRuleError (input: IncidentInput): FieldError | null {
   return null
 }
 
-export const incidentReferences = (input: Pick<IncidentInput, 'actors' | 'sourceIds'>): Reference[] => [
+export const incidentReferences = (input: IncidentLinkInput): Reference[] => [
   ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
-  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` }))
+  ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
+  ...relationReferences(input.relations ?? [])
 ]
+
+type Relation = CreateIncident['relations'][number]
+
+/** What the relations name: the other incidents (live), the asserting actors, the statements. */
+export const relationReferences = (relations: Relation[]): Reference[] => relations.flatMap((r, n) => [
+  { kind: 'incident' as const, id: r.incidentId, path: `relations.${n}.incidentId` },
+  ...(r.assertedById ? [{ kind: 'actor' as const, id: r.assertedById, path: `relations.${n}.assertedById` }] : []),
+  ...r.statementIds.map((id, m) => ({ kind: 'statement' as const, id, path: `relations.${n}.statementIds.${m}` }))
+])
+
+/** The first relation that points back at its own incident, or null (an incident being created has no id to point at yet). */
+export function relationRuleError (id: string | null, relations: Relation[]): FieldError | null {
+  const n = relations.findIndex((r) => r.incidentId === id)
+  return n < 0 ? null : { in: 'body', path: `relations.${n}.incidentId`, message: 'an incident cannot relate to itself' }
+}
+
+/** Relations without repeats of (incident, kind), in the order given; of repeats, the first stands. */
+export function uniqueRelations (relations: Relation[]) {
+  const seen = new Map<string, Relation>()
+  for (const r of relations) if (!seen.has(`${r.incidentId}/${r.kind}`)) seen.set(`${r.incidentId}/${r.kind}`, r)
+  return [...seen.values()]
+}
+
+/** The statements the relations cite: each gets linked to the incident when it is not. */
+export const relationStatementIds = (relations: Relation[]) => [...new Set(relations.flatMap((r) => r.statementIds))]
+
+/** The conflict message when a same_as pair is already stored the other way round. */
+export const sameAsConflict = (holder: string, other: string) =>
+  `Incident ${holder} already states same_as with ${other}; a same_as relation is stored once, on one of the two`
+
+/** The message for a part_of cycle, naming its path (first and last are the same incident). */
+export const partOfCycle = (path: string[]) => `part_of would make a cycle: ${path.join(' → ')}`
 
 // The location's country always counts among the incident's countries.
 export const countriesOf = (given: string[] | undefined, location: CreateIncident['location']) =>
@@ -70,7 +106,19 @@ export const uniqueLinks = (actors: CreateIncident['actors']) =>
   [...new Map(actors.map((a) => [`${a.actorId}/${a.role}`, a])).values()]
 
 /** The rows of the incident's link tables, each list without repeats and numbered in the order given. */
-export const incidentLinks = (incidentId: string, input: Pick<IncidentInput, 'actors' | 'sourceIds'>) => ({
+export const incidentLinks = (incidentId: string, input: IncidentLinkInput) => ({
   actors: uniqueLinks(input.actors).map((a, position) => ({ incidentId, actorId: a.actorId, role: a.role, position })),
-  sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId, sourceId, position }))
+  sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId, sourceId, position })),
+  relations: relationRows(incidentId, input.relations ?? [])
 })
+
+/** The incident_relations rows (each with the rows of its statements and the toId the views read). */
+export const relationRows = (fromId: string, relations: Relation[]) => uniqueRelations(relations).map((r, position) => ({
+  fromId,
+  toId: r.incidentId,
+  kind: r.kind,
+  assertedById: r.assertedById,
+  position,
+  statementIds: [...new Set(r.statementIds)],
+  statements: [...new Set(r.statementIds)].map((statementId, n) => ({ fromId, toId: r.incidentId, kind: r.kind, statementId, position: n }))
+}))

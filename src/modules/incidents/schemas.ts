@@ -18,6 +18,7 @@ export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 
 export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
 export const incidentIncludes = ['actors', 'casualties', 'sources', 'statements'] as const
+export const relationKinds = ['responds_to', 'part_of', 'follows', 'same_as'] as const
 
 const timestamp = timestampInput
 
@@ -48,6 +49,24 @@ export const incidentExternalIdsSchema = z.strictObject({
 
 const incidentActorLink = z.strictObject({ actorId: z.uuid(), role: z.enum(actorRoles) })
 
+const relationKind = z.enum(relationKinds)
+  .describe('responds_to: a retaliation or response to the other incident; part_of: an episode of the other (a campaign), never in a cycle; ' +
+    'follows: comes after it in one chain of events; same_as: the same event reported twice (either direction, stored once)')
+
+export const incidentRelationSchema = z.object({
+  incidentId: z.uuid().describe('the other incident'),
+  kind: relationKind,
+  assertedById: z.uuid().nullable().describe('the actor who asserts the link; null when sitrep states it from its sources'),
+  statementIds: z.array(z.uuid()).describe('the statements that carry the assertion')
+}).meta({ id: 'IncidentRelation' })
+
+const incidentRelationInput = z.strictObject({
+  incidentId: z.uuid().describe('the other incident (live, not this one)'),
+  kind: relationKind,
+  assertedById: z.uuid().nullable().default(null),
+  statementIds: z.array(z.uuid()).max(20).default([]).describe('existing statements; each is linked to this incident if it was not')
+})
+
 export const incidentSchema = z.object({
   id: z.uuid(),
   type: z.enum(incidentTypes),
@@ -62,6 +81,7 @@ export const incidentSchema = z.object({
   actors: z.array(z.object({ actorId: z.uuid(), role: z.enum(actorRoles), actor: actorSchema.optional().describe('with include=actors') })),
   tags: z.array(z.string()),
   sourceIds: z.array(z.uuid()),
+  relations: z.array(incidentRelationSchema).describe('links from this incident to others (GET /v1/incidents/{id}/related lists both directions)'),
   fatalities: fatalitiesSchema.nullable().describe('derived from the killed casualty reports; null when there are none'),
   contested: z.boolean().describe('derived: a denial is linked, or the killed reports disagree'),
   externalIds: incidentExternalIdsSchema,
@@ -87,6 +107,7 @@ export const incidentSchema = z.object({
     actors: [{ actorId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', role: 'perpetrator' }],
     tags: ['cross-border'],
     sourceIds: ['0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a20'],
+    relations: [{ incidentId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a40', kind: 'responds_to', assertedById: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', statementIds: [] }],
     fatalities: { low: 3, best: 3, high: 3 },
     contested: true,
     externalIds: {},
@@ -114,7 +135,8 @@ const incidentFields = {
   actors: z.array(incidentActorLink).max(100),
   tags: z.array(tagSchema).max(50),
   sourceIds: z.array(z.uuid()).max(100),
-  externalIds: incidentExternalIdsSchema
+  externalIds: incidentExternalIdsSchema,
+  relations: z.array(incidentRelationInput).max(100)
 }
 
 export const createIncidentSchema = z.strictObject({
@@ -130,7 +152,8 @@ export const createIncidentSchema = z.strictObject({
   actors: incidentFields.actors.default([]),
   tags: incidentFields.tags.default([]),
   sourceIds: incidentFields.sourceIds.default([]),
-  externalIds: incidentFields.externalIds.default({})
+  externalIds: incidentFields.externalIds.default({}),
+  relations: incidentFields.relations.default([])
 }).meta({ id: 'IncidentCreate' })
 
 export const patchIncidentSchema = z.strictObject({
@@ -146,7 +169,8 @@ export const patchIncidentSchema = z.strictObject({
   actors: incidentFields.actors.optional().describe('replaces the whole list'),
   tags: incidentFields.tags.optional().describe('replaces the whole list'),
   sourceIds: incidentFields.sourceIds.optional().describe('replaces the whole list'),
-  externalIds: incidentFields.externalIds.optional().describe('replaces the whole set ({} removes every id)')
+  externalIds: incidentFields.externalIds.optional().describe('replaces the whole set ({} removes every id)'),
+  relations: incidentFields.relations.optional().describe('replaces the whole list of outgoing relations')
 }).meta({ id: 'IncidentPatch' })
 
 export type CreateIncident = z.output<typeof createIncidentSchema>
@@ -187,6 +211,7 @@ export const incidentFilterShape = {
   externalId: z.string().regex(/^(acled|ucdp|gdelt):.+$/, 'must be dataset:id, e.g. acled:AFG12345')
     .transform((s) => { const at = s.indexOf(':'); return { dataset: s.slice(0, at) as typeof incidentDatasets[number], id: s.slice(at + 1) } })
     .optional().describe('the incident holding this id in another dataset, exactly: acled:AFG12345, ucdp:…, gdelt:…'),
+  relatedTo: z.uuid().optional().describe('incidents linked to this incident by a relation, in either direction'),
   bbox: bboxSchema.optional(),
   near: nearSchema.optional(),
   radiusKm: queryNumber(z.coerce.number().positive().max(5000)).optional().describe('radius for near, in km (default 25)'),
@@ -227,3 +252,25 @@ export const includeQuery = z.strictObject({
 }).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export const incidentPage = pageOf(incidentSchema).meta({ id: 'IncidentPage' })
+
+export const relationDirections = ['outgoing', 'incoming'] as const
+
+export const relatedIncidentSchema = z.object({
+  incidentId: z.uuid().describe('the other incident'),
+  kind: z.enum(relationKinds),
+  direction: z.enum(relationDirections).describe('outgoing: stored on this incident, pointing at the other; incoming: stored on the other, pointing here'),
+  assertedById: z.uuid().nullable(),
+  statementIds: z.array(z.uuid()),
+  incident: incidentSchema.optional().describe('with include=incident')
+}).meta({ id: 'RelatedIncident' })
+
+export const relatedQuery = z.strictObject({
+  kind: commaList(relationKinds, 'relation kinds').optional(),
+  direction: z.enum(relationDirections).optional().describe('only outgoing or only incoming relations'),
+  include: commaList(['incident'] as const, 'the other incident, inline').optional(),
+  ...listQueryShape(['kind'], 'kind')
+})
+
+export type RelatedQuery = z.output<typeof relatedQuery>
+
+export const relatedPage = pageOf(relatedIncidentSchema).meta({ id: 'RelatedIncidentPage' })
