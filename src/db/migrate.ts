@@ -78,6 +78,20 @@ export async function pendingMigrations (query: (sql: string) => Promise<{ rows:
  * is replayed into a throwaway database on `serverUrl` (needs CREATEDB), or when omitted on a
  * temporary embedded PostgreSQL. Empty string when there is nothing to change.
  */
+/**
+ * The shadow database replays the migrations without the runner, so it has no history table; the
+ * app-role migration revokes rights on that table and would fail there. An empty one stands in.
+ */
+async function withShadowHistoryTable (url: string) {
+  const shadow = new pg.Client({ connectionString: url })
+  await shadow.connect()
+  try {
+    await shadow.query('CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY)')
+  } finally {
+    await shadow.end()
+  }
+}
+
 export async function diffSchemaSql (opts: { schemaPath?: string, migrationsDir?: string, serverUrl?: string, log?: Log } = {}): Promise<string> {
   const schemaPath = resolve(opts.schemaPath ?? defaultSchemaPath)
   const files = [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }]
@@ -91,6 +105,7 @@ export async function diffSchemaSql (opts: { schemaPath?: string, migrationsDir?
   try {
     await admin.connect()
     await admin.query(`CREATE DATABASE ${shadowName}`)
+    await withShadowHistoryTable(shadowUrl.href)
     const out = await withSchemaEngine(server.url, { shadowUrl: shadowUrl.href, log: opts.log }, (engine) => engine.diff({
       // The engine cannot tell the connector of a history without migration_lock.toml, which the
       // first migration has not written yet.
