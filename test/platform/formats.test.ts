@@ -42,11 +42,12 @@ describe('CSV', () => {
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="incidents-\d{4}-\d{2}-\d{2}\.csv"$/)
-    const header = 'id,type,title,summary,status,occurredAt,endedAt,datePrecision,countryCodes,location.name,location.admin1,location.countryCode,location.lat,location.lon,location.precision,actors,tags,sourceIds,fatalities.low,fatalities.best,fatalities.high,contested,externalIds.acled,externalIds.ucdp,externalIds.gdelt,acled.disorderType,acled.eventType,acled.subEventType,createdAt,updatedAt,version'
+    const header = 'id,type,title,summary,status,occurredAt,endedAt,datePrecision,countryCodes,location.name,location.admin1,location.countryCode,location.lat,location.lon,location.precision,actors,tags,sourceIds,relations,fatalities.low,fatalities.best,fatalities.high,contested,externalIds.acled,externalIds.ucdp,externalIds.gdelt,acled.disorderType,acled.eventType,acled.subEventType,createdAt,updatedAt,version'
     const row = (i: Record<string, any>) => [
       i.id, i.type, i.title, i.summary, i.status, i.occurredAt, i.endedAt, i.datePrecision, i.countryCodes.join(';'),
       i.location?.name, i.location?.admin1, i.location?.countryCode, i.location?.lat, i.location?.lon, i.location?.precision,
       i.actors.map((a: any) => `${a.actorId}:${a.role}`).join(';'), i.tags.join(';'), i.sourceIds.join(';'),
+      i.relations.map((r: any) => `${r.incidentId}:${r.kind}:${r.assertedById ?? ''}:${r.statementIds.join(',')}`).join(';'),
       i.fatalities?.low, i.fatalities?.best, i.fatalities?.high, i.contested,
       i.externalIds.acled, i.externalIds.ucdp, i.externalIds.gdelt, i.acled.disorderType, i.acled.eventType, i.acled.subEventType, i.createdAt, i.updatedAt, i.version
     ].map(csvCell).join(',')
