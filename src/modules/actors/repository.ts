@@ -9,7 +9,7 @@ import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../http/references.ts'
-import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, editsOf, softDelete, updateRecord } from '../changes/edit.ts'
 import { actorRowSql, toActor } from './views.ts'
 import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
 import type { ActorListQuery, CreateActor, PatchActor } from './schemas.ts'
@@ -84,8 +84,7 @@ export function createActorRepository (db: Db) {
     if (clash) throw conflictWith(clash)
   }
 
-  const actorEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
-    ({ entity: 'actor', id, keyName, expect: opts.expect, find: (tx: Tx) => liveUnmerged(tx, id), view: toActor }) as const
+  const actorEdit = editsOf('actor', liveUnmerged, toActor)
 
   async function assertParent (tx: Tx, parentId: string | null, selfId: string | null) {
     if (!parentId) return

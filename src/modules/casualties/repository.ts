@@ -7,7 +7,7 @@ import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockLive } from '../../db/locks.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
-import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { casualtyConditions } from './filters.ts'
@@ -77,8 +77,7 @@ export function createCasualtyRepository (db: Db) {
     return row
   }
 
-  const reportEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
-    ({ entity: 'casualtyReport', id, keyName, expect: opts.expect, lock: (tx: Tx) => lockReport(tx, id), find: (tx: Tx) => liveReport(tx, id), view: toCasualtyReport }) as const
+  const reportEdit = editsOf('casualtyReport', liveReport, toCasualtyReport, lockReport)
 
   return {
     async create (incidentId: string, input: CreateCasualty, keyName: string | null) {

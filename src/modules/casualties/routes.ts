@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../../http/crud.ts'
-import { sendPage } from '../../http/list.ts'
-import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { listContent, listOrExport } from '../../http/list-export.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
@@ -22,10 +21,7 @@ const figureRules = 'Qualifier rules: `range` and `at_most` need `max` (≥ min)
   'One live report per incident, reporter, affected party (`affectedActorId`) and category (a second is a 409 naming the first). ' +
   'Every write recomputes the incident\'s fatalities and contested flag in the same transaction.'
 
-const ledgerResponse = {
-  description: 'A page of casualty reports (JSON), or every match streamed as NDJSON or CSV',
-  content: { 'application/json': { schema: casualtyLedgerPage }, ...streamedContent(casualtyLedgerItemSchema, casualtyFormats) }
-}
+const ledgerResponse = listContent('A page of casualty reports (JSON), or every match streamed as NDJSON or CSV', casualtyLedgerPage, casualtyLedgerItemSchema, casualtyFormats)
 
 export default async function casualtyRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -44,18 +40,14 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       response: { 200: ledgerResponse, ...problems(...readProblems, 406) }
     }
   }, async (request, reply) => {
-    const { include, format: explicit, ...q } = request.query
-    const format = negotiate(request, casualtyFormats, explicit)
-    if (format !== 'json') {
-      return sendExport(reply, format, {
-        rows: () => batches(ledger, { ...q, includeTotal: false }, (rows) => expandCasualties(app.pool, rows, include)),
-        columns: casualtyCsvColumns,
-        filename: 'casualties'
-      })
-    }
-    const { rows, total, cursorOf } = await ledger(q)
-    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...page, data: await expandCasualties(app.pool, page.data, include) }
+    const { include, format, ...q } = request.query
+    return listOrExport(request, reply, q, format, {
+      formats: casualtyFormats,
+      list: ledger,
+      views: (rows) => expandCasualties(app.pool, rows, include),
+      columns: casualtyCsvColumns,
+      filename: 'casualties'
+    })
   })
 
   pageRoute(app, '/v1/incidents/:id/casualties', {

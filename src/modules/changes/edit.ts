@@ -23,6 +23,16 @@ interface Edit<Row extends { version: number }, View extends object> extends Cha
   view: (row: Row) => View
 }
 
+/**
+ * What every update and delete of one kind of record shares: its entity, how to find it under the
+ * locks and its view; `lock` when its writes lock more than its own row.
+ */
+export function editsOf<Row extends { version: number }, View extends object> (entity: Entity, find: (tx: Tx, id: string) => Promise<Row>,
+  view: (row: Row) => View, lock?: (tx: Tx, id: string) => Promise<unknown>) {
+  return (id: string, keyName: string | null, opts: ChangeOptions): Edit<Row, View> =>
+    ({ entity, id, keyName, expect: opts.expect, find: (tx) => find(tx, id), view, ...(lock ? { lock: (tx: Tx) => lock(tx, id) } : {}) })
+}
+
 /** The columns every change sets besides its own. */
 export const bumped = () => ({ version: { increment: 1 }, updatedAt: new Date() })
 

@@ -9,7 +9,7 @@ import { lockAllLive, lockLive, partOfLockSql } from '../../db/locks.ts'
 import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
-import { bumped, createRecord, deleteRecord, softDelete, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, editsOf, softDelete, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
@@ -183,12 +183,11 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
   return { rows, total: page.total, cursorOf: page.cursorOf }
 }
 
-export function createIncidentRepository (db: Db) {
-  // The fields a write takes: a patch is merged over the incident's current ones.
-  const incidentInputFields = createIncidentSchema.keyof().options
+// The fields a write takes: a patch is merged over the incident's current ones.
+const incidentInputFields = createIncidentSchema.keyof().options
 
-  const incidentEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
-    ({ entity: 'incident', id, keyName, expect: opts.expect, find: (tx: Tx) => findIncident(tx, id), view: toIncident }) as const
+export function createIncidentRepository (db: Db) {
+  const incidentEdit = editsOf('incident', (tx: Tx, id: string) => findIncident(tx, id), toIncident)
 
   return {
     async create (body: CreateIncident, keyName: string | null) {

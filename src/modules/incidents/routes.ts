@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
-import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { listContent, listOrExport } from '../../http/list-export.ts'
 import { incidentCsvColumns, incidentPoint } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
@@ -20,10 +20,7 @@ import {
 const tags = ['Incidents']
 const record = { url: '/v1/incidents/:id', tags, view: incidentSchema }
 
-const listResponse = {
-  description: 'A page of incidents (JSON), or every match streamed as NDJSON, CSV or GeoJSON',
-  content: { 'application/json': { schema: incidentPage }, ...streamedContent(incidentSchema, incidentFormats) }
-}
+const listResponse = listContent('A page of incidents (JSON), or every match streamed as NDJSON, CSV or GeoJSON', incidentPage, incidentSchema, incidentFormats)
 
 export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -31,20 +28,19 @@ export default async function incidentRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
-    const { include, format: explicit, ...q } = query
-    const format = negotiate(request, incidentFormats, explicit)
-    if (format !== 'json') {
-      const filters = { ...q, hasLocation: format === 'geojson' || undefined, includeTotal: false }
-      return sendExport(reply, format, {
-        rows: () => batches((b: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, b, { bulk: true }), filters, (rows) => expandIncidents(app.pool, rows, include)),
-        columns: incidentCsvColumns,
-        point: incidentPoint,
-        filename: 'incidents'
+    const { include, format, ...q } = query
+    return listOrExport(request, reply, q, format, {
+      formats: incidentFormats,
+      list,
+      views: (rows) => expandIncidents(app.pool, rows, include),
+      columns: incidentCsvColumns,
+      point: incidentPoint,
+      filename: 'incidents',
+      exportList: (filters, to) => ({
+        list: (b) => listIncidents(app.pool, b, { bulk: true }),
+        query: { ...filters, hasLocation: to === 'geojson' || undefined, includeTotal: false }
       })
-    }
-    const { rows, total, cursorOf } = await list(q)
-    const page = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...page, data: await expandIncidents(app.pool, page.data, include) }
+    })
   }
 
   r.get('/v1/incidents', {

@@ -6,7 +6,7 @@ import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
-import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../changes/edit.ts'
 import { sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from './rules.ts'
@@ -59,8 +59,7 @@ export function createSourceRepository (db: Db) {
     return current
   }
 
-  const sourceEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
-    ({ entity: 'source', id, keyName, expect: opts.expect, find: (tx: Tx) => liveSource(tx, id), view: toSource }) as const
+  const sourceEdit = editsOf('source', liveSource, toSource)
 
   async function assertUrlFree (on: DbOrTx, url: string, exceptId: string | null) {
     const clash = await on.source.findFirst({ where: { url, deletedAt: null, ...(exceptId ? { NOT: { id: exceptId } } : {}) } })

@@ -6,7 +6,7 @@ import { Problem, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
-import { bumped, createRecord, deleteRecord, updateRecord } from '../changes/edit.ts'
+import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
@@ -60,12 +60,11 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
   return listPage(pool, statementList, q, statementConditions(q as StatementFilters))
 }
 
-export function createStatementRepository (db: Db) {
-  // The fields a write takes: a patch is merged over the statement's current ones.
-  const statementInputFields = createStatementSchema.keyof().options
+// The fields a write takes: a patch is merged over the statement's current ones.
+const statementInputFields = createStatementSchema.keyof().options
 
-  const statementEdit = (id: string, keyName: string | null, opts: ChangeOptions) =>
-    ({ entity: 'statement', id, keyName, expect: opts.expect, find: (tx: Tx) => findStatement(tx, id), view: toStatement }) as const
+export function createStatementRepository (db: Db) {
+  const statementEdit = editsOf('statement', (tx: Tx, id: string) => findStatement(tx, id), toStatement)
 
   return {
     async create (input: CreateStatement, keyName: string | null) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
-import { batches, negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { listContent, listOrExport } from '../../http/list-export.ts'
 import { statementCsvColumns } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
@@ -20,10 +20,7 @@ import {
 const tags = ['Statements']
 const record = { url: '/v1/statements/:id', tags, view: statementSchema }
 
-const listResponse = {
-  description: 'A page of statements (JSON), or every match streamed as NDJSON or CSV',
-  content: { 'application/json': { schema: statementPage }, ...streamedContent(statementSchema, statementFormats) }
-}
+const listResponse = listContent('A page of statements (JSON), or every match streamed as NDJSON or CSV', statementPage, statementSchema, statementFormats)
 
 export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -31,18 +28,14 @@ export default async function statementRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
-    const { include, format: explicit, ...q } = query
-    const format = negotiate(request, statementFormats, explicit)
-    if (format !== 'json') {
-      return sendExport(reply, format, {
-        rows: () => batches(list, { ...q, includeTotal: false }, (rows) => expandStatements(app.pool, rows, include)),
-        columns: statementCsvColumns,
-        filename: 'statements'
-      })
-    }
-    const { rows, total, cursorOf } = await list(q)
-    const result = sendPage(request, reply, rows, q.limit, cursorOf, total)
-    return { ...result, data: await expandStatements(app.pool, result.data, include) }
+    const { include, format, ...q } = query
+    return listOrExport(request, reply, q, format, {
+      formats: statementFormats,
+      list,
+      views: (rows) => expandStatements(app.pool, rows, include),
+      columns: statementCsvColumns,
+      filename: 'statements'
+    })
   }
 
   r.get('/v1/statements', {

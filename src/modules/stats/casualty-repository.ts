@@ -2,36 +2,15 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { rawRows, type Int8 } from '../../db/rows.ts'
 import { casualtyConditions } from '../casualties/filters.ts'
+import { actorDimension, ordering, type Dimension } from './grouping.ts'
 import type { CasualtyStatDimension, CasualtyStatsQuery, CasualtyStatsRow } from './casualty-schemas.ts'
-
-interface Dimension {
-  select: Prisma.Sql
-  group: Prisma.Sql
-  /** the column of g that identifies the bucket, for window partitions */
-  key: Prisma.Sql
-  /** month sorts chronologically; the others by size, ties broken by this */
-  tieBreak: Prisma.Sql | null
-  join?: Prisma.Sql
-}
 
 // Written out, not bound: GROUP BY must repeat the selected expression exactly.
 const month = Prisma.sql`to_char(date_trunc('month', i.occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`
 
 const dimensions: Record<CasualtyStatDimension, Dimension> = {
-  reportedBy: {
-    select: Prisma.sql`r.reported_by_id::text AS reported_by_id, rb.name AS reported_by_name`,
-    group: Prisma.sql`r.reported_by_id, rb.name`,
-    key: Prisma.sql`g.reported_by_id`,
-    tieBreak: Prisma.sql`g.reported_by_name NULLS LAST, g.reported_by_id`,
-    join: Prisma.sql`LEFT JOIN actors rb ON rb.id = r.reported_by_id`
-  },
-  affectedActor: {
-    select: Prisma.sql`r.affected_actor_id::text AS affected_actor_id, aa.name AS affected_actor_name`,
-    group: Prisma.sql`r.affected_actor_id, aa.name`,
-    key: Prisma.sql`g.affected_actor_id`,
-    tieBreak: Prisma.sql`g.affected_actor_name NULLS LAST, g.affected_actor_id`,
-    join: Prisma.sql`LEFT JOIN actors aa ON aa.id = r.affected_actor_id`
-  },
+  reportedBy: actorDimension('r.reported_by_id', 'reported_by', 'rb'),
+  affectedActor: actorDimension('r.affected_actor_id', 'affected_actor', 'aa'),
   category: { select: Prisma.sql`r.category::text AS category`, group: Prisma.sql`r.category`, key: Prisma.sql`g.category`, tieBreak: Prisma.sql`g.category` },
   country: {
     select: Prisma.sql`c.code AS country`,
@@ -41,15 +20,6 @@ const dimensions: Record<CasualtyStatDimension, Dimension> = {
     join: Prisma.sql`CROSS JOIN LATERAL unnest(i.country_codes) AS c(code)`
   },
   month: { select: Prisma.sql`${month} AS month`, group: month, key: Prisma.sql`g.month`, tieBreak: null }
-}
-
-function ordering (dims: CasualtyStatDimension[]): Prisma.Sql {
-  return Prisma.join(dims.map((d, n) => {
-    const { key, tieBreak } = dimensions[d]
-    if (!tieBreak) return Prisma.sql`${key} ASC`
-    const partition = Prisma.join(dims.slice(0, n + 1).map((p) => dimensions[p].key))
-    return Prisma.sql`sum(g.count) OVER (PARTITION BY ${partition}) DESC, ${tieBreak}`
-  }))
 }
 
 interface GroupedRow {
@@ -100,7 +70,7 @@ export async function casualtyStats (pool: pg.Pool, query: CasualtyStatsQuery, l
       WHERE ${Prisma.join(conditions, ' AND ')}
       GROUP BY ${Prisma.join(dims.map((d) => dimensions[d].group))}
     ) g
-    ORDER BY ${ordering(dims)}
+    ORDER BY ${ordering(dims, dimensions)}
     LIMIT ${limit}`)
   return rows.map((r) => toStatsRow(dims, r))
 }

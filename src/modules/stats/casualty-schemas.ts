@@ -1,18 +1,12 @@
 import { z } from 'zod'
 import { formatParam } from '../../http/formats.ts'
 import { casualtyCategories, casualtyFilterShape } from '../casualties/schemas.ts'
-import { statsFormats } from './schemas.ts'
+import { groupByOf, statsFormats, statsSchema } from './schemas.ts'
 
 export const casualtyStatDimensions = ['reportedBy', 'affectedActor', 'category', 'country', 'month'] as const
 export type CasualtyStatDimension = typeof casualtyStatDimensions[number]
 
-const dimension = casualtyStatDimensions.join('|')
-
-const groupBySchema = z.string()
-  .regex(new RegExp(`^(?:${dimension})(?:,(?:${dimension}))?$`), `must be one or two comma-separated dimensions of: ${casualtyStatDimensions.join(', ')}`)
-  .transform((s) => s.split(',') as CasualtyStatDimension[])
-  .refine((dims) => new Set(dims).size === dims.length, 'the two dimensions must differ')
-  .describe(`what to count by: one or two comma-separated dimensions (${casualtyStatDimensions.join(', ')}); country and month are the incident's, month a UTC bucket`)
+const groupBySchema = groupByOf(casualtyStatDimensions, 'country and month are the incident\'s, month a UTC bucket')
 
 export const casualtyStatsQuery = z.strictObject({ ...casualtyFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats) })
 
@@ -33,16 +27,10 @@ export const casualtyStatsRowSchema = z.object({
 
 export type CasualtyStatsRow = z.infer<typeof casualtyStatsRowSchema>
 
-export const casualtyStatsSchema = z.object({
-  groupBy: z.array(z.enum(casualtyStatDimensions)).describe('the dimensions, in the order requested'),
-  data: z.array(casualtyStatsRowSchema)
-}).meta({
-  id: 'CasualtyStats',
-  example: {
-    groupBy: ['reportedBy', 'category'],
-    data: [
-      { reportedBy: { id: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a12', name: 'Afghan Ministry of Defence' }, category: 'killed', count: 2, min: 5, max: null },
-      { reportedBy: null, category: 'killed', count: 1, min: 2, max: 2 }
-    ]
-  }
+export const casualtyStatsSchema = statsSchema(casualtyStatDimensions, casualtyStatsRowSchema, 'CasualtyStats', {
+  groupBy: ['reportedBy', 'category'],
+  data: [
+    { reportedBy: { id: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a12', name: 'Afghan Ministry of Defence' }, category: 'killed', count: 2, min: 5, max: null },
+    { reportedBy: null, category: 'killed', count: 1, min: 2, max: 2 }
+  ]
 })

@@ -3,16 +3,7 @@ import { rawRows, type Int8, type Reader } from '../../db/rows.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
 import type { IncidentFilters } from '../incidents/schemas.ts'
 import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'
-
-interface Dimension {
-  /** output columns of the grouped query (alias g outside it) */
-  select: Prisma.Sql
-  group: Prisma.Sql
-  /** the column of g that identifies the bucket, for window partitions */
-  key: Prisma.Sql
-  /** time buckets sort chronologically; the others by size, ties broken by this */
-  tieBreak: Prisma.Sql | null
-}
+import { ordering, type Dimension } from './grouping.ts'
 
 // The UTC bucket start as YYYY-MM-DD; date_trunc('week') starts ISO weeks on Monday. The unit is
 // written out, not bound: GROUP BY must repeat the selected expression exactly.
@@ -51,19 +42,6 @@ function spread (dims: StatDimension[], f: IncidentFilters): { joins: Prisma.Sql
       WHERE ia.incident_id = i.id ${byActor} ${byRole}) la ON true JOIN actors a ON a.id = la.actor_id`)
   }
   return { joins, conditions }
-}
-
-/**
- * Rows follow the dimensions in the order requested: time buckets ascending; other keys by the
- * incident count of their rows (within the preceding key) descending, then by value.
- */
-function ordering (dims: StatDimension[]): Prisma.Sql {
-  return Prisma.join(dims.map((d, n) => {
-    const { key, tieBreak } = dimensions[d]
-    if (!tieBreak) return Prisma.sql`${key} ASC`
-    const partition = Prisma.join(dims.slice(0, n + 1).map((p) => dimensions[p].key))
-    return Prisma.sql`sum(g.count) OVER (PARTITION BY ${partition}) DESC, ${tieBreak}`
-  }))
 }
 
 interface GroupedRow {
@@ -110,7 +88,7 @@ export function createStatsRepository (on: Reader) {
           ${whereClause([...incidentConditions(filters), ...conditions])}
           GROUP BY ${Prisma.join(dims.map((d) => dimensions[d].group))}
         ) g
-        ORDER BY ${ordering(dims)}
+        ORDER BY ${ordering(dims, dimensions)}
         LIMIT ${limit}`)
       return rows.map((r) => toStatsRow(dims, r))
     }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { problems, readProblems } from '../../http/responses.ts'
 import { validationProblem } from '../../http/problems.ts'
@@ -6,9 +7,27 @@ import { createStatsRepository } from './repository.ts'
 import { changeLogCache } from './cache.ts'
 import { defaultStatsLimits, type StatsLimits } from './limits.ts'
 import { incidentStatsQuery, incidentStatsSchema, statsFormats, type IncidentStatsQuery } from './schemas.ts'
-import { negotiate, sendExport, streamedContent } from '../../http/formats.ts'
+import { negotiate, sendExport, streamedContent, type Format } from '../../http/formats.ts'
 import { casualtyStats } from './casualty-repository.ts'
 import { casualtyStatsQuery, casualtyStatsSchema, type CasualtyStatsQuery } from './casualty-schemas.ts'
+
+/** The 200 of a stats route: its rows as JSON, or flattened as CSV. */
+const statsResponse = (schema: z.ZodType, flattened: string) => ({
+  200: {
+    description: `The rows as JSON, or as CSV (format=csv or Accept: text/csv) with the same columns flattened (${flattened} …)`,
+    content: { 'application/json': { schema }, ...streamedContent(schema, statsFormats) }
+  },
+  ...problems(...readProblems, 406)
+})
+
+/** The rows of a stats query from its cache, as JSON or CSV; the parsed query, keys in schema order, names the result. */
+async function answer<Q extends { groupBy: string[] }, Row extends object> (request: FastifyRequest, reply: FastifyReply,
+  query: Q, explicit: Format | undefined, cache: { get: (key: string, q: Q) => Promise<Row[]> }, columns: string[], filename: string) {
+  const format = negotiate(request, statsFormats, explicit)
+  const data = await cache.get(JSON.stringify(query), query)
+  if (format === 'csv') return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename })
+  return { groupBy: query.groupBy, data }
+}
 
 export default async function statsRoutes (app: FastifyInstance, opts: { limits?: Partial<StatsLimits> }) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -38,24 +57,12 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
         `At most ${maxRows} rows: a query whose result would have more is a 400 naming the cap (narrow the filters or use coarser dimensions).`,
       tags: ['Stats'],
       querystring: incidentStatsQuery,
-      response: {
-        200: {
-          description: 'The rows as JSON, or as CSV (format=csv or Accept: text/csv) with the same columns flattened (fatalities.low …)',
-          content: { 'application/json': { schema: incidentStatsSchema }, ...streamedContent(incidentStatsSchema, statsFormats) }
-        },
-        ...problems(...readProblems, 406)
-      }
+      response: statsResponse(incidentStatsSchema, 'fatalities.low')
     }
   }, async (request, reply) => {
-    const { format: explicit, ...query } = request.query
-    const format = negotiate(request, statsFormats, explicit)
-    // The parsed query, keys in schema order, names the result.
-    const data = await incidentStats.get(JSON.stringify(query), query)
-    if (format === 'csv') {
-      const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
-      return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename: 'incident-stats' })
-    }
-    return { groupBy: query.groupBy, data }
+    const { format, ...query } = request.query
+    const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
+    return answer(request, reply, query, format, incidentStats, columns, 'incident-stats')
   })
 
   const tooMany = () => validationProblem([{ in: 'query', path: 'groupBy', message: `the result has more than ${maxRows} rows, the cap: narrow the filters (from, to, country, category …) or group by fewer or coarser dimensions` }])
@@ -81,23 +88,12 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
         `At most ${maxRows} rows: a query whose result would have more is a 400 naming the cap.`,
       tags: ['Stats'],
       querystring: casualtyStatsQuery,
-      response: {
-        200: {
-          description: 'The rows as JSON, or as CSV (format=csv or Accept: text/csv) with the same columns flattened (reportedBy.id …)',
-          content: { 'application/json': { schema: casualtyStatsSchema }, ...streamedContent(casualtyStatsSchema, statsFormats) }
-        },
-        ...problems(...readProblems, 406)
-      }
+      response: statsResponse(casualtyStatsSchema, 'reportedBy.id')
     }
   }, async (request, reply) => {
-    const { format: explicit, ...query } = request.query
-    const format = negotiate(request, statsFormats, explicit)
-    const data = await casualtyCounts.get(JSON.stringify(query), query)
-    if (format === 'csv') {
-      const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
-      const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
-      return sendExport(reply, 'csv', { rows: async function * () { yield data }, columns, filename: 'casualty-stats' })
-    }
-    return { groupBy: query.groupBy, data }
+    const { format, ...query } = request.query
+    const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
+    const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
+    return answer(request, reply, query, format, casualtyCounts, columns, 'casualty-stats')
   })
 }

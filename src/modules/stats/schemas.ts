@@ -5,14 +5,17 @@ import { incidentFilterShape, incidentStatuses, incidentTypes, withCrossChecks }
 export const statDimensions = ['type', 'status', 'country', 'actor', 'day', 'week', 'month'] as const
 export type StatDimension = typeof statDimensions[number]
 
-// One or two dimensions: the pattern documents both the values and the count in the spec.
-const dimension = statDimensions.join('|')
+/** `groupBy`: one or two dimensions; the pattern documents both the values and the count in the spec. */
+export function groupByOf<const D extends readonly [string, ...string[]]> (dimensions: D, note: string) {
+  const dimension = dimensions.join('|')
+  return z.string()
+    .regex(new RegExp(`^(?:${dimension})(?:,(?:${dimension}))?$`), `must be one or two comma-separated dimensions of: ${dimensions.join(', ')}`)
+    .transform((s) => s.split(',') as Array<D[number]>)
+    .refine((dims) => new Set(dims).size === dims.length, 'the two dimensions must differ')
+    .describe(`what to count by: one or two comma-separated dimensions (${dimensions.join(', ')}); ${note}`)
+}
 
-const groupBySchema = z.string()
-  .regex(new RegExp(`^(?:${dimension})(?:,(?:${dimension}))?$`), `must be one or two comma-separated dimensions of: ${statDimensions.join(', ')}`)
-  .transform((s) => s.split(',') as StatDimension[])
-  .refine((dims) => new Set(dims).size === dims.length, 'the two dimensions must differ')
-  .describe(`what to count by: one or two comma-separated dimensions (${statDimensions.join(', ')}); time buckets are UTC`)
+const groupBySchema = groupByOf(statDimensions, 'time buckets are UTC')
 
 export const statsFormats = ['json', 'csv'] as const
 
@@ -38,16 +41,18 @@ export const incidentStatsRowSchema = z.object({
 
 export type IncidentStatsRow = z.infer<typeof incidentStatsRowSchema>
 
-export const incidentStatsSchema = z.object({
-  groupBy: z.array(z.enum(statDimensions)).describe('the dimensions, in the order requested'),
-  data: z.array(incidentStatsRowSchema)
-}).meta({
-  id: 'IncidentStats',
-  example: {
-    groupBy: ['type', 'month'],
-    data: [
-      { type: 'airstrike', month: '2025-10-01', count: 2, fatalities: { low: 8, best: 10, high: 12 }, contested: 2 },
-      { type: 'militant_attack', month: '2025-10-01', count: 1, fatalities: { low: 11, best: 11, high: 11 }, contested: 0 }
-    ]
-  }
+/** A stats answer: the dimensions asked for and one row per bucket. */
+export function statsSchema<const D extends readonly [string, ...string[]], R extends z.ZodType> (dimensions: D, row: R, id: string, example: object) {
+  return z.object({
+    groupBy: z.array(z.enum(dimensions)).describe('the dimensions, in the order requested'),
+    data: z.array(row)
+  }).meta({ id, example })
+}
+
+export const incidentStatsSchema = statsSchema(statDimensions, incidentStatsRowSchema, 'IncidentStats', {
+  groupBy: ['type', 'month'],
+  data: [
+    { type: 'airstrike', month: '2025-10-01', count: 2, fatalities: { low: 8, best: 10, high: 12 }, contested: 2 },
+    { type: 'militant_attack', month: '2025-10-01', count: 1, fatalities: { low: 11, best: 11, high: 11 }, contested: 0 }
+  ]
 })

@@ -1,0 +1,40 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import { batches, negotiate, sendExport, streamedContent, type Format } from './formats.ts'
+import { sendPage } from './list.ts'
+
+/** The 200 of a list that also streams: a JSON page, or every match in the list's other formats. */
+export const listContent = (description: string, page: z.ZodType, item: z.ZodType, formats: readonly Format[]) =>
+  ({ description, content: { 'application/json': { schema: page }, ...streamedContent(item, formats) } })
+
+type Page<Row> = { rows: Row[], total?: number, cursorOf: (row: Row) => string }
+type ListQuery = { limit: number, cursor?: string, includeTotal?: boolean }
+
+export interface ListOrExport<Q extends ListQuery, Row, View> {
+  formats: readonly Format[]
+  list: (q: Q) => Promise<Page<Row>>
+  /** the rows of a page or a batch as views (the include= expansion) */
+  views: (rows: Row[]) => Promise<View[]>
+  /** CSV columns, the GeoJSON point and the file name of an export */
+  columns: string[]
+  point?: (view: View) => [number, number] | null
+  filename: string
+  /** how an export lists, when it reads otherwise than a page (incidents read links in bulk) */
+  exportList?: (q: Q, format: Exclude<Format, 'json'>) => { list: (q: Q) => Promise<Page<Row>>, query: Q }
+}
+
+/**
+ * A list answered in the negotiated format: a JSON page with its cursor and Link, or every match
+ * streamed batch by batch as NDJSON, CSV or GeoJSON.
+ */
+export async function listOrExport<Q extends ListQuery, Row, View extends object> (request: FastifyRequest, reply: FastifyReply,
+  query: Q, explicit: Format | undefined, o: ListOrExport<Q, Row, View>) {
+  const format = negotiate(request, o.formats, explicit)
+  if (format !== 'json') {
+    const { list, query: q } = o.exportList?.(query, format) ?? { list: o.list, query: { ...query, includeTotal: false } }
+    return sendExport(reply, format, { rows: () => batches(list, q, o.views), columns: o.columns, point: o.point, filename: o.filename })
+  }
+  const { rows, total, cursorOf } = await o.list(query)
+  const page = sendPage(request, reply, rows, query.limit, cursorOf, total)
+  return { ...page, data: await o.views(page.data) }
+}
