@@ -21,9 +21,6 @@ function locationColumns (location: CreateIncident['location']) {
   }
 }
 
-/** Each dataset of `externalIds` and `externalId=`, and the incident's column holding its id there. */
-export const incidentExternalColumns = { acled: 'acledEventId', ucdp: 'ucdpGedId', gdelt: 'gdeltEventId' } as const
-
 /** The 409 for a dataset id that another live incident (`id`, `title`) already holds. */
 export const externalIdConflict = (clash: { dataset: string, externalId: string, id: string, title: string }) =>
   new Problem('conflict', `The incident "${clash.title}" (id ${clash.id}) already has the ${clash.dataset} id "${clash.externalId}"`,

@@ -33,14 +33,20 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
   const r = app.withTypeProvider<ZodTypeProvider>()
   const { maxRows, cacheBytes } = { ...defaultStatsLimits, ...opts.limits }
   const stats = createStatsRepository(app.pool)
-  // One row more than the cap tells a result that is too large from one that fits exactly.
-  const incidentStats = changeLogCache(app.pool, async (query: IncidentStatsQuery) => {
-    const rows = await stats.incidentStats(query, maxRows + 1)
-    if (rows.length > maxRows) {
-      throw validationProblem([{ in: 'query', path: 'groupBy', message: `the result has more than ${maxRows} rows, the cap: narrow the filters (from, to, country, type …) or group by fewer or coarser dimensions` }])
-    }
-    return rows
-  }, cacheBytes)
+  /**
+   * A stats query behind the change-log cache and the row cap: one row more than the cap tells a
+   * result that is too large from one that fits exactly. `filters` names some that narrow it.
+   */
+  function capped<Q, Row> (count: (query: Q, limit: number) => Promise<Row[]>, filters: string) {
+    return changeLogCache(app.pool, async (query: Q) => {
+      const rows = await count(query, maxRows + 1)
+      if (rows.length > maxRows) {
+        throw validationProblem([{ in: 'query', path: 'groupBy', message: `the result has more than ${maxRows} rows, the cap: narrow the filters (${filters} …) or group by fewer or coarser dimensions` }])
+      }
+      return rows
+    }, cacheBytes)
+  }
+  const incidentStats = capped((query: IncidentStatsQuery, limit) => stats.incidentStats(query, limit), 'from, to, country, type')
 
   r.get('/v1/stats/incidents', {
     schema: {
@@ -65,12 +71,7 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
     return answer(request, reply, query, format, incidentStats, columns, 'incident-stats')
   })
 
-  const tooMany = () => validationProblem([{ in: 'query', path: 'groupBy', message: `the result has more than ${maxRows} rows, the cap: narrow the filters (from, to, country, category …) or group by fewer or coarser dimensions` }])
-  const casualtyCounts = changeLogCache(app.pool, async (query: CasualtyStatsQuery) => {
-    const rows = await casualtyStats(app.pool, query, maxRows + 1)
-    if (rows.length > maxRows) throw tooMany()
-    return rows
-  }, cacheBytes)
+  const casualtyCounts = capped((query: CasualtyStatsQuery, limit) => casualtyStats(app.pool, query, limit), 'from, to, country, category')
 
   r.get('/v1/stats/casualties', {
     schema: {
