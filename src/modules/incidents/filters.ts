@@ -3,6 +3,15 @@ import type { IncidentFilters } from './schemas.ts'
 
 const KM_PER_DEGREE = 111.2
 
+/**
+ * Plain range predicates, not point <@ box: the planner estimates them from each column's
+ * histogram, and the btree on (lon, lat, occurred_at, id) answers them with an index-only scan
+ * that also yields the default order's key (a GiST box search was estimated at 1/40 of its rows
+ * and paid a heap visit per match).
+ */
+const inBox = (minLon: number, minLat: number, maxLon: number, maxLat: number) =>
+  Prisma.sql`i.lon BETWEEN ${minLon}::float8 AND ${maxLon}::float8 AND i.lat BETWEEN ${minLat}::float8 AND ${maxLat}::float8`
+
 /** SQL conditions (on alias i) for every incident list filter of API.md §3; all are combined with AND. */
 export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
   const c: Prisma.Sql[] = [Prisma.sql`i.deleted_at IS NULL`]
@@ -37,21 +46,18 @@ export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
     const [minLon, minLat, maxLon, maxLat] = f.bbox
     // A box whose west edge is east of its east edge crosses the antimeridian: two boxes.
     c.push(minLon <= maxLon
-      ? Prisma.sql`point(i.lon, i.lat) <@ box(point(${minLon}::float8, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8))`
-      : Prisma.sql`(point(i.lon, i.lat) <@ box(point(${minLon}::float8, ${minLat}::float8), point(180, ${maxLat}::float8))
-          OR point(i.lon, i.lat) <@ box(point(-180, ${minLat}::float8), point(${maxLon}::float8, ${maxLat}::float8)))`)
-    c.push(Prisma.sql`i.lat IS NOT NULL`)
+      ? inBox(minLon, minLat, maxLon, maxLat)
+      : Prisma.sql`(${inBox(minLon, minLat, 180, maxLat)} OR ${inBox(-180, minLat, maxLon, maxLat)})`)
   }
   if (f.near) {
     const [lat, lon] = f.near
     const radius = f.radiusKm ?? 25
-    // The bounding box lets the GiST index on point(lon, lat) narrow the rows; the distance decides.
+    // The bounding box lets the (lon, lat) index narrow the rows; the distance decides.
     const dLat = radius / KM_PER_DEGREE
     const cosLat = Math.cos((lat * Math.PI) / 180)
     const dLon = cosLat < 1e-6 ? 180 : Math.min(180, radius / (KM_PER_DEGREE * cosLat))
-    const box = Prisma.sql`box(point(${Math.max(-180, lon - dLon)}::float8, ${Math.max(-90, lat - dLat)}::float8), point(${Math.min(180, lon + dLon)}::float8, ${Math.min(90, lat + dLat)}::float8))`
-    c.push(Prisma.sql`i.lat IS NOT NULL`)
-    if (lon - dLon >= -180 && lon + dLon <= 180) c.push(Prisma.sql`point(i.lon, i.lat) <@ ${box}`)
+    if (lon - dLon >= -180 && lon + dLon <= 180) c.push(inBox(lon - dLon, Math.max(-90, lat - dLat), lon + dLon, Math.min(90, lat + dLat)))
+    else c.push(Prisma.sql`i.lat IS NOT NULL`)
     c.push(Prisma.sql`sitrep_distance_km(${lat}::float8, ${lon}::float8, i.lat, i.lon) <= ${radius}::float8`)
   }
   return c
