@@ -52,7 +52,10 @@ export type ReplicaState = 'up' | 'down' | 'lagging'
 export interface Replica {
   /** host:port/database, no credentials (logs, metrics) */
   name: string
+  /** the reads */
   pool: pg.Pool
+  /** the health checks: one connection of their own, so a busy pool does not make a replica look down */
+  checks: pg.Pool
   state: ReplicaState
   /** the last change-log position seen there */
   seq: bigint
@@ -124,8 +127,9 @@ export class ReplicaSet {
         application_name: 'sitrep-read',
         statement_timeout: opts.statementTimeoutMs
       })
-      const replica: Replica = { name: replicaName(url), pool, state: 'down', seq: 0n, lagSeconds: 0 }
-      pool.on('error', (err) => this.opts.log?.('warn', `an idle connection to the replica ${replica.name} was lost`, { err }))
+      const checks = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: this.opts.checkTimeoutMs, application_name: 'sitrep-health' })
+      const replica: Replica = { name: replicaName(url), pool, checks, state: 'down', seq: 0n, lagSeconds: 0 }
+      for (const p of [pool, checks]) p.on('error', (err) => this.opts.log?.('warn', `an idle connection to the replica ${replica.name} was lost`, { err }))
       return replica
     })
   }
@@ -140,7 +144,7 @@ export class ReplicaSet {
   async stop () {
     clearInterval(this.timer)
     await this.checking?.catch(() => {})
-    await Promise.all(this.replicas.map((r) => r.pool.end()))
+    await Promise.all(this.replicas.flatMap((r) => [r.pool.end(), r.checks.end()]))
   }
 
   /** One round of health checks (concurrent calls share it). */
@@ -167,7 +171,7 @@ export class ReplicaSet {
   private async checkOne (r: Replica) {
     const before = r.state
     try {
-      const { rows: [row] } = await withTimeout(r.pool.query<{ seq: string }>(POSITION_SQL), this.opts.checkTimeoutMs, 'the health check')
+      const { rows: [row] } = await withTimeout(r.checks.query<{ seq: string }>(POSITION_SQL), this.opts.checkTimeoutMs, 'the health check')
       r.seq = BigInt(row.seq)
       r.lagSeconds = this.lagOf(r.seq)
       r.state = r.lagSeconds > this.opts.maxLagSeconds ? 'lagging' : 'up'
@@ -222,7 +226,7 @@ export class ReplicaSet {
   private refresh (r: Replica): Promise<void> {
     let p = this.refreshing.get(r)
     if (p === undefined) {
-      p = withTimeout(r.pool.query<{ seq: string }>(POSITION_SQL), this.opts.checkTimeoutMs, 'reading the replica\'s position')
+      p = withTimeout(r.checks.query<{ seq: string }>(POSITION_SQL), this.opts.checkTimeoutMs, 'reading the replica\'s position')
         .then(({ rows: [row] }) => { const seq = BigInt(row.seq); if (seq > r.seq) r.seq = seq }, (err) => this.markDown(r, err))
         .finally(() => this.refreshing.delete(r))
       this.refreshing.set(r, p)
