@@ -121,3 +121,25 @@ export default fp<{ databaseUrl: string, statementTimeoutMs: number, readUrls?: 
     await pool.end()
   })
 }, { name: 'database' })
+
+/** The OpenAPI side of read-your-writes: every write's 2xx answers carry Sitrep-Seq (the route schemas cannot say it). */
+export function declareSeqHeader (doc: Record<string, any>): Record<string, any> {
+  for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths ?? {})) {
+    if (!path.startsWith('/v1/')) continue
+    for (const [method, op] of Object.entries<Record<string, any>>(ops)) {
+      if (!WRITES.has(method.toUpperCase())) continue
+      for (const [status, response] of Object.entries<Record<string, any>>(op.responses ?? {})) {
+        if (!/^2\d\d$/.test(status)) continue
+        response.headers = {
+          ...response.headers,
+          'Sitrep-Seq': {
+            description: 'the change-log position this write reached (the seq of the last change it recorded, else the current one): ' +
+              'send it as Sitrep-Min-Seq on a read to see this write even when a read replica serves it',
+            schema: { type: 'string', pattern: '^\\d+$' }
+          }
+        }
+      }
+    }
+  }
+  return doc
+}
