@@ -249,16 +249,22 @@ type QueryArgs = Parameters<pg.Pool['query']>
 export class RoutingPool extends pg.Pool {
   replicas: ReplicaSet | undefined
 
-  private async targetOf (ctx: ReadContext): Promise<Replica | null> {
-    if (ctx.target !== undefined) return ctx.target
-    const set = this.replicas!
-    const { replica, reason } = await set.pick(ctx.minSeq)
-    // A context chosen for by a concurrent query of the same request keeps its first choice.
-    if (ctx.target === undefined) {
-      ctx.target = replica
-      set.route(replica ? 'replica' : 'primary', reason)
+  /** The choice of each request in flight: its concurrent first queries (a page and its count) share one. */
+  private readonly choosing = new WeakMap<ReadContext, Promise<Replica | null>>()
+
+  private targetOf (ctx: ReadContext): Promise<Replica | null> {
+    if (ctx.target !== undefined) return Promise.resolve(ctx.target)
+    let choice = this.choosing.get(ctx)
+    if (choice === undefined) {
+      const set = this.replicas!
+      choice = set.pick(ctx.minSeq).then(({ replica, reason }) => {
+        ctx.target ??= replica
+        set.route(replica ? 'replica' : 'primary', reason)
+        return ctx.target
+      })
+      this.choosing.set(ctx, choice)
     }
-    return ctx.target
+    return choice
   }
 
   private routed (): ReadContext | undefined {

@@ -67,7 +67,9 @@ function addMinSeqHeader (route: RouteOptions) {
   if (route.schema?.hide) return
   const schema = route.schema ??= {}
   const headers = schema.headers as z.ZodObject | undefined
-  schema.headers = headers === undefined ? z.object({ [MIN_SEQ_HEADER]: minSeqHeader }) : headers.extend({ [MIN_SEQ_HEADER]: minSeqHeader })
+  if (headers === undefined) schema.headers = z.object({ [MIN_SEQ_HEADER]: minSeqHeader })
+  else if (headers instanceof z.ZodObject) schema.headers = headers.extend({ [MIN_SEQ_HEADER]: minSeqHeader })
+  else throw new Error(`${route.method} ${route.url}: its headers schema must be a z.object, so Sitrep-Min-Seq can be added to it`)
 }
 
 const contextOf = (request: FastifyRequest, replica: boolean): ReadContext => {
