@@ -348,6 +348,11 @@ async function main () {
       imported = await importRun(sitrep, await adminKey(url), Number(a['import-lines']))
       log(`\nW11  ${imported.records} records in ${imported.seconds.toFixed(1)} s: ${imported.recordsPerS.toFixed(0)} records/s`)
     }
+    // Where the replica server's reads went (its /metrics): proof the row measured reads on the standby.
+    const replicaReads = replica
+      ? (await get(replica, '/metrics')).split('\n').filter((l) => l.startsWith('db_reads_total')).map((l) => l.replace('db_reads_total', '')).join(', ')
+      : undefined
+    if (replicaReads !== undefined) log(`\nreplica server, GET requests by where they read: ${replicaReads}`)
     const started = Object.fromEntries(running.map((s) => [s.name, { startupMs: s.startupMs, idleRss: s.idleRss }]))
     while (running.length) await running.pop()!.stop()
 
@@ -367,6 +372,7 @@ async function main () {
       counts,
       version: version.v,
       opts: { ...opts, rounds },
+      replicaReads,
       ceilingBytes: Object.fromEntries(Object.entries(bodies).map(([id, b]) => [id, Buffer.byteLength(b)])),
       differs
     })

@@ -30,6 +30,8 @@ export interface Report {
   ceilingBytes: Record<string, number>
   /** workloads where the raw server's data differed from sitrep's */
   differs: string[]
+  /** with --replica: the replica server's db_reads_total, by target and reason */
+  replicaReads?: string
 }
 
 const MiB = 1024 * 1024
@@ -71,8 +73,8 @@ export function report (r: Report) {
   const int = (n: number) => n.toLocaleString('en-US')
   out.push(`# Benchmark results\n\n\`${r.command}\` at commit ${r.commit}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n`)
   out.push(`${int(r.counts.incidents)} incidents, ${int(r.counts.statements)} statements, ${int(r.counts.actors)} actors; PostgreSQL ${r.version}; ` +
-    `wrk, ${r.opts.connections} connections; ${r.opts.rounds} rounds per workload, each round raw → sitrep → ceiling, every run ` +
-    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the three servers start once and stay up; node ${process.version}; ` +
+    `wrk, ${r.opts.connections} connections; ${r.opts.rounds} rounds per workload, each round raw → sitrep → ceiling${r.replicaReads === undefined ? '' : ' → sitrep reading from a streaming standby on the same machine'}, every run ` +
+    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the ${r.replicaReads === undefined ? 'three' : 'four'} servers start once and stay up; node ${process.version}; ` +
     `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB; load average at the end ` +
     `${loadavg().map((x) => x.toFixed(2)).join(' ')}.`)
   out.push('')
@@ -123,6 +125,7 @@ export function report (r: Report) {
   for (const [name, s] of Object.entries(r.servers)) {
     out.push(`- ${name}: ready ${s.startupMs.toFixed(0)} ms after spawn${name === 'ceiling' ? '' : ' (external database)'}, idle RSS ${(s.idleRss / MiB).toFixed(0)} MiB`)
   }
+  if (r.replicaReads !== undefined) out.push(`- sitrep, reads on one replica: its GET requests by where they read (db_reads_total): ${r.replicaReads}`)
   out.push(`- sitrep on an existing embedded database (\`npm start\`): ready ${r.startup.ms.toFixed(0)} ms after spawn, idle RSS ${(r.startup.rss / MiB).toFixed(0)} MiB (node process)`)
   return out.join('\n')
 }
