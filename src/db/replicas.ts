@@ -166,6 +166,10 @@ export class ReplicaSet {
     // Positions every replica has passed are no longer needed to date a lag (keep the newest).
     const slowest = this.replicas.reduce((min, r) => (r.seq < min ? r.seq : min), this.history[this.history.length - 1]?.seq ?? 0n)
     while (this.history.length > 1 && this.history[1].seq <= slowest) this.history.shift()
+    // A replica stuck far behind must not grow the history forever: past the lag bound, how far past
+    // does not matter (the oldest entry kept still dates its lag beyond the bound).
+    const horizon = Date.now() - (this.opts.maxLagSeconds + 60) * 1000
+    while (this.history.length > 1 && this.history[1].at < horizon) this.history.shift()
   }
 
   private async checkOne (r: Replica) {
