@@ -30,7 +30,8 @@ const slow = [
   'test/platform/processes.test.ts',
   'test/platform/shutdown.test.ts',
   'test/db/deployment-roles.test.ts',
-  'test/db/embedded.test.ts'
+  'test/db/embedded.test.ts',
+  'test/db/replicas-streaming.test.ts' // a primary and a streaming standby of its own
 ]
 
 // Only the tiers that use the shared database start it; `npm run test:unit` never does.

@@ -7,6 +7,13 @@
 //   npm run bench -- [--incidents 200000] [--statements 3×incidents] [--actors 5000 (10000 from 1M)]
 //                    [--seed 42] [--rounds 3] [--connections 32] [--duration 5] [--warmup 2]
 //                    [--only W1,W3] [--database-url postgresql://…] [--data-dir .bench] [--out bench/RESULTS.md]
+//                    [--replica]
+//
+// --replica (embedded only) adds a fourth server to every round: sitrep with DATABASE_READ_URLS set to a
+// streaming standby of the bench cluster, made from the embedded binaries (src/db/standby.ts: the
+// cluster is stopped cleanly, its data directory copied to <data-dir>/standby, both started). The
+// standby runs on the same machine, so the row shows the cost of routing reads to a replica, not the
+// capacity a replica on its own machine adds.
 //
 // Without --database-url the data lives in a persistent embedded PostgreSQL under --data-dir, so
 // the minutes of generation are paid once: the generated database (sitrep_bench_base) carries a
@@ -26,11 +33,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import getPort from 'get-port'
 import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/db/embedded.ts'
+import { prepareStandby, startStandby, type Standby } from '../src/db/standby.ts'
 import { END } from './generate.ts'
 import { importFile, procMem, resetPeak, streamCount } from './throughput.ts'
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts'
 import { sameDataWorkloads, workloadList, type Workload } from './workloads.ts'
-import { SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
+import { ALL_SERVERS, SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { values: a } = parseArgs({
@@ -49,6 +57,8 @@ const { values: a } = parseArgs({
     'use-database': { type: 'string' },
     'data-dir': { type: 'string', default: join(root, '.bench') },
     'import-lines': { type: 'string', default: '50000' },
+    /** also measure sitrep reading from a streaming standby (embedded only) */
+    replica: { type: 'boolean', default: false },
     /** where the tables go; by default bench/RESULTS.md, and nowhere with --only unless given */
     out: { type: 'string' }
   }
@@ -223,6 +233,8 @@ async function main () {
   const dataDir = a['data-dir']!
   let serverUrl = a['database-url']
   let stopPg: (() => Promise<void>) | undefined
+  let standby: Standby | undefined
+  if (a.replica && serverUrl) throw new Error('--replica makes a standby of the embedded cluster: leave out --database-url')
   if (!serverUrl) {
     await mkdir(dataDir, { recursive: true })
     const pgServer = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), database: 'postgres' })
@@ -241,6 +253,18 @@ async function main () {
       url = withDatabase(serverUrl, RUN)
       log(`copied ${BASE} to ${RUN} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
+    if (a.replica) {
+      const t0 = performance.now()
+      const port = Number(new URL(serverUrl).port)
+      const standbyDir = join(dataDir, 'standby')
+      await stopPg!()
+      await rm(standbyDir, { recursive: true, force: true })
+      await prepareStandby(join(dataDir, 'pg'), standbyDir, port)
+      const pgServer = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), database: 'postgres', port })
+      stopPg = pgServer.stop
+      standby = await startStandby(standbyDir, await getPort({ host: '127.0.0.1' }), new URL(url).pathname.slice(1))
+      log(`replica: a streaming standby of the bench cluster in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    }
     const [version] = await sql<{ v: string }>(url, 'SELECT current_setting(\'server_version\') AS v')
     const [counts] = await sql<{ incidents: number, statements: number, actors: number }>(url,
       'SELECT (SELECT count(*) FROM incidents)::int AS incidents, (SELECT count(*) FROM statements)::int AS statements, (SELECT count(*) FROM actors)::int AS actors')
@@ -250,8 +274,9 @@ async function main () {
     const exportPath = `/v1/incidents?format=ndjson&from=${from}`
     const opts = { connections: Number(a.connections), duration: Number(a.duration), warmup: Number(a.warmup) }
 
-    const wrkSeconds = list.length * rounds * SERVERS.length * (opts.warmup + opts.duration)
-    log(`\n${list.length} workloads × ${rounds} rounds × ${SERVERS.length} servers × ${opts.warmup + opts.duration} s: ` +
+    const names = standby ? ALL_SERVERS : SERVERS
+    const wrkSeconds = list.length * rounds * names.length * (opts.warmup + opts.duration)
+    log(`\n${list.length} workloads × ${rounds} rounds × ${names.length} servers × ${opts.warmup + opts.duration} s: ` +
       `about ${Math.ceil(wrkSeconds / 60)} min of wrk${wanted('W10') ? `, plus ${rounds} × 2 exports` : ''}${wanted('W11') ? ' and one import' : ''}`)
 
     const env = { DATABASE_URL: url }
@@ -270,6 +295,7 @@ async function main () {
     }
     const raw = await start('raw', ['bench/raw-server.ts'], env)
     const sitrep = await start('sitrep', ['src/server.ts'], sitrepEnv)
+    const replica = standby ? await start('replica', ['src/server.ts'], { ...sitrepEnv, DATABASE_READ_URLS: standby.url }) : undefined
 
     // The ceiling serves sitrep's own answer to each workload's first URL, byte for byte.
     const bodies: Record<string, string> = {}
@@ -277,28 +303,30 @@ async function main () {
     for (const w of list) {
       bodies[w.id] = await get(sitrep, w.paths[0])
       if (sameDataWorkloads.includes(w.id) && !isDeepStrictEqual(dataOf(await get(raw, w.paths[0])), dataOf(bodies[w.id]))) differs.push(w.id)
+      if (replica && !isDeepStrictEqual(dataOf(await get(replica, w.paths[0])), dataOf(bodies[w.id]))) log(`WARNING: sitrep on the replica answered ${w.id} differently`)
     }
     if (differs.length) log(`WARNING: the raw server's data differs from sitrep's for ${differs.join(', ')}`)
     const bodiesFile = join(bodiesDir, 'bodies.json')
     await writeFile(bodiesFile, JSON.stringify(bodies))
     const ceiling = await start('ceiling', ['bench/ceiling-server.ts'], { CEILING_BODIES: bodiesFile })
-    const servers: Record<ServerName, Server> = { raw, sitrep, ceiling }
+    const servers: Partial<Record<ServerName, Server>> = { raw, sitrep, ceiling, replica }
 
-    const results = Object.fromEntries(SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
+    const results = Object.fromEntries(ALL_SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
     for (const w of list) {
       log(`\n${w.id} ${w.what}`)
       for (let round = 1; round <= rounds; round++) {
-        for (const name of SERVERS) {
+        for (const name of names) {
           await databaseIdle(url)
           const paths = name === 'ceiling' ? w.paths.map((p) => `/${w.id}${p}`) : w.paths
-          const r = await wrk(`http://127.0.0.1:${servers[name].port}`, paths, opts)
+          const r = await wrk(`http://127.0.0.1:${servers[name]!.port}`, paths, opts)
           ;(results[name][w.id] ??= []).push(r)
           log(`  round ${round} ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
         }
       }
       const rps = (n: ServerName) => results[n][w.id].map((x) => x.rps)
       log(`  sitrep ÷ raw ${spread(ratios(rps('sitrep'), rps('raw')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.raw[w.id].map((x) => x.p99)))}; ` +
-        `sitrep ÷ ceiling ${spread(ratios(rps('sitrep'), rps('ceiling')))}`)
+        `sitrep ÷ ceiling ${spread(ratios(rps('sitrep'), rps('ceiling')))}` +
+        (replica ? `; on the replica ÷ on the primary ${spread(ratios(rps('replica'), rps('sitrep')))}` : ''))
     }
 
     const exports: Record<string, ExportResult[]> = { raw: [], sitrep: [] }
@@ -307,7 +335,7 @@ async function main () {
       for (let round = 1; round <= rounds; round++) {
         for (const name of ['raw', 'sitrep'] as const) {
           await databaseIdle(url)
-          const e = await exportRun(servers[name], exportPath)
+          const e = await exportRun(servers[name]!, exportPath)
           exports[name].push(e)
           log(`  round ${round} ${name.padEnd(7)} ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
         }
@@ -320,6 +348,11 @@ async function main () {
       imported = await importRun(sitrep, await adminKey(url), Number(a['import-lines']))
       log(`\nW11  ${imported.records} records in ${imported.seconds.toFixed(1)} s: ${imported.recordsPerS.toFixed(0)} records/s`)
     }
+    // Where the replica server's reads went (its /metrics): proof the row measured reads on the standby.
+    const replicaReads = replica
+      ? (await get(replica, '/metrics')).split('\n').filter((l) => l.startsWith('db_reads_total')).map((l) => l.replace('db_reads_total', '')).join(', ')
+      : undefined
+    if (replicaReads !== undefined) log(`\nreplica server, GET requests by where they read: ${replicaReads}`)
     const started = Object.fromEntries(running.map((s) => [s.name, { startupMs: s.startupMs, idleRss: s.idleRss }]))
     while (running.length) await running.pop()!.stop()
 
@@ -339,6 +372,7 @@ async function main () {
       counts,
       version: version.v,
       opts: { ...opts, rounds },
+      replicaReads,
       ceilingBytes: Object.fromEntries(Object.entries(bodies).map(([id, b]) => [id, Buffer.byteLength(b)])),
       differs
     })
@@ -348,6 +382,10 @@ async function main () {
   } finally {
     for (const s of running) await s.stop()
     await rm(bodiesDir, { recursive: true, force: true })
+    if (standby) {
+      await standby.stop()
+      await rm(standby.dataDir, { recursive: true, force: true })
+    }
     await stopPg?.()
   }
 }

@@ -6,7 +6,10 @@ import type { WrkResult } from './wrk.ts'
 import type { Workload } from './workloads.ts'
 
 export const SERVERS = ['raw', 'sitrep', 'ceiling'] as const
-export type ServerName = typeof SERVERS[number]
+/** With --replica: sitrep again, its reads on a streaming standby of the bench cluster. */
+export const ALL_SERVERS = [...SERVERS, 'replica'] as const
+export type ServerName = typeof ALL_SERVERS[number]
+const labels: Record<ServerName, string> = { raw: 'raw', sitrep: 'sitrep', ceiling: 'ceiling', replica: 'sitrep, reads on one replica' }
 
 export interface ExportResult { rows: number, seconds: number, rowsPerS: number, peakRss: number, growth: number, status: number }
 
@@ -27,6 +30,8 @@ export interface Report {
   ceilingBytes: Record<string, number>
   /** workloads where the raw server's data differed from sitrep's */
   differs: string[]
+  /** with --replica: the replica server's db_reads_total, by target and reason */
+  replicaReads?: string
 }
 
 const MiB = 1024 * 1024
@@ -68,8 +73,8 @@ export function report (r: Report) {
   const int = (n: number) => n.toLocaleString('en-US')
   out.push(`# Benchmark results\n\n\`${r.command}\` at commit ${r.commit}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n`)
   out.push(`${int(r.counts.incidents)} incidents, ${int(r.counts.statements)} statements, ${int(r.counts.actors)} actors; PostgreSQL ${r.version}; ` +
-    `wrk, ${r.opts.connections} connections; ${r.opts.rounds} rounds per workload, each round raw → sitrep → ceiling, every run ` +
-    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the three servers start once and stay up; node ${process.version}; ` +
+    `wrk, ${r.opts.connections} connections; ${r.opts.rounds} rounds per workload, each round raw → sitrep → ceiling${r.replicaReads === undefined ? '' : ' → sitrep reading from a streaming standby on the same machine'}, every run ` +
+    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the ${r.replicaReads === undefined ? 'three' : 'four'} servers start once and stay up; node ${process.version}; ` +
     `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB; load average at the end ` +
     `${loadavg().map((x) => x.toFixed(2)).join(' ')}.`)
   out.push('')
@@ -83,15 +88,21 @@ export function report (r: Report) {
     const ceiling = c?.length ? spread(ratios(s.map((x) => x.rps), c.map((x) => x.rps))) : ''
     out.push(`| ${w.id} ${w.what} | ${spread(ratios(s.map((x) => x.rps), raw.map((x) => x.rps)))} | ` +
       `${spread(ratios(s.map((x) => x.p99), raw.map((x) => x.p99)))} | ${ceiling} | ${target(r, w.id)} |`)
+    const rep = r.results.replica?.[w.id]
+    if (rep?.length) {
+      out.push(`| ${w.id} sitrep, reads on one replica | ${spread(ratios(rep.map((x) => x.rps), raw.map((x) => x.rps)))} | ` +
+        `${spread(ratios(rep.map((x) => x.p99), raw.map((x) => x.p99)))} | ${c?.length ? spread(ratios(rep.map((x) => x.rps), c.map((x) => x.rps))) : ''} | ` +
+        `÷ sitrep on the primary: ${spread(ratios(rep.map((x) => x.rps), s.map((x) => x.rps)))} |`)
+    }
   }
   out.push('\nEvery run (req/s and p99 by round; the ceiling serves sitrep\'s answer to the workload\'s first URL as fixed bytes, no database):\n')
   out.push('| workload | server | req/s by round | median req/s | p99 by round | median p99 | p50 median | errors |')
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const w of r.list) {
-    for (const name of SERVERS) {
-      const runs = r.results[name][w.id]
+    for (const name of ALL_SERVERS) {
+      const runs = r.results[name]?.[w.id]
       if (!runs?.length) continue
-      const label = name === 'ceiling' ? `ceiling (${int(r.ceilingBytes[w.id] ?? 0)} B)` : name
+      const label = name === 'ceiling' ? `ceiling (${int(r.ceilingBytes[w.id] ?? 0)} B)` : labels[name]
       out.push(`| ${name === 'raw' ? w.id : ''} | ${label} | ${runs.map((x) => x.rps.toFixed(0)).join(' · ')} | ${median(runs.map((x) => x.rps)).toFixed(0)} | ` +
         `${runs.map((x) => fmtMs(x.p99)).join(' · ')} ms | ${fmtMs(median(runs.map((x) => x.p99)))} ms | ${fmtMs(median(runs.map((x) => x.p50)))} ms | ` +
         `${runs.reduce((n, x) => n + x.errors, 0)} |`)
@@ -114,6 +125,7 @@ export function report (r: Report) {
   for (const [name, s] of Object.entries(r.servers)) {
     out.push(`- ${name}: ready ${s.startupMs.toFixed(0)} ms after spawn${name === 'ceiling' ? '' : ' (external database)'}, idle RSS ${(s.idleRss / MiB).toFixed(0)} MiB`)
   }
+  if (r.replicaReads !== undefined) out.push(`- sitrep, reads on one replica: its GET requests by where they read (db_reads_total): ${r.replicaReads}`)
   out.push(`- sitrep on an existing embedded database (\`npm start\`): ready ${r.startup.ms.toFixed(0)} ms after spawn, idle RSS ${(r.startup.rss / MiB).toFixed(0)} MiB (node process)`)
   return out.join('\n')
 }

@@ -3,6 +3,7 @@ import pino from 'pino'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 import { randomUUID } from 'node:crypto'
 import database from './plugins/database.ts'
+import type { ReplicaSettings } from './db/replicas.ts'
 import openapi from './plugins/openapi.ts'
 import underPressure, { type PressureOptions } from './plugins/under-pressure.ts'
 import helmet from './plugins/helmet.ts'
@@ -38,6 +39,10 @@ import metricsRoutes from './modules/metrics/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
+  /** read replicas of databaseUrl's database (src/db/replicas.ts); none by default */
+  readUrls?: string[]
+  /** replica lag bound and health-check interval (defaults in src/db/replicas.ts; tests shorten them) */
+  replicas?: ReplicaSettings
   readRequiresKey?: boolean
   logLevel?: string
   /** SSE heartbeat interval (tests shorten it). */
@@ -132,7 +137,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(underPressure, opts.pressure ?? {})
   await app.register(helmet)
   await app.register(cors, { origins: opts.corsOrigins ?? [] })
-  await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs })
+  await app.register(database, { databaseUrl: opts.databaseUrl, statementTimeoutMs: limits.statementTimeoutMs, readUrls: opts.readUrls, replicas: opts.replicas })
   await app.register(cursorKey, { secret: opts.cursorSecret })
   await app.register(exportLimits, opts.exports ?? {})
   await app.register(metrics)

@@ -31,6 +31,13 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0 in a container)'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
     .describe('PostgreSQL URL the API serves with: a role that is a member of sitrep_app and owns nothing; unset starts an embedded PostgreSQL'),
+  DATABASE_READ_URLS: z.string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'must be postgres:// or postgresql:// URLs (comma-separated)')))
+    .optional()
+    .describe('read replicas (streaming standbys of DATABASE_URL\'s database), comma-separated PostgreSQL URLs: GET requests read from them round robin, health-checked, falling back to the primary (docs/operations.md)'),
+  REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(86_400).default(30).describe('a replica whose change log has been behind the primary\'s for longer is skipped until it catches up'),
+  REPLICA_CHECK_INTERVAL_MS: int(100, 600_000, 1000).describe('how often each replica is health-checked'),
   MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
     .describe('PostgreSQL URL of the role that owns the schema, for migrations (same database as DATABASE_URL); unset migrates with DATABASE_URL'),
   SITREP_DATA_DIR: z.string().min(1).default('.data').describe('embedded PostgreSQL data directory'),
@@ -70,6 +77,8 @@ export interface Config {
   host: string
   databaseUrl: string | undefined
   migrationDatabaseUrl: string | undefined
+  readUrls: string[]
+  replicas: { maxLagSeconds: number, checkIntervalMs: number }
   dataDir: string
   demoData: boolean
   migrateOnStart: boolean
@@ -107,6 +116,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+    readUrls: e.DATABASE_READ_URLS ?? [],
+    replicas: { maxLagSeconds: e.REPLICA_MAX_LAG_SECONDS, checkIntervalMs: e.REPLICA_CHECK_INTERVAL_MS },
     dataDir: e.SITREP_DATA_DIR,
     demoData: e.DEMO_DATA ?? e.DATABASE_URL === undefined,
     migrateOnStart: e.MIGRATE_ON_START,

@@ -23,6 +23,8 @@ async function main (config: Config) {
 
   const app = await buildApp({
     databaseUrl,
+    readUrls: config.readUrls,
+    replicas: config.replicas,
     readRequiresKey: config.readRequiresKey,
     logLevel: config.logLevel,
     rateLimitPerMinute: config.rateLimitPerMinute,

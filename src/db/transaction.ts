@@ -2,6 +2,7 @@ import type { Db, Tx } from './client.ts'
 import { isTransientConflict } from './errors.ts'
 import { Problem } from '../http/problems.ts'
 import { assertClaimHeld, entityIdOf, lockClaimSql, markAppliedSql, pendingClaim } from './idempotency.ts'
+import { currentReadContext, noteWrittenSeq, onPrimary, POSITION_SQL } from './replicas.ts'
 
 /** For updates and deletes: `expect` sees the current version under the row lock (If-Match) and may refuse. */
 export interface ChangeOptions { expect?: (version: number) => void }
@@ -33,10 +34,23 @@ export async function writeTransaction<T> (db: Db, fn: (tx: Tx) => Promise<T>, o
       await tx.$executeRaw(markAppliedSql(claim, { entityId: entityIdOf(result) }))
       return result
     }
+  // A write in a request answers Sitrep-Seq: the change log's last position as the write sees it before
+  // it commits, still holding the log's lock: the seq it appended last, or the current one if none.
+  let position: bigint | undefined
+  const positioned = currentReadContext() === undefined
+    ? write
+    : async (tx: Tx) => {
+      const result = await write(tx)
+      const [row] = await tx.$queryRawUnsafe<Array<{ seq: string }>>(POSITION_SQL)
+      position = BigInt(row.seq)
+      return result
+    }
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await db.$transaction(write, { timeout: opts.timeoutMs ?? 15_000 })
+      // Writes and the reads inside them use the primary, whatever the request's read context.
+      const result = await onPrimary(() => db.$transaction(positioned, { timeout: opts.timeoutMs ?? 15_000 }))
       if (claim) claim.applied = true
+      if (position !== undefined) noteWrittenSeq(position)
       return result
     } catch (err) {
       if (!isTransientConflict(err)) throw err

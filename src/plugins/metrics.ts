@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { Replica } from '../db/replicas.ts'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 declare module 'fastify' {
@@ -47,6 +48,27 @@ export default fp(async (app) => {
     registers,
     collect () { this.set(pool.waitingCount) }
   })
+
+  const replicas = app.replicas
+  if (replicas) {
+    const routed = new Counter({
+      name: 'db_reads_total',
+      help: 'GET requests that read the database, by where they read (replica, primary) and why (replica; no-replica usable, behind Sitrep-Min-Seq, failed-over mid-request)',
+      labelNames: ['target', 'reason'] as const,
+      registers
+    })
+    replicas.setOnRoute((target, reason) => routed.inc({ target, reason }))
+    const each = (name: string, help: string, value: (r: Replica) => number) => new Gauge({
+      name,
+      help,
+      labelNames: ['replica'] as const,
+      registers,
+      collect () { for (const r of replicas.replicas) this.set({ replica: r.name }, value(r)) }
+    })
+    each('db_replica_up', 'read replica usable (1), or down or lagging past REPLICA_MAX_LAG_SECONDS (0)', (r) => (r.state === 'up' ? 1 : 0))
+    each('db_replica_lag_seconds', 'how long the primary\'s change log has been ahead of the replica\'s, at the last check', (r) => r.lagSeconds)
+    each('db_replica_seq', 'the change-log position the replica showed at the last check', (r) => Number(r.seq))
+  }
 
   app.decorate('metrics', registry)
 

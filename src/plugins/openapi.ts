@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { tidyOpenApi } from './openapi-tidy.ts'
+import { declareSeqHeader } from './database.ts'
 
 export const apiDescription = `sitrep records what happens in a conflict and who says what about it: incidents,
 the casualty figures each party reports, and statements by actors, each tied to its sources.
@@ -53,7 +54,7 @@ export default fp(async (app) => {
       }
     },
     transform: strictQueryTransform,
-    transformObject: (input) => tidyOpenApi(jsonSchemaTransformObject(input) as Record<string, any>) as ReturnType<typeof jsonSchemaTransformObject>
+    transformObject: (input) => declareSeqHeader(tidyOpenApi(jsonSchemaTransformObject(input) as Record<string, any>)) as ReturnType<typeof jsonSchemaTransformObject>
   })
 
   await app.register(swaggerUi, {

@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     })
   })
 
+  it('when DATABASE_READ_URLS is set, then it is a list of replica URLs; without it there are none', () => {
+    expect(loadConfig({})).toMatchObject({ readUrls: [], replicas: { maxLagSeconds: 30, checkIntervalMs: 1000 } })
+    expect(loadConfig({ DATABASE_READ_URLS: 'postgresql://a@r1:5432/sitrep, postgres://a@r2/sitrep,', REPLICA_MAX_LAG_SECONDS: '5', REPLICA_CHECK_INTERVAL_MS: '250' }))
+      .toMatchObject({ readUrls: ['postgresql://a@r1:5432/sitrep', 'postgres://a@r2/sitrep'], replicas: { maxLagSeconds: 5, checkIntervalMs: 250 } })
+    expect(() => loadConfig({ DATABASE_READ_URLS: 'postgresql://a@r1/sitrep,mysql://r2' })).toThrow(/DATABASE_READ_URLS.*postgres:\/\//)
+    expect(() => loadConfig({ REPLICA_MAX_LAG_SECONDS: '-1' })).toThrow(ConfigError)
+  })
+
   it('when the limits are set, then each one is read from its variable', () => {
     const c = loadConfig({
       BODY_LIMIT_BYTES: '2048',
