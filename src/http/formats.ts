@@ -217,8 +217,9 @@ async function * featureCollection (features: Readable) {
     started = true
     held = chunk[chunk.length - 1] === 10
     const body = held ? chunk.subarray(0, chunk.length - 1) : chunk
+    // Each line's newline starts the next part, after a comma.
     let from = 0
-    for (let nl = body.indexOf(10); nl !== -1; nl = body.indexOf(10, from)) {
+    for (let nl = body.indexOf(10); nl !== -1; nl = body.indexOf(10, nl + 1)) {
       parts.push(body.subarray(from, nl), comma)
       from = nl
     }
