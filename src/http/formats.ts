@@ -209,7 +209,7 @@ const comma = Buffer.from(',')
  * PostgreSQL's features, one per line, framed as geojson() frames them: a comma ends every line but the
  * last. The frame's start waits for the first bytes, so a query that fails at once still answers a problem.
  */
-async function * featureCollection (features: Readable) {
+export async function * featureCollection (features: Readable) {
   let started = false
   let held = false
   for await (const chunk of features as AsyncIterable<Buffer>) {

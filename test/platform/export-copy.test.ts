@@ -30,7 +30,7 @@ beforeAll(async () => {
   const sources = await Promise.all([createSource(t), createSource(t)])
   const first = await createIncident(t, { title: 'Plain, the first', occurredAt: '2025-10-09T21:30:00.000Z', countryCodes: ['YE'], tags: [] })
   const speaker = actors[0].id
-  const statements = []
+  const statements: Array<{ id: string }> = []
   for (const [n, kind] of statementKinds.entries()) {
     const res = await t.http().post('/v1/statements').set(t.auth()).send({
       speakerId: speaker,
@@ -69,7 +69,7 @@ beforeAll(async () => {
               ...(n % 2 ? { admin1: 'Nangarhar, "east"' } : {}),
               countryCode: 'AF',
               // Values whose shortest form PostgreSQL and JavaScript write differently (exponents, -0), and plain ones.
-              lat: [0.00005, -0.0000123, 1e-7, -0, 34.1, -89.999999999999, 33.123456789012345, 12][n % 8],
+              lat: [0.00005, -0.0000123, 1e-7, -0, 34.1, -89.999999999999, 33.12345678901234, 12][n % 8],
               lon: [1.5e-5, 71.09, -0.0001, 180, -179.99999, 0, 5e-7, 66.1][n % 8],
               precision: locationPrecisions[n % locationPrecisions.length]
             },
@@ -84,8 +84,15 @@ beforeAll(async () => {
       externalIds: [{}, { acled: `ACL${n}` }, { ucdp: `U,${n}` }, { acled: `A${n}`, gdelt: `=G${n}` }, { acled: `x${n}`, ucdp: `y${n}`, gdelt: `z${n}` }][n % 5]
     })
     if (n % 3 === 2) {
-      await addCasualtyReport(t, incident.id, { category: casualtyCategories[n % casualtyCategories.length], min: n, sourceIds: [sources[0].id], reportedById: actors[2].id,
-        note: awkward[n % awkward.length], reportedAt: '2025-11-20T10:00:00.5Z', groups: casualtyGroups.slice(0, n % casualtyGroups.length) })
+      await addCasualtyReport(t, incident.id, {
+        category: casualtyCategories[n % casualtyCategories.length],
+        min: n,
+        sourceIds: [sources[0].id],
+        reportedById: actors[2].id,
+        note: awkward[n % awkward.length],
+        reportedAt: '2025-11-20T10:00:00.5Z',
+        groups: casualtyGroups.slice(0, n % casualtyGroups.length)
+      })
       await addCasualtyReport(t, incident.id, { category: 'killed', qualifier: 'range', min: 2, max: 10 + n, sourceIds: [], affectedActorId: actors[3].id })
       await addCasualtyReport(t, incident.id, { category: 'injured', qualifier: 'unquantified', min: 1, phrase: 'dozens, "many"', reportedById: actors[1].id, groups: ['civilians'] })
     }
