@@ -27,8 +27,9 @@ const keyLiteral = (key: string, suffix = ':') => Prisma.raw(`'"${checkedKey(key
  * but switches to an exponent below 1e-4 (JS: below 1e-6) and pads it ("1e-05", JS "1e-7"), and keeps -0.
  */
 export function jsNumberSql (x: Prisma.Sql) {
-  return Prisma.sql`(CASE WHEN ${x} = 0 THEN '0' WHEN abs(${x}) >= 1e-4 AND abs(${x}) < 1e15 THEN ${x}::text
-    WHEN abs(${x}) >= 1e-6 AND abs(${x}) < 1e-4 THEN (SELECT m[1] || '0.' || repeat('0', m[4]::int - 1) || m[2] || coalesce(m[3], '')
+  // float8 constants: a numeric one would convert x to numeric for every comparison (measured: most of the objects' cost).
+  return Prisma.sql`(CASE WHEN ${x} = 0::float8 THEN '0' WHEN abs(${x}) >= 1e-4::float8 AND abs(${x}) < 1e15::float8 THEN ${x}::text
+    WHEN abs(${x}) >= 1e-6::float8 AND abs(${x}) < 1e-4::float8 THEN (SELECT m[1] || '0.' || repeat('0', m[4]::int - 1) || m[2] || coalesce(m[3], '')
       FROM regexp_match(${x}::text, '^(-?)(\\d)(?:\\.(\\d+))?e-(\\d+)$') AS m)
     ELSE regexp_replace(${x}::text, 'e([-+])0*', 'e\\1') END)`
 }
@@ -83,8 +84,9 @@ export function listField (key: string, rows: Prisma.Sql, order: Prisma.Sql, ite
   return {
     key,
     kind: 'list',
-    json: Prisma.sql`coalesce((SELECT '[' || string_agg(${json}, ',' ORDER BY ${order}) || ']' FROM ${rows}), '[]')`,
-    flat: (separator) => Prisma.sql`coalesce((SELECT string_agg(${itemText(item)}, ${Prisma.raw(`'${separator}'`)} ORDER BY ${order}) FROM ${rows}), '')`
+    // ARRAY(SELECT …) rather than string_agg(… ORDER BY): no Aggregate node per record (measured ~25% faster).
+    json: Prisma.sql`('[' || array_to_string(ARRAY(SELECT ${json} FROM ${rows} ORDER BY ${order}), ',') || ']')`,
+    flat: (separator) => Prisma.sql`array_to_string(ARRAY(SELECT ${itemText(item)} FROM ${rows} ORDER BY ${order}), ${Prisma.raw(`'${separator}'`)})`
   }
 }
 
