@@ -160,6 +160,18 @@ describe('exports written by PostgreSQL', () => {
     expect(reference).toContain('\\u0001')
   })
 
+  it('when filters carry quotes, backslashes and SQL, then the COPY export (values written as literals) answers as the JS path', async () => {
+    const q = encodeURIComponent('quoted \'single\' \\ "double"); DROP TABLE incidents; --')
+    for (const url of [`/v1/incidents?format=ndjson&q=${q}`, `/v1/statements?format=csv&q=${q}`, `/v1/incidents?format=geojson&q=${q}`]) {
+      const res = await t.app.inject({ url })
+      const reference = await js.inject({ url })
+      expect(res.statusCode).toBe(200)
+      expect(reference.statusCode).toBe(200)
+      expect(res.body).toBe(reference.body)
+    }
+    expect((await both('/v1/incidents?format=ndjson&q=quoted')).copy).toContain('quoted')
+  })
+
   it('when the export asks for include=, then it takes the JS path and still answers', async () => {
     const res = await t.app.inject({ url: '/v1/incidents?format=ndjson&include=actors' })
     expect(res.statusCode).toBe(200)
