@@ -39,8 +39,9 @@ const isoSql = (x: Prisma.Sql) => Prisma.sql`to_char(${x} AT TIME ZONE 'UTC', 'Y
 /** A scalar as JSON text (SQL NULL when null). */
 function scalarJson (f: Extract<ExportField, { sql: Prisma.Sql }>) {
   switch (f.kind) {
-    case 'text': case 'enum': return Prisma.sql`to_json(${f.sql})::text`
-    case 'uuid': return Prisma.sql`('"' || ${f.sql}::text || '"')`
+    case 'text': return Prisma.sql`to_json(${f.sql})::text`
+    // Enum labels and uuids hold nothing JSON escapes: quoting them costs less than to_json.
+    case 'uuid': case 'enum': return Prisma.sql`('"' || ${f.sql}::text || '"')`
     case 'time': return Prisma.sql`('"' || ${isoSql(f.sql)} || '"')`
     case 'float': return jsNumberSql(f.sql)
     default: return Prisma.sql`${f.sql}::text`
@@ -100,8 +101,9 @@ export const arrayColumn = (key: string, column: Prisma.Sql): ExportField => ({
 
 /** A text value looked up from a constant table by an enum column (e.g. the ACLED cross-walk). */
 export function lookupSql (column: Prisma.Sql, table: Record<string, string>) {
+  // Compared as the enum itself (the literal takes the column's type), not as text: no enum_out per branch.
   const branches = Object.entries(table).map(([k, v]) => Prisma.sql`WHEN ${k} THEN ${v}::text`)
-  return Prisma.sql`(CASE ${column}::text ${Prisma.join(branches, ' ')} END)`
+  return Prisma.sql`(CASE ${column} ${Prisma.join(branches, ' ')} END)`
 }
 
 interface Flat { name: string, field: ExportField, nullWhen: Prisma.Sql[], omitNull: boolean }
