@@ -1,4 +1,5 @@
 import { Prisma } from '../generated/prisma/client.ts'
+import { snake } from './rows.ts'
 
 /**
  * A record's view declared once as SQL, from which PostgreSQL writes each export format's text
@@ -14,6 +15,13 @@ export type ExportField =
 
 type Scalar = Extract<ExportField, { sql: Prisma.Sql }>['kind']
 export const field = (kind: Scalar, key: string, sql: Prisma.Sql): ExportField => ({ kind, key, sql })
+
+/** Fields read from columns named after them (`statedAt` from `s.stated_at`), in the order given. */
+export const columnFields = (alias: string, kinds: Record<string, Scalar>): ExportField[] =>
+  Object.entries(kinds).map(([key, kind]) => field(kind, key, Prisma.raw(`${alias}.${snake(checkedKey(key))}`)))
+
+/** The fields every record's view ends with. */
+export const recordTail = (alias: string) => columnFields(alias, { createdAt: 'time', updatedAt: 'time', version: 'int' })
 
 // Keys are the code's own names, written into the SQL as they are: nothing that needs quoting.
 function checkedKey (key: string) {

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import { arrayColumn, field, listField, lookupSql, type ExportShape } from '../../db/export-sql.ts'
+import { arrayColumn, columnFields, field, listField, lookupSql, recordTail, type ExportShape } from '../../db/export-sql.ts'
 import { acledCrosswalk, type AcledCategory } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
@@ -31,14 +31,7 @@ const acled = (key: keyof AcledCategory) => field('text', key, lookupSql(sql`i.t
  */
 export const incidentExport: ExportShape = {
   fields: [
-    field('uuid', 'id', sql`i.id`),
-    field('enum', 'type', sql`i.type`),
-    field('text', 'title', sql`i.title`),
-    field('text', 'summary', sql`i.summary`),
-    field('enum', 'status', sql`i.status`),
-    field('time', 'occurredAt', sql`i.occurred_at`),
-    field('time', 'endedAt', sql`i.ended_at`),
-    field('enum', 'datePrecision', sql`i.date_precision`),
+    ...columnFields('i', { id: 'uuid', type: 'enum', title: 'text', summary: 'text', status: 'enum', occurredAt: 'time', endedAt: 'time', datePrecision: 'enum' }),
     arrayColumn('countryCodes', sql`i.country_codes`),
     {
       key: 'location',
@@ -58,7 +51,7 @@ export const incidentExport: ExportShape = {
       nullWhen: sql`i.fatalities_best IS NULL`,
       fields: [field('int', 'low', sql`i.fatalities_low`), field('int', 'best', sql`i.fatalities_best`), field('int', 'high', sql`i.fatalities_high`)]
     },
-    field('bool', 'contested', sql`i.contested`),
+    ...columnFields('i', { contested: 'bool' }),
     {
       key: 'externalIds',
       kind: 'object',
@@ -66,9 +59,7 @@ export const incidentExport: ExportShape = {
       fields: [field('text', 'acled', sql`i.acled_event_id`), field('text', 'ucdp', sql`i.ucdp_ged_id`), field('text', 'gdelt', sql`i.gdelt_event_id`)]
     },
     { key: 'acled', kind: 'object', fields: [acled('disorderType'), acled('eventType'), acled('subEventType')] },
-    field('time', 'createdAt', sql`i.created_at`),
-    field('time', 'updatedAt', sql`i.updated_at`),
-    field('int', 'version', sql`i.version`)
+    ...recordTail('i')
   ],
   columns: incidentCsvColumns,
   point: { id: sql`i.id`, lon: sql`i.lon`, lat: sql`i.lat`, omit: 'location' }
