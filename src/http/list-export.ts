@@ -32,8 +32,9 @@ export interface ListOrExport<Q extends ListQuery, Row, View> {
 }
 
 /**
- * A list answered in the negotiated format: a JSON page with its cursor and Link, or every match
- * streamed batch by batch as NDJSON, CSV or GeoJSON.
+ * A list answered in the negotiated format: a JSON page with its cursor and Link, or every match as
+ * NDJSON, CSV or GeoJSON — written by PostgreSQL (`copy`, src/db/copy.ts) or, for include= expansions
+ * and with EXPORT_ENGINE=js, streamed batch by batch through the views.
  */
 export async function listOrExport<Q extends ListQuery, Row, View extends object> (request: FastifyRequest, reply: FastifyReply,
   query: Q, explicit: Format | undefined, o: ListOrExport<Q, Row, View>) {
