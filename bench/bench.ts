@@ -60,7 +60,9 @@ const { values: a } = parseArgs({
     /** also measure sitrep reading from a streaming standby (embedded only) */
     replica: { type: 'boolean', default: false },
     /** where the tables go; by default bench/RESULTS.md, and nowhere with --only unless given */
-    out: { type: 'string' }
+    out: { type: 'string' },
+    /** W10 exports the incidents of the last N days; 0: all of them */
+    'export-days': { type: 'string', default: '365' }
   }
 })
 // The generator's proportions: three statements per incident; 5,000 actors at 200k (40 incidents
@@ -180,13 +182,18 @@ async function workloads (url: string): Promise<Workload[]> {
   return workloadList({ from90, actor: actor.id, speaker: speaker.id, ids: ids.map((r) => r.id) })
 }
 
-async function exportRun (server: Server, path: string): Promise<ExportResult> {
+// Lines that are not rows: CSV's header, GeoJSON's first and last line of the FeatureCollection.
+const framingLines = { ndjson: 0, csv: 1, geojson: 2 } as const
+
+async function exportRun (server: Server, path: string, format: keyof typeof framingLines): Promise<ExportResult> {
   const pid = server.child.pid!
   const before = procMem(pid, 'VmRSS')
   resetPeak(pid)
   const r = await streamCount(`http://127.0.0.1:${server.port}${path}`)
+  if (r.status !== 200) throw new Error(`${server.name} answered ${r.status} to ${path}`)
   const peak = procMem(pid, 'VmHWM')
-  return { rows: r.rows, seconds: r.seconds, rowsPerS: r.rows / r.seconds, peakRss: peak, growth: peak - before, status: r.status }
+  const rows = r.rows - framingLines[format]
+  return { rows, seconds: r.seconds, rowsPerS: rows / r.seconds, peakRss: peak, growth: peak - before, status: r.status }
 }
 
 async function adminKey (url: string) {
@@ -270,8 +277,9 @@ async function main () {
       'SELECT (SELECT count(*) FROM incidents)::int AS incidents, (SELECT count(*) FROM statements)::int AS statements, (SELECT count(*) FROM actors)::int AS actors')
     const wanted = (id: string) => !a.only || a.only.split(',').includes(id)
     const list = (await workloads(url)).filter((w) => wanted(w.id))
-    const from = new Date(END - 365 * 86_400_000).toISOString().slice(0, 10)
-    const exportPath = `/v1/incidents?format=ndjson&from=${from}`
+    const from = new Date(END - Number(a['export-days']) * 86_400_000).toISOString().slice(0, 10)
+    const days = Number(a['export-days'])
+    const exportPath = (format: string) => `/v1/incidents?format=${format}${days > 0 ? `&from=${from}` : ''}`
     const opts = { connections: Number(a.connections), duration: Number(a.duration), warmup: Number(a.warmup) }
 
     const names = standby ? ALL_SERVERS : SERVERS
@@ -329,19 +337,30 @@ async function main () {
         (replica ? `; on the replica ÷ on the primary ${spread(ratios(rps('replica'), rps('sitrep')))}` : ''))
     }
 
-    const exports: Record<string, ExportResult[]> = { raw: [], sitrep: [] }
+    const exports: Record<string, ExportResult[]> = {}
     if (wanted('W10')) {
-      log(`\nW10 ${exportPath}`)
+      // sitrep exports with COPY (PostgreSQL writes the text); sitrep-js is the same server with
+      // EXPORT_ENGINE=js, the path it replaced; raw streams NDJSON from views in JS.
+      const sitrepJs = await start('sitrep-js', ['src/server.ts'], { ...sitrepEnv, EXPORT_ENGINE: 'js' })
+      const exporters = { raw, sitrep, 'sitrep-js': sitrepJs }
+      log(`\nW10 ${exportPath('ndjson|csv|geojson')}`)
       for (let round = 1; round <= rounds; round++) {
-        for (const name of ['raw', 'sitrep'] as const) {
-          await databaseIdle(url)
-          const e = await exportRun(servers[name]!, exportPath)
-          exports[name].push(e)
-          log(`  round ${round} ${name.padEnd(7)} ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
+        for (const format of ['ndjson', 'csv', 'geojson'] as const) {
+          for (const name of ['raw', 'sitrep', 'sitrep-js'] as const) {
+            if (name === 'raw' && format !== 'ndjson') continue
+            await databaseIdle(url)
+            const e = await exportRun(exporters[name], exportPath(format), format)
+            ;(exports[`${format} (${name})`] ??= []).push(e)
+            log(`  round ${round} ${format.padEnd(7)} ${name.padEnd(9)} ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, ` +
+              `peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
+          }
         }
       }
-      log(`  sitrep ÷ raw ${spread(ratios(exports.sitrep.map((e) => e.rowsPerS), exports.raw.map((e) => e.rowsPerS)))}; medians ` +
-        `${median(exports.sitrep.map((e) => e.rowsPerS)).toFixed(0)} ÷ ${median(exports.raw.map((e) => e.rowsPerS)).toFixed(0)} rows/s`)
+      const rates = (key: string) => exports[key].map((e) => e.rowsPerS)
+      for (const format of ['ndjson', 'csv', 'geojson']) {
+        log(`  ${format}: COPY ÷ JS ${spread(ratios(rates(`${format} (sitrep)`), rates(`${format} (sitrep-js)`)))}; medians ` +
+          `${median(rates(`${format} (sitrep)`)).toFixed(0)} ÷ ${median(rates(`${format} (sitrep-js)`)).toFixed(0)} rows/s`)
+      }
     }
     let imported: Awaited<ReturnType<typeof importRun>> | undefined
     if (wanted('W11')) {

@@ -69,7 +69,7 @@ export interface AppOptions {
   trustProxy?: string[]
   /** open event streams per client address, per key and in all, and their lifetime (defaults in src/modules/changes/routes.ts) */
   streams?: Partial<StreamLimits>
-  /** streaming exports at once per client and in all (defaults in src/http/formats.ts) */
+  /** streaming exports at once per client and in all, their timeout and engine (defaults in src/http/export-limits.ts) */
   exports?: Partial<ExportLimits>
   /** imports taken at once by this process (default 2) */
   importsTotal?: number

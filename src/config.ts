@@ -65,6 +65,9 @@ const envSchema = z.object({
   STREAM_MAX_LIFETIME_MS: int(1000, 86_400_000, defaultStreamLimits.maxLifetimeMs).describe('an event stream is ended after this long; clients reconnect with Last-Event-ID'),
   EXPORTS_PER_CLIENT: int(1, 10_000, defaultExportLimits.perClient).describe('streaming exports (ndjson, csv, geojson) at once per API key, or per client address without one (per API process), then 429'),
   EXPORTS_TOTAL: int(1, 100_000, defaultExportLimits.total).describe('streaming exports at once in all (per API process), then 429'),
+  EXPORT_TIMEOUT_MS: int(1000, 86_400_000, defaultExportLimits.timeoutMs).describe('an export (one COPY statement) running longer is cut off, however slowly its client reads'),
+  EXPORT_ENGINE: z.enum(['copy', 'js']).default(defaultExportLimits.engine)
+    .describe('copy: PostgreSQL writes the export text (COPY … TO STDOUT); js: the reference path, batches of rows turned into views in Node'),
   IMPORTS_TOTAL: int(1, 1_000, 2).describe('imports (POST /v1/import) taken at once (per API process), then 429: each holds its whole file while it is checked'),
   STATS_MAX_ROWS: int(1, 1_000_000, defaultStatsLimits.maxRows).describe('rows one GET /v1/stats/incidents may answer; a larger result is a 400 naming the cap'),
   STATS_CACHE_BYTES: int(0, 2 ** 34, defaultStatsLimits.cacheBytes).describe('memory the stats cache may keep, in bytes (results measured as JSON), per API process'),
@@ -139,7 +142,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? [],
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     streams: { perAddress: e.STREAMS_PER_ADDRESS, perKey: e.STREAMS_PER_KEY, total: e.STREAMS_TOTAL, maxLifetimeMs: e.STREAM_MAX_LIFETIME_MS },
-    exports: { perClient: e.EXPORTS_PER_CLIENT, total: e.EXPORTS_TOTAL },
+    exports: { perClient: e.EXPORTS_PER_CLIENT, total: e.EXPORTS_TOTAL, timeoutMs: e.EXPORT_TIMEOUT_MS, engine: e.EXPORT_ENGINE },
     importsTotal: e.IMPORTS_TOTAL,
     stats: { maxRows: e.STATS_MAX_ROWS, cacheBytes: e.STATS_CACHE_BYTES }
   }

@@ -49,13 +49,18 @@ export interface KeysetPage {
 
 const where = (conditions: Prisma.Sql[]) => conditions.length === 0 ? Prisma.empty : Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
 
-/** The query for one page: limit + 1 rows, the extra one saying there is a next page. */
-export function keysetQuery (p: KeysetPage): Prisma.Sql {
-  const filtered = p.after ? [...p.conditions, keysetSql(p.column, p.id, p.spec, p.after)] : p.conditions
+/** Every match in the list's order, without a page: what an export streams. */
+export function orderedQuery (p: Omit<KeysetPage, 'limit' | 'after'>): Prisma.Sql {
   const dir = p.spec.desc ? Prisma.sql`DESC` : Prisma.sql`ASC`
   const nulls = p.spec.nullable ? Prisma.sql` NULLS LAST` : Prisma.empty
   const tie = p.id === null ? Prisma.empty : Prisma.sql`, ${p.id} ${dir}`
-  return Prisma.sql`SELECT ${p.select} FROM ${p.from} ${where(filtered)} ORDER BY ${p.column} ${dir}${nulls}${tie} LIMIT ${p.limit + 1}`
+  return Prisma.sql`SELECT ${p.select} FROM ${p.from} ${where(p.conditions)} ORDER BY ${p.column} ${dir}${nulls}${tie}`
+}
+
+/** The query for one page: limit + 1 rows, the extra one saying there is a next page. */
+export function keysetQuery (p: KeysetPage): Prisma.Sql {
+  const conditions = p.after ? [...p.conditions, keysetSql(p.column, p.id, p.spec, p.after)] : p.conditions
+  return Prisma.sql`${orderedQuery({ ...p, conditions })} LIMIT ${p.limit + 1}`
 }
 
 /** The exact count of all matches, cursor aside. */

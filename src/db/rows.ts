@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { Prisma } from '../generated/prisma/client.ts'
 import type { Db, DbOrTx } from './client.ts'
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)
+/** A model field's column name: occurredAt → occurred_at. */
+export const snake = (name: string) => name.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)
 
 /**
  * A select list that reads a table's columns under the Prisma model's field names

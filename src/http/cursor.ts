@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Prisma } from '../generated/prisma/client.ts'
-import { keysetPage, sortSpec, type After, type SortSpec } from '../db/keyset.ts'
+import { keysetPage, orderedQuery, sortSpec, type After, type SortSpec } from '../db/keyset.ts'
 import type { ListReader } from '../db/rows.ts'
 import { inInstantRange, uuidSchema } from './list.ts'
 import { validationProblem } from './problems.ts'
@@ -94,4 +94,10 @@ export async function listPage<Row extends { id: string }> (on: ListReader, tabl
   })
   const cursorOf = (row: Row) => sort.cursorValue ? encodeCursor(q.sort, sort.cursorValue(row), row.id) : cursorFor(spec, q.sort, row as unknown as Record<string, unknown>)
   return { rows, total, cursorOf }
+}
+
+/** Every match of a list in its `sort` order, one text select per row or the given columns: an export's query. */
+export function listAllSql<Row> (table: ListTable<Row>, sort: string, conditions: Prisma.Sql[], select: Prisma.Sql) {
+  const spec = sortSpec(sort, table.sorts)
+  return orderedQuery({ select, from: table.from, column: table.sorts[spec.field].column, id: table.id, spec, conditions })
 }

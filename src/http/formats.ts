@@ -166,20 +166,26 @@ async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point:
   yield '\n]}\n'
 }
 
-/** Streams an export with back-pressure: the response pulls rows, so memory stays flat and a gone client stops the query. */
-export function sendExport<T extends object> (reply: FastifyReply, format: Exclude<Format, 'json'>, exporter: Exporter<T>) {
-  if (format === 'geojson' && !exporter.point) throw new Problem('not-acceptable', 'This list has no GeoJSON representation')
+const contentTypes = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8', geojson: 'application/geo+json; charset=utf-8' }
+
+/** An export's slot, file name and content type; the body is the caller's. */
+function exportHeaders (reply: FastifyReply, format: Exclude<Format, 'json'>, filename: string) {
   takeExportSlot(reply)
   const date = new Date().toISOString().slice(0, 10)
   const extension = format === 'geojson' ? 'geojson' : format
-  reply.header('content-disposition', `attachment; filename="${exporter.filename}-${date}.${extension}"`)
+  reply.header('content-disposition', `attachment; filename="${filename}-${date}.${extension}"`)
+  reply.type(contentTypes[format])
+}
+
+/** Streams an export with back-pressure: the response pulls rows, so memory stays flat and a gone client stops the query. */
+export function sendExport<T extends object> (reply: FastifyReply, format: Exclude<Format, 'json'>, exporter: Exporter<T>) {
+  if (format === 'geojson' && !exporter.point) throw new Problem('not-acceptable', 'This list has no GeoJSON representation')
+  exportHeaders(reply, format, exporter.filename)
   let body: Readable
   if (format === 'ndjson') {
     body = Readable.from(lines(exporter.rows()))
-    reply.type('application/x-ndjson; charset=utf-8')
   } else if (format === 'geojson') {
     body = Readable.from(geojson(exporter.rows(), exporter.point!))
-    reply.type('application/geo+json; charset=utf-8')
   } else {
     const records = Readable.from((async function * () {
       for await (const batch of exporter.rows()) {
@@ -191,9 +197,46 @@ export function sendExport<T extends object> (reply: FastifyReply, format: Exclu
     })())
     // pipeline (not pipe) so a client that goes away also destroys the source, which ends the query loop.
     body = pipeline(records, stringify({ header: true, columns: exporter.columns, cast: { boolean: (b) => String(b) } }), () => {})
-    reply.type('text/csv; charset=utf-8')
   }
   return reply.send(body)
+}
+
+const featuresStart = Buffer.from('{"type":"FeatureCollection","features":[\n')
+const featuresEnd = Buffer.from('\n]}\n')
+const comma = Buffer.from(',')
+
+/**
+ * PostgreSQL's features, one per line, framed as geojson() frames them: a comma ends every line but the
+ * last. The frame's start waits for the first bytes, so a query that fails at once still answers a problem.
+ */
+export async function * featureCollection (features: Readable) {
+  let started = false
+  let held = false
+  for await (const chunk of features as AsyncIterable<Buffer>) {
+    const parts: Buffer[] = started ? (held ? [comma, Buffer.from('\n')] : []) : [featuresStart]
+    started = true
+    held = chunk[chunk.length - 1] === 10
+    const body = held ? chunk.subarray(0, chunk.length - 1) : chunk
+    // Each line's newline starts the next part, after a comma.
+    let from = 0
+    for (let nl = body.indexOf(10); nl !== -1; nl = body.indexOf(10, nl + 1)) {
+      parts.push(body.subarray(from, nl), comma)
+      from = nl
+    }
+    parts.push(body.subarray(from))
+    yield Buffer.concat(parts)
+  }
+  yield started ? featuresEnd : Buffer.concat([featuresStart.subarray(0, featuresStart.length - 1), featuresEnd])
+}
+
+/**
+ * Sends an export PostgreSQL writes (src/db/copy.ts): its bytes go to the client as they come, GeoJSON
+ * with the FeatureCollection around them. Destroying the body (a client gone) closes the COPY's connection.
+ */
+export async function sendCopy (reply: FastifyReply, format: Exclude<Format, 'json'>, filename: string, copy: () => Promise<Readable>) {
+  exportHeaders(reply, format, filename)
+  const bytes = await copy()
+  return reply.send(format === 'geojson' ? Readable.from(featureCollection(bytes)) : bytes)
 }
 
 /**

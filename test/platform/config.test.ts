@@ -111,6 +111,8 @@ describe('loadConfig', () => {
       STREAM_MAX_LIFETIME_MS: '60000',
       EXPORTS_PER_CLIENT: '1',
       EXPORTS_TOTAL: '2',
+      EXPORT_TIMEOUT_MS: '60000',
+      EXPORT_ENGINE: 'js',
       IMPORTS_TOTAL: '3',
       STATS_MAX_ROWS: '100',
       STATS_CACHE_BYTES: '1000'
@@ -120,7 +122,7 @@ describe('loadConfig', () => {
       trustProxy: ['10.0.0.0/8'],
       authFailuresPerMinute: 5,
       streams: { perAddress: 1, perKey: 2, total: 3, maxLifetimeMs: 60_000 },
-      exports: { perClient: 1, total: 2 },
+      exports: { perClient: 1, total: 2, timeoutMs: 60_000, engine: 'js' },
       importsTotal: 3,
       stats: { maxRows: 100, cacheBytes: 1000 }
     })

@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { listPage, type ListTable } from '../../http/cursor.ts'
+import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
+import { exportSelect } from '../../db/export-sql.ts'
 import { rawRows } from '../../db/rows.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -11,6 +12,7 @@ import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../ch
 import { mergePatch } from '../../http/merge-patch.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { casualtyConditions } from './filters.ts'
+import { casualtyExport } from './export.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
 import { createCasualtySchema, type CasualtyFilters, type CasualtyLedgerQuery, type CreateCasualty, type PatchCasualty } from './schemas.ts'
@@ -38,6 +40,11 @@ const ledgerList: ListTable<ReportRow> = {
  */
 export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery, 'include' | 'format'>) {
   return listPage(pool, ledgerList, q, casualtyConditions(q as CasualtyFilters))
+}
+
+/** Every match of the ledger, in its order, as PostgreSQL writes `format`. */
+export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format'>, format: 'ndjson' | 'csv') {
+  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, casualtyExport))
 }
 
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {

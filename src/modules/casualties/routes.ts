@@ -4,7 +4,7 @@ import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../..
 import { listContent, listOrExport } from '../../http/list-export.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
+import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
 import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { expandCasualties } from './expand.ts'
 import { casualtyCsvColumns } from './export.ts'
@@ -46,7 +46,8 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       list: ledger,
       views: (rows) => expandCasualties(app.pool, rows, include),
       columns: casualtyCsvColumns,
-      filename: 'casualties'
+      filename: 'casualties',
+      copy: include?.length ? undefined : (filters, format) => casualtyExportSql(filters, format as 'ndjson' | 'csv')
     })
   })
 

@@ -1,3 +1,6 @@
+import { Prisma } from '../../generated/prisma/client.ts'
+import { arrayColumn, columnFields, field, listField, lookupSql, recordTail, type ExportShape } from '../../db/export-sql.ts'
+import { acledCrosswalk, type AcledCategory } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
 // CSV columns: every flat field of an incident, nested ones dotted, including the ACLED cross-walk.
@@ -9,3 +12,55 @@ export const incidentCsvColumns = [
 ]
 
 export const incidentPoint = (i: IncidentView): [number, number] | null => (i.location ? [i.location.lon, i.location.lat] : null)
+
+const sql = Prisma.sql
+
+/** An incident's actors as toIncident lists them: extend their items here alone. */
+export const incidentActorsField = () => listField('actors', sql`incident_actors ia WHERE ia.incident_id = i.id`, sql`ia.position`,
+  [field('uuid', 'actorId', sql`ia.actor_id`), field('enum', 'role', sql`ia.role`)])
+
+const relationStatementIds = listField('statementIds',
+  sql`incident_relation_statements rs WHERE rs.from_id = r.from_id AND rs.to_id = r.to_id AND rs.kind = r.kind`, sql`rs.position`,
+  [field('uuid', 'statementId', sql`rs.statement_id`)])
+
+const acled = (key: keyof AcledCategory) => field('text', key, lookupSql(sql`i.type`, Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]]))))
+
+/**
+ * An incident's view (toIncident in views.ts) as SQL on alias i: the one place PostgreSQL learns its
+ * fields, from which it writes the NDJSON line, the CSV cells and the GeoJSON feature.
+ */
+export const incidentExport: ExportShape = {
+  fields: [
+    ...columnFields('i', { id: 'uuid', type: 'enum', title: 'text', summary: 'text', status: 'enum', occurredAt: 'time', endedAt: 'time', datePrecision: 'enum' }),
+    arrayColumn('countryCodes', sql`i.country_codes`),
+    {
+      key: 'location',
+      kind: 'object',
+      nullWhen: sql`i.lat IS NULL OR i.lon IS NULL`,
+      fields: [field('text', 'name', sql`i.location_name`), field('text', 'admin1', sql`i.location_admin1`), field('text', 'countryCode', sql`i.location_country`),
+        field('float', 'lat', sql`i.lat`), field('float', 'lon', sql`i.lon`), field('enum', 'precision', sql`i.location_precision`)]
+    },
+    incidentActorsField(),
+    arrayColumn('tags', sql`i.tags`),
+    listField('sourceIds', sql`incident_sources src WHERE src.incident_id = i.id`, sql`src.position`, [field('uuid', 'sourceId', sql`src.source_id`)]),
+    listField('relations', sql`incident_relations r WHERE r.from_id = i.id`, sql`r.position`,
+      [field('uuid', 'incidentId', sql`r.to_id`), field('enum', 'kind', sql`r.kind`), field('uuid', 'assertedById', sql`r.asserted_by_id`), relationStatementIds]),
+    {
+      key: 'fatalities',
+      kind: 'object',
+      nullWhen: sql`i.fatalities_best IS NULL`,
+      fields: [field('int', 'low', sql`i.fatalities_low`), field('int', 'best', sql`i.fatalities_best`), field('int', 'high', sql`i.fatalities_high`)]
+    },
+    ...columnFields('i', { contested: 'bool' }),
+    {
+      key: 'externalIds',
+      kind: 'object',
+      omitNull: true,
+      fields: [field('text', 'acled', sql`i.acled_event_id`), field('text', 'ucdp', sql`i.ucdp_ged_id`), field('text', 'gdelt', sql`i.gdelt_event_id`)]
+    },
+    { key: 'acled', kind: 'object', fields: [acled('disorderType'), acled('eventType'), acled('subEventType')] },
+    ...recordTail('i')
+  ],
+  columns: incidentCsvColumns,
+  point: { id: sql`i.id`, lon: sql`i.lon`, lat: sql`i.lat`, omit: 'location' }
+}

@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { listPage, type ListTable } from '../../http/cursor.ts'
+import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
+import { exportSelect } from '../../db/export-sql.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -17,6 +18,7 @@ import {
   externalIdHoldersSql, findIncident, incidentFields, incidentRowSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
+import { incidentExport } from './export.ts'
 import {
   countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError, relationStatementIds,
   sameAsConflict, type IncidentInput
@@ -181,6 +183,12 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
   const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters), opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql)
   const rows = opts.bulk ? await withLinks(pool, page.rows) : page.rows as IncidentRow[]
   return { rows, total: page.total, cursorOf: page.cursorOf }
+}
+
+/** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location). */
+export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv' | 'geojson') {
+  const filters = { ...q, hasLocation: format === 'geojson' || undefined } as IncidentFilters
+  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, incidentExport))
 }
 
 // The fields a write takes: a patch is merged over the incident's current ones.

@@ -8,7 +8,7 @@ import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
-import { createIncidentRepository, listIncidents, listRelated } from './repository.ts'
+import { createIncidentRepository, incidentExportSql, listIncidents, listRelated } from './repository.ts'
 import { findIncident, loadIncidentRows, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
@@ -39,7 +39,8 @@ export default async function incidentRoutes (app: FastifyInstance) {
       exportList: (filters, to) => ({
         list: (b) => listIncidents(app.pool, b, { bulk: true }),
         query: { ...filters, hasLocation: to === 'geojson' || undefined, includeTotal: false }
-      })
+      }),
+      copy: include?.length ? undefined : incidentExportSql
     })
   }
 

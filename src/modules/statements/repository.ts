@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
-import { listPage, type ListTable } from '../../http/cursor.ts'
+import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
+import { exportSelect } from '../../db/export-sql.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
@@ -11,6 +12,7 @@ import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
+import { statementExport } from './export.ts'
 import { denialIncidents, statementColumns, statementLinks, statementReferences, statementRuleError } from './rules.ts'
 import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
@@ -53,6 +55,11 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
   for (const id of incidentIds) {
     if (await lockLive(tx, 'incident', id)) await refreshIncidentDerived(tx, id, keyName)
   }
+}
+
+/** Every match of the list, in its order, as PostgreSQL writes `format`. */
+export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv') {
+  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, statementExport))
 }
 
 /** One page in the list's keyset order, plus the exact total when asked. */

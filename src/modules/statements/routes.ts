@@ -9,7 +9,7 @@ import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
 import { findIncident } from '../incidents/views.ts'
-import { createStatementRepository, listStatements } from './repository.ts'
+import { createStatementRepository, listStatements, statementExportSql } from './repository.ts'
 import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
@@ -34,7 +34,8 @@ export default async function statementRoutes (app: FastifyInstance) {
       list,
       views: (rows) => expandStatements(app.pool, rows, include),
       columns: statementCsvColumns,
-      filename: 'statements'
+      filename: 'statements',
+      copy: include?.length ? undefined : (filters, format) => statementExportSql(filters, format as 'ndjson' | 'csv')
     })
   }
 

@@ -1,0 +1,50 @@
+// What PostgreSQL alone spends writing the exports: EXPLAIN (ANALYZE) of the query each export's COPY
+// runs (the app's own SQL: incidentExportSql and friends, values inlined as COPY needs), per format,
+// and of the same query with parts of the view left out, so the cost splits into scalars, nested
+// objects and link lists. No network, no Node: the rows are computed and dropped.
+//
+//   tsx bench/export-sql.ts --database-url URL [--runs 3]
+
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { Prisma } from '../src/generated/prisma/client.ts'
+import { inlineSql } from '../src/db/copy.ts'
+import { jsonSql } from '../src/db/export-sql.ts'
+import { incidentExportSql } from '../src/modules/incidents/repository.ts'
+import { incidentExport } from '../src/modules/incidents/export.ts'
+import { incidentListQuery } from '../src/modules/incidents/schemas.ts'
+
+const { values: a } = parseArgs({ options: { 'database-url': { type: 'string' }, runs: { type: 'string', default: '3' } } })
+if (!a['database-url']) throw new Error('--database-url is required')
+const client = new pg.Client({ connectionString: a['database-url'] })
+await client.connect()
+await client.query('SET statement_timeout = 0')
+
+const q = incidentListQuery.parse({})
+const fields = incidentExport.fields
+const scalarsOnly = fields.filter((f) => f.kind !== 'object' && f.kind !== 'list')
+const part = (kept: typeof fields) => Prisma.sql`SELECT ${jsonSql(kept)} FROM incidents i WHERE i.deleted_at IS NULL ORDER BY i.occurred_at DESC, i.id DESC`
+const queries: Record<string, Prisma.Sql> = {
+  'ndjson (the export)': incidentExportSql(q, 'ndjson'),
+  'csv (the export)': incidentExportSql(q, 'csv'),
+  'geojson (the export)': incidentExportSql(q, 'geojson'),
+  'ndjson: scalar fields only': part(scalarsOnly),
+  'ndjson: scalars + objects (location, fatalities, externalIds, acled)': part(fields.filter((f) => f.kind !== 'list' || f.key === 'tags' || f.key === 'countryCodes')),
+  'ndjson: id only (scan and sort order)': part(fields.slice(0, 1))
+}
+
+const [{ n }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents WHERE deleted_at IS NULL')).rows
+console.log(`${n} live incidents; ${a.runs} runs each, alternating; median execution time`)
+const times: Record<string, number[]> = {}
+for (let run = 0; run < Number(a.runs); run++) {
+  for (const [name, sql] of Object.entries(queries)) {
+    const plan = (await client.query(`EXPLAIN (ANALYZE, TIMING OFF) ${inlineSql(sql)}`)).rows.map((r) => r['QUERY PLAN'] as string)
+    const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan.at(-1)!)![1])
+    ;(times[name] ??= []).push(ms)
+  }
+}
+for (const [name, ms] of Object.entries(times)) {
+  const median = [...ms].sort((x, y) => x - y)[Math.floor(ms.length / 2)]
+  console.log(`${name.padEnd(72)} ${(median / 1000).toFixed(2).padStart(7)} s  ${(n / (median / 1000)).toFixed(0).padStart(8)} rows/s  (${ms.map((x) => (x / 1000).toFixed(2)).join(', ')})`)
+}
+await client.end()
