@@ -88,6 +88,8 @@ export function getRoute<V extends Versioned, Q extends z.ZodType = z.ZodObject>
   app.route({
     method: 'GET',
     url: record.url,
+    // The handler sets the version ETag; the response cache remembers it per change-log position.
+    config: { cache: 'record' },
     schema: {
       ...described(op),
       tags: record.tags,
