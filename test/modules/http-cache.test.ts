@@ -164,7 +164,7 @@ describe('the response cache', () => {
       await owner.query('BEGIN')
       await owner.query('LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE')
       const pending = Promise.all(Array.from({ length: 8 }, () => get(url)))
-      const blocked = async () => (await owner.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted")).rows[0].n
+      const blocked = async () => (await owner.query('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted')).rows[0].n
       while (await blocked() === 0) await sleep(20)
       await sleep(300) // the other seven reach the running computation (they wait on no lock)
       await owner.query('COMMIT')
