@@ -634,7 +634,7 @@ export async function generate (databaseUrl: string, o: GenerateOptions & { trun
     let loaded
     try {
       // Truncating in this transaction, even tables known to be empty, is what allows COPY FREEZE.
-      await db.query(`TRUNCATE ${allTables.join(', ')}`)
+      await db.query(`TRUNCATE ${allTables.join(', ')} CASCADE`)
       await db.query("SET LOCAL maintenance_work_mem = '1GB'")
       const deferred = await dropForLoad(db)
       phase('prepare (truncate, drop indexes and foreign keys)')

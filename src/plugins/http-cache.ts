@@ -23,6 +23,14 @@ declare module 'fastify' {
   interface FastifyInstance {
     responseCache: { usage: () => { entries: number, bytes: number } }
   }
+  interface FastifyRequest {
+    /**
+     * The change-log position a cacheable GET is answered (and stored) at, or null. A read routed
+     * to a replica must come from one that has replayed at least this far, or the cache would keep
+     * an older answer under a newer position.
+     */
+    logPosition: string | null
+  }
 }
 
 /** An answer as the cache keeps it: the serialised body and the headers that go with it. */
@@ -64,6 +72,7 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean }>(async (app, o
   const publicControl = `public, max-age=${opts.maxAgeSeconds}, stale-while-revalidate=${opts.staleWhileRevalidateSeconds}`
 
   app.decorate('responseCache', { usage: () => store.usage() })
+  app.decorateRequest('logPosition', null)
 
   app.addHook('onRoute', (route) => {
     if (![route.method].flat().includes('GET')) return
@@ -89,6 +98,7 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean }>(async (app, o
     const mode = request.routeOptions.config.cache
     if (!mode || request.method !== 'GET') return
     const at = await position()
+    request.logPosition = at
     const key = cacheKey({
       route: request.routeOptions.url!,
       params: request.params,
