@@ -152,8 +152,9 @@ export async function buildApp (opts: AppOptions) {
   await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, authFailuresPerMinute: opts.authFailuresPerMinute ?? 30, redisUrl: opts.redisUrl })
   // Last before the routes: its preHandler runs after every check above, and its onSend sees the
   // serialised body before compression does (compress adds its onSend to each route, after these).
-  await app.register(httpCache, { ...defaultHttpCache, ...opts.httpCache, readRequiresKey: opts.readRequiresKey ?? false })
-  await app.register(compress, { thresholdBytes: opts.compressThresholdBytes ?? defaultCompressThresholdBytes })
+  const compressThresholdBytes = opts.compressThresholdBytes ?? defaultCompressThresholdBytes
+  await app.register(httpCache, { ...defaultHttpCache, ...opts.httpCache, readRequiresKey: opts.readRequiresKey ?? false, compressThresholdBytes })
+  await app.register(compress, { thresholdBytes: compressThresholdBytes })
 
   await app.register(healthRoutes)
   await app.register(docsRoutes)

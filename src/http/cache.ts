@@ -117,3 +117,15 @@ export function varyWith (current: string | number | string[] | undefined, field
   const lower = new Set(have.map((f) => f.toLowerCase()))
   return [...have, ...fields.filter((f) => !lower.has(f.toLowerCase()))].join(', ')
 }
+
+/** The encoding to send a stored body in: br, else gzip, when Accept-Encoding allows it (q > 0, or by `*`). */
+export function preferredEncoding (header: string | undefined): 'br' | 'gzip' | undefined {
+  if (!header) return undefined
+  const q = new Map(header.split(',').map((part) => {
+    const [name, ...params] = part.split(';').map((p) => p.trim().toLowerCase())
+    const given = params.find((p) => p.startsWith('q='))
+    return [name, given ? Number(given.slice(2)) : 1] as const
+  }))
+  const accepts = (encoding: string) => (q.get(encoding) ?? q.get('*') ?? 0) > 0
+  return accepts('br') ? 'br' : accepts('gzip') ? 'gzip' : undefined
+}

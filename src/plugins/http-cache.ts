@@ -1,10 +1,11 @@
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { z } from 'zod'
 import { Prisma } from '../generated/prisma/client.ts'
 import { rawRows } from '../db/rows.ts'
-import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, varyWith } from '../http/cache.ts'
+import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEncoding, varyWith } from '../http/cache.ts'
 import { conditionalReadHeaders, notModified } from '../http/conditional.ts'
 import type { HttpCacheOptions } from '../http/cache-options.ts'
 
@@ -33,8 +34,18 @@ declare module 'fastify' {
   }
 }
 
-/** An answer as the cache keeps it: the serialised body and the headers that go with it. */
-interface Stored { position: string, etag?: string, body?: string, type?: string, link?: string }
+/**
+ * An answer as the cache keeps it: the serialised body, the headers that go with it, and the body
+ * compressed once per encoding a client asked for (compressing a 40 KB page on every hit would cost
+ * more CPU than serving it).
+ */
+interface Stored { position: string, bytes: number, etag?: string, body?: string, type?: string, link?: string, br?: Buffer, gzip?: Buffer }
+
+const compressors = {
+  // Quality 4, as @fastify/compress uses for what it compresses itself.
+  br: (body: string) => brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }),
+  gzip: (body: string) => gzipSync(body)
+}
 
 interface State { mode: Exclude<CacheMode, false>, key: string, position: string, served?: boolean, lead?: (s: Stored | null) => void }
 
@@ -56,7 +67,7 @@ const vary = ['Accept', 'Authorization', 'accept-encoding']
  * key already running, else runs the handler and stores its answer. Streams (exports) get the ETag
  * and 304 but are never stored. Metrics and the request log line see every request alike.
  */
-export default fp<HttpCacheOptions & { readRequiresKey: boolean }>(async (app, opts) => {
+export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresholdBytes: number }>(async (app, opts) => {
   const store = new ByteLru<Stored>(opts.maxBytes)
   const running = new Map<string, Promise<Stored | null>>()
   const outcomes = new Counter({
@@ -91,7 +102,20 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean }>(async (app, o
     if (s.etag) reply.header('etag', s.etag)
     if (noneMatch(reply.request.headers['if-none-match'], s.etag)) return reply.code(304).send()
     if (s.link) reply.header('link', s.link)
-    return reply.type(s.type!).send(s.body)
+    reply.type(s.type!)
+    const request = reply.request
+    const encoding = Buffer.byteLength(s.body!) >= opts.compressThresholdBytes && request.headers['x-no-compression'] === undefined
+      ? preferredEncoding(request.headers['accept-encoding'])
+      : undefined
+    if (!encoding) return reply.send(s.body)
+    let encoded = s[encoding]
+    if (!encoded) {
+      encoded = s[encoding] = compressors[encoding](s.body!)
+      s.bytes += encoded.length
+      if (store.get(state.key) === s) store.set(state.key, s, s.bytes)
+    }
+    // Already encoded: @fastify/compress leaves an answer with a Content-Encoding alone.
+    return reply.header('content-encoding', encoding).send(encoded)
   }
 
   app.addHook('preHandler', async (request: WithState, reply) => {
@@ -160,12 +184,13 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean }>(async (app, o
     if (!state || state.served || !state.lead) return payload
     const etag = reply.getHeader('etag') as string | undefined
     let stored: Stored | null = null
-    if (reply.statusCode === 304 && etag) stored = { position: state.position, etag }
+    const bytes = Buffer.byteLength(state.key) + 200
+    if (reply.statusCode === 304 && etag) stored = { position: state.position, bytes, etag }
     else if (reply.statusCode === 200 && typeof payload === 'string') {
       const link = reply.getHeader('link') as string | undefined
-      stored = { position: state.position, etag, body: payload, type: String(reply.getHeader('content-type')), ...(link ? { link } : {}) }
+      stored = { position: state.position, bytes: bytes + Buffer.byteLength(payload), etag, body: payload, type: String(reply.getHeader('content-type')), ...(link ? { link } : {}) }
     }
-    if (stored) store.set(state.key, stored, Buffer.byteLength(state.key) + (stored.body === undefined ? 0 : Buffer.byteLength(stored.body)) + 200)
+    if (stored) store.set(state.key, stored, stored.bytes)
     state.lead(stored)
     return payload
   })

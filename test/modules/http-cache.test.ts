@@ -222,6 +222,13 @@ describe('compression', () => {
     const gzip = await raw('gzip')
     expect(gzip.headers['content-encoding']).toBe('gzip')
     expect(JSON.parse(gunzipSync(gzip.rawPayload).toString())).toEqual(plain.body)
+    // From the cache, compressed once and kept: the same bytes again, decoded once.
+    const hits = await metric('sitrep_response_cache_total', 'hit')
+    const again = await raw('br')
+    expect(await metric('sitrep_response_cache_total', 'hit') - hits).toBe(1)
+    expect(again.headers['content-encoding']).toBe('br')
+    expect(again.rawPayload.equals(br.rawPayload)).toBe(true)
+    expect((await raw('gzip;q=0, identity')).headers['content-encoding']).toBeUndefined()
     const small = await t.http().get(`/v1/actors/${actorId}`).set('accept-encoding', 'br, gzip')
     expect(small.headers['content-encoding']).toBeUndefined()
   })

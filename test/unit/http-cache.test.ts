@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, stableJson, varyWith } from '../../src/http/cache.ts'
+import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEncoding, stableJson, varyWith } from '../../src/http/cache.ts'
 
 describe('positionReader', () => {
   it('when a caller arrives while a read runs, then it waits for the next read, which starts after it', async () => {
@@ -81,5 +81,13 @@ describe('keys and tags', () => {
   it('adds to Vary without repeating what it names', () => {
     expect(varyWith(undefined, ['Accept', 'accept-encoding'])).toBe('Accept, accept-encoding')
     expect(varyWith('Origin, accept', ['Accept', 'Authorization'])).toBe('Origin, accept, Authorization')
+  })
+
+  it('picks br, else gzip, as Accept-Encoding allows', () => {
+    expect(preferredEncoding('gzip, deflate, br')).toBe('br')
+    expect(preferredEncoding('gzip, br;q=0')).toBe('gzip')
+    expect(preferredEncoding('*')).toBe('br')
+    expect(preferredEncoding('identity')).toBeUndefined()
+    expect(preferredEncoding(undefined)).toBeUndefined()
   })
 })
