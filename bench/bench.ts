@@ -297,6 +297,11 @@ async function main () {
       const headers: Record<string, string> = w.cache === 'revalidate'
         ? { 'if-none-match': (await fetch(`http://127.0.0.1:${servers.sitrep.port}${w.paths[0]}`).then(async (r) => { await r.text(); return r.headers.get('etag') }))! }
         : {}
+      if (w.cache === 'revalidate') {
+        const check = await fetch(`http://127.0.0.1:${servers.sitrep.port}${w.paths[0]}`, { headers })
+        await check.text()
+        if (check.status !== 304) log(`  WARNING: sitrep answered ${check.status}, not 304, to If-None-Match ${headers['if-none-match']}`)
+      }
       for (let round = 1; round <= rounds; round++) {
         for (const name of SERVERS) {
           await databaseIdle(url)

@@ -84,13 +84,13 @@ export interface KeyParts {
   params: unknown
   /** the validated query: coerced, defaults applied */
   query: unknown
-  /** the Accept header, which selects the format where `format=` is absent */
-  accept: string | undefined
+  /** the format the route will answer in (`format=`, else negotiated from Accept as the route does) */
+  format: string
   /** the scopes of the key presented ('' without one): some answers show more to write keys */
   audience: string
 }
 
-export const cacheKey = (k: KeyParts) => `${k.route}\n${stableJson(k.params)}\n${stableJson(k.query)}\n${k.accept ?? ''}\n${k.audience}`
+export const cacheKey = (k: KeyParts) => `${k.route}\n${stableJson(k.params)}\n${stableJson(k.query)}\n${k.format}\n${k.audience}`
 
 /**
  * The ETag of an answer that depends on the whole log, not on one record's version: the position

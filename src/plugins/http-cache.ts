@@ -7,6 +7,7 @@ import { Prisma } from '../generated/prisma/client.ts'
 import { rawRows } from '../db/rows.ts'
 import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEncoding, varyWith } from '../http/cache.ts'
 import { conditionalReadHeaders, notModified } from '../http/conditional.ts'
+import { negotiate, type Format } from '../http/formats.ts'
 import type { HttpCacheOptions } from '../http/cache-options.ts'
 
 /**
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Unset: `log` for a GET under /v1 open to readers, `false` for one that needs a scope (keys). */
     cache?: CacheMode
+    /** the formats the route offers (its `format` parameter's values; JSON alone without one), set at registration */
+    formats?: Format[]
   }
   interface FastifyInstance {
     responseCache: { usage: () => { entries: number, bytes: number } }
@@ -87,9 +90,14 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
 
   app.addHook('onRoute', (route) => {
     if (![route.method].flat().includes('GET')) return
-    const config = (route.config ??= {}) as { cache?: CacheMode, scope?: string }
+    const config = (route.config ??= {}) as { cache?: CacheMode, scope?: string, formats?: Format[] }
     config.cache ??= route.url.startsWith('/v1') && !config.scope ? 'log' : false
     if (!config.cache) return
+    // The answer's format is part of its key, negotiated as the route will: two browsers' Accept
+    // headers that both mean JSON share one stored answer and one ETag.
+    const query = route.schema?.querystring
+    const json = query ? z.toJSONSchema(query as z.ZodType, { io: 'input', unrepresentable: 'any' }) as { properties?: { format?: { enum?: Format[] } } } : {}
+    config.formats = json.properties?.format?.enum ?? ['json']
     // Documented on the operation: If-None-Match and the 304 (openapi-tidy adds the response headers).
     const schema = (route.schema ??= {}) as { headers?: unknown, response?: Record<string, unknown> }
     schema.response = { ...schema.response, 304: schema.response?.[304] ?? notModified }
@@ -121,13 +129,21 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
   app.addHook('preHandler', async (request: WithState, reply) => {
     const mode = request.routeOptions.config.cache
     if (!mode || request.method !== 'GET') return
+    // `format=` and Accept name the format alike; the key holds the one negotiated.
+    const { format: explicit, ...query } = request.query as { format?: Format }
+    let format: Format
+    try {
+      format = negotiate(request, request.routeOptions.config.formats ?? ['json'], explicit)
+    } catch {
+      return // not acceptable: the handler answers it, nothing is kept
+    }
     const at = await position()
     request.logPosition = at
     const key = cacheKey({
       route: request.routeOptions.url!,
       params: request.params,
-      query: request.query,
-      accept: request.headers.accept,
+      query,
+      format,
       audience: request.apiKey?.scopes.join('+') ?? ''
     })
     const state: State = { mode, key, position: at }

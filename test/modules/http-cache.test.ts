@@ -77,8 +77,12 @@ describe('ETag and If-None-Match on every kind of read', () => {
     const json = (await get('/v1/incidents?limit=5')).headers.etag
     const csv = (await get('/v1/incidents?limit=5&format=csv')).headers.etag
     expect(new Set([json, csv, (await get('/v1/incidents?limit=6')).headers.etag]).size).toBe(3)
-    // The validated query names the answer: parameter order and spelled-out defaults do not matter.
+    // The validated query names the answer: parameter order and spelled-out defaults do not matter,
+    // and neither do Accept headers that all mean JSON.
     expect((await get('/v1/incidents?sort=-occurredAt&limit=5')).headers.etag).toBe(json)
+    expect((await get('/v1/incidents?limit=5', { accept: '*/*' })).headers.etag).toBe(json)
+    expect((await get('/v1/incidents?limit=5', { accept: 'application/json, text/plain, */*' })).headers.etag).toBe(json)
+    expect((await get('/v1/incidents?limit=5', { accept: 'text/csv' })).headers.etag).toBe(csv)
   })
 })
 

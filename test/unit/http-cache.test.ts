@@ -51,7 +51,7 @@ describe('ByteLru', () => {
 })
 
 describe('keys and tags', () => {
-  const parts = { route: '/v1/incidents', params: {}, accept: undefined, audience: '' }
+  const parts = { route: '/v1/incidents', params: {}, format: 'json', audience: '' }
 
   it('names a query by its values whatever the order of its keys; arrays keep their order', () => {
     expect(stableJson({ b: 1, a: { d: [2, 1], c: new Date('2025-01-01T00:00:00Z') } })).toBe('{"a":{"c":"2025-01-01T00:00:00.000Z","d":[2,1]},"b":1}')
@@ -62,7 +62,7 @@ describe('keys and tags', () => {
     const key = cacheKey({ ...parts, query: {} })
     const tags = new Set([
       positionTag('7', key), positionTag('8', key),
-      positionTag('7', cacheKey({ ...parts, query: {}, accept: 'text/csv' })),
+      positionTag('7', cacheKey({ ...parts, query: {}, format: 'csv' })),
       positionTag('7', cacheKey({ ...parts, query: {}, audience: 'write' }))
     ])
     expect(tags.size).toBe(4)
