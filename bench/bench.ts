@@ -3,6 +3,8 @@
 // HTTP ceiling), on the same generated database, under the same load generator (wrk). The three start
 // once and stay up; each workload runs in rounds, raw → sitrep → ceiling in every round, so drift on a
 // shared machine lands in every server alike and shows as the spread of the per-round ratios.
+// Cold workloads run on a sitrep with its response cache off (every request a miss); the hot ones
+// (W1-hot, W1-304: bench/workloads.ts) on a second sitrep with it on.
 //
 //   npm run bench -- [--incidents 200000] [--statements 3×incidents] [--actors 5000 (10000 from 1M)]
 //                    [--seed 42] [--rounds 3] [--connections 32] [--duration 5] [--warmup 2]
@@ -302,14 +304,17 @@ async function main () {
       return server
     }
     const raw = await start('raw', ['bench/raw-server.ts'], env)
-    const sitrep = await start('sitrep', ['src/server.ts'], sitrepEnv)
-    const replica = standby ? await start('replica', ['src/server.ts'], { ...sitrepEnv, DATABASE_READ_URLS: standby.url }) : undefined
+    // Cold workloads measure a miss: the response cache off (ETags, the position read and 304s stay).
+    // Hot ones get a sitrep of their own with the cache on, as deployed.
+    const sitrep = await start('sitrep', ['src/server.ts'], { ...sitrepEnv, RESPONSE_CACHE_BYTES: '0' })
+    const sitrepHot = list.some((w) => w.cache) ? await start('sitrep-hot', ['src/server.ts'], sitrepEnv) : sitrep
+    const replica = standby ? await start('replica', ['src/server.ts'], { ...sitrepEnv, RESPONSE_CACHE_BYTES: '0', DATABASE_READ_URLS: standby.url }) : undefined
 
     // The ceiling serves sitrep's own answer to each workload's first URL, byte for byte.
     const bodies: Record<string, string> = {}
     const differs: string[] = []
     for (const w of list) {
-      bodies[w.id] = await get(sitrep, w.paths[0])
+      bodies[w.id] = await get(w.cache ? sitrepHot : sitrep, w.paths[0])
       if (sameDataWorkloads.includes(w.id) && !isDeepStrictEqual(dataOf(await get(raw, w.paths[0])), dataOf(bodies[w.id]))) differs.push(w.id)
       if (replica && !isDeepStrictEqual(dataOf(await get(replica, w.paths[0])), dataOf(bodies[w.id]))) log(`WARNING: sitrep on the replica answered ${w.id} differently`)
     }
@@ -317,16 +322,26 @@ async function main () {
     const bodiesFile = join(bodiesDir, 'bodies.json')
     await writeFile(bodiesFile, JSON.stringify(bodies))
     const ceiling = await start('ceiling', ['bench/ceiling-server.ts'], { CEILING_BODIES: bodiesFile })
-    const servers: Partial<Record<ServerName, Server>> = { raw, sitrep, ceiling, replica }
+    const serversFor = (w: Workload): Partial<Record<ServerName, Server>> => ({ raw, sitrep: w.cache ? sitrepHot : sitrep, ceiling, replica })
 
     const results = Object.fromEntries(ALL_SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
     for (const w of list) {
       log(`\n${w.id} ${w.what}`)
+      const servers = serversFor(w)
+      // The tag sitrep gives the answer now; raw and the ceiling ignore it and answer 200.
+      const headers: Record<string, string> = w.cache === 'revalidate'
+        ? { 'if-none-match': (await fetch(`http://127.0.0.1:${servers.sitrep!.port}${w.paths[0]}`).then(async (r) => { await r.text(); return r.headers.get('etag') }))! }
+        : {}
+      if (w.cache === 'revalidate') {
+        const check = await fetch(`http://127.0.0.1:${servers.sitrep!.port}${w.paths[0]}`, { headers })
+        await check.text()
+        if (check.status !== 304) log(`  WARNING: sitrep answered ${check.status}, not 304, to If-None-Match ${headers['if-none-match']}`)
+      }
       for (let round = 1; round <= rounds; round++) {
         for (const name of names) {
           await databaseIdle(url)
           const paths = name === 'ceiling' ? w.paths.map((p) => `/${w.id}${p}`) : w.paths
-          const r = await wrk(`http://127.0.0.1:${servers[name]!.port}`, paths, opts)
+          const r = await wrk(`http://127.0.0.1:${servers[name]!.port}`, paths, { ...opts, headers })
           ;(results[name][w.id] ??= []).push(r)
           log(`  round ${round} ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
         }

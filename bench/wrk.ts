@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export interface WrkResult { rps: number, p50: number, p99: number, requests: number, errors: number }
-export interface WrkOptions { connections: number, duration: number, warmup: number, threads?: number }
+export interface WrkOptions { connections: number, duration: number, warmup: number, threads?: number, headers?: Record<string, string> }
 
 const has = (cmd: string) => { try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true } catch { return false } }
 
@@ -22,12 +22,13 @@ export async function ensureWrk () {
   throw new Error('npm run bench needs wrk on the PATH (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk)')
 }
 
-// Each connection walks the list of paths in turn (one Lua state per wrk thread).
-const script = (paths: string[]) => `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}
+// Each connection walks the list of paths in turn (one Lua state per wrk thread), sending `headers`.
+const script = (paths: string[], headers: Record<string, string>) => `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}
+local headers = {${Object.entries(headers).map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join(', ')}}
 local i = 0
 request = function()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], headers)
 end
 `
 
@@ -59,7 +60,7 @@ export async function wrk (base: string, paths: string[], o: WrkOptions): Promis
   const dir = mkdtempSync(join(tmpdir(), 'sitrep-wrk-'))
   try {
     const file = join(dir, 'paths.lua')
-    writeFileSync(file, script(paths))
+    writeFileSync(file, script(paths, o.headers ?? {}))
     if (o.warmup > 0) await runWrk(base, file, o.warmup, o)
     return parseWrk(await runWrk(base, file, o.duration, o))
   } finally {

@@ -11,6 +11,9 @@ import cors from './plugins/cors.ts'
 import metrics from './plugins/metrics.ts'
 import drain from './plugins/drain.ts'
 import rateLimit from './plugins/rate-limit.ts'
+import httpCache from './plugins/http-cache.ts'
+import compress from './plugins/compress.ts'
+import { defaultCompressThresholdBytes, defaultHttpCache, type HttpCacheOptions } from './http/cache-options.ts'
 import errors, { frameworkErrors } from './http/errors.ts'
 import limitsPlugin, { defaultLimits, serverLimits, type Limits } from './http/limits.ts'
 import { serializerCompiler } from './http/serializer.ts'
@@ -77,6 +80,10 @@ export interface AppOptions {
   stats?: Partial<StatsLimits>
   /** signs cursors; unset, a random key stored in the database on first start (shared by every process) */
   cursorSecret?: string
+  /** Cache-Control ages and the response cache's bytes (defaults in src/plugins/http-cache.ts) */
+  httpCache?: Partial<HttpCacheOptions>
+  /** answers at least this large are compressed (default 1024) */
+  compressThresholdBytes?: number
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -148,6 +155,11 @@ export async function buildApp (opts: AppOptions) {
   await app.register(strictQuery)
   // After auth (its hook runs first, so the limit applies per key) and before the routes it limits.
   await app.register(rateLimit, { perMinute: opts.rateLimitPerMinute ?? 600, authFailuresPerMinute: opts.authFailuresPerMinute ?? 30, redisUrl: opts.redisUrl })
+  // Last before the routes: its preHandler runs after every check above, and its onSend sees the
+  // serialised body before compression does (compress adds its onSend to each route, after these).
+  const compressThresholdBytes = opts.compressThresholdBytes ?? defaultCompressThresholdBytes
+  await app.register(httpCache, { ...defaultHttpCache, ...opts.httpCache, readRequiresKey: opts.readRequiresKey ?? false, compressThresholdBytes })
+  await app.register(compress, { thresholdBytes: compressThresholdBytes })
 
   await app.register(healthRoutes)
   await app.register(docsRoutes)

@@ -4,6 +4,7 @@ import { defaultLimits, type Limits } from './http/limits.ts'
 import { defaultExportLimits, type ExportLimits } from './http/export-limits.ts'
 import { defaultStatsLimits, type StatsLimits } from './modules/stats/limits.ts'
 import { defaultStreamLimits, type StreamLimits } from './modules/changes/stream-limits.ts'
+import { defaultCompressThresholdBytes, defaultHttpCache, type HttpCacheOptions } from './http/cache-options.ts'
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
 
@@ -71,6 +72,13 @@ const envSchema = z.object({
   IMPORTS_TOTAL: int(1, 1_000, 2).describe('imports (POST /v1/import) taken at once (per API process), then 429: each holds its whole file while it is checked'),
   STATS_MAX_ROWS: int(1, 1_000_000, defaultStatsLimits.maxRows).describe('rows one GET /v1/stats/incidents may answer; a larger result is a 400 naming the cap'),
   STATS_CACHE_BYTES: int(0, 2 ** 34, defaultStatsLimits.cacheBytes).describe('memory the stats cache may keep, in bytes (results measured as JSON), per API process'),
+  CACHE_MAX_AGE_SECONDS: int(0, 86_400, defaultHttpCache.maxAgeSeconds)
+    .describe('Cache-Control max-age of anonymous reads: how long a browser, proxy or CDN may serve one without asking again'),
+  CACHE_STALE_WHILE_REVALIDATE_SECONDS: int(0, 86_400, defaultHttpCache.staleWhileRevalidateSeconds)
+    .describe('Cache-Control stale-while-revalidate of anonymous reads: how long past max-age a cache may serve one while it revalidates'),
+  RESPONSE_CACHE_BYTES: int(0, 2 ** 34, defaultHttpCache.maxBytes)
+    .describe('memory the response cache may keep, in bytes (bodies and keys), per API process; 0 turns it off (ETags and 304s stay)'),
+  COMPRESS_THRESHOLD_BYTES: int(0, 2 ** 30, defaultCompressThresholdBytes).describe('answers at least this large are compressed (br or gzip, as Accept-Encoding asks)'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
     .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
@@ -98,6 +106,8 @@ export interface Config {
   exports: ExportLimits
   importsTotal: number
   stats: StatsLimits
+  httpCache: HttpCacheOptions
+  compressThresholdBytes: number
 }
 
 export class ConfigError extends Error {}
@@ -144,6 +154,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     streams: { perAddress: e.STREAMS_PER_ADDRESS, perKey: e.STREAMS_PER_KEY, total: e.STREAMS_TOTAL, maxLifetimeMs: e.STREAM_MAX_LIFETIME_MS },
     exports: { perClient: e.EXPORTS_PER_CLIENT, total: e.EXPORTS_TOTAL, timeoutMs: e.EXPORT_TIMEOUT_MS, engine: e.EXPORT_ENGINE },
     importsTotal: e.IMPORTS_TOTAL,
-    stats: { maxRows: e.STATS_MAX_ROWS, cacheBytes: e.STATS_CACHE_BYTES }
+    stats: { maxRows: e.STATS_MAX_ROWS, cacheBytes: e.STATS_CACHE_BYTES },
+    httpCache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE_SECONDS, maxBytes: e.RESPONSE_CACHE_BYTES },
+    compressThresholdBytes: e.COMPRESS_THRESHOLD_BYTES
   }
 }

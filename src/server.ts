@@ -37,7 +37,9 @@ async function main (config: Config) {
     streams: config.streams,
     exports: config.exports,
     importsTotal: config.importsTotal,
-    stats: config.stats
+    stats: config.stats,
+    httpCache: config.httpCache,
+    compressThresholdBytes: config.compressThresholdBytes
   })
   for (const { msg, level } of notes) app.log[level](msg)
   const warning = privilegeWarning(await describeServingRole((sql) => app.pool.query(sql)))

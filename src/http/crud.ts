@@ -96,6 +96,8 @@ export function getRoute<V extends Versioned, Q extends z.ZodType = z.ZodObject>
       headers: conditionalReadHeaders,
       response: { 200: record.view, 304: notModified, ...(op.moved ? { 308: movedResponse } : {}), ...problems(...readProblems, 404, ...op.problems ?? []) }
     },
+    // The handler sets the version ETag; the response cache remembers it per change-log position.
+    config: { cache: 'record' },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const query = request.query as z.output<Q> & { asOf?: Date, include?: unknown }
       if (read.asOf && query.asOf) return read.asOf(idOf(request), query.asOf)

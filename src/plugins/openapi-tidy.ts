@@ -22,10 +22,25 @@ function renameRefs (node: unknown, from: string, to: string) {
   }
 }
 
+// Every operation that answers 304 is a cacheable read (src/plugins/http-cache.ts): its 200 and
+// 304 carry these.
+const cacheHeaders = {
+  ETag: {
+    description: 'the answer\'s validator, for If-None-Match: the record\'s version ("7", or "7.<hash>" with include=) for one record, else W/"<change-log position>-<hash>"',
+    schema: { type: 'string' }
+  },
+  'Cache-Control': {
+    description: 'public, max-age, stale-while-revalidate for reads without a key; private, no-cache when a key was sent or reads need one',
+    schema: { type: 'string' }
+  },
+  Vary: { description: 'Accept, Authorization, accept-encoding (and Origin with CORS)', schema: { type: 'string' } }
+}
+
 /**
  * Post-processes the generated document: the zod transform emits every registered schema twice
  * (output and `…Input`); keep only those the operations use, under their plain names. It also gives
- * responses real descriptions and states each operation's security the way the auth hook applies it.
+ * responses real descriptions and states each operation's security the way the auth hook applies it,
+ * and the caching headers of the cacheable reads.
  */
 export function tidyOpenApi (doc: Doc): Doc {
   const schemas: Record<string, unknown> = doc.components?.schemas ?? {}
@@ -50,6 +65,7 @@ export function tidyOpenApi (doc: Doc): Doc {
     for (const [method, op] of Object.entries(ops)) {
       for (const [status, response] of Object.entries<Doc>(op.responses ?? {})) {
         if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? 'Response'
+        if ((status === '200' || status === '304') && op.responses['304']) response.headers = { ...response.headers, ...cacheHeaders }
       }
       op.security ??= path.startsWith('/v1') ? [{}, { bearerAuth: [] }] : []
       if (method === 'post' && path.startsWith('/v1')) {

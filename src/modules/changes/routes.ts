@@ -62,6 +62,8 @@ export default async function changeRoutes (app: FastifyInstance, opts: ChangeRo
   })
 
   r.get('/v1/changes/stream', {
+    // An open stream, not an answer to keep or revalidate.
+    config: { cache: false },
     schema: {
       operationId: 'streamChanges',
       summary: 'The change feed, live (server-sent events)',
