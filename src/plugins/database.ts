@@ -72,9 +72,13 @@ function addMinSeqHeader (route: RouteOptions) {
   else throw new Error(`${route.method} ${route.url}: its headers schema must be a z.object, so Sitrep-Min-Seq can be added to it`)
 }
 
+// A read the response cache keeps under log position N (request.logPosition, read on the primary)
+// must show at least N, or a lagging replica's older answer would be stored and served as N's.
 const contextOf = (request: FastifyRequest, replica: boolean): ReadContext => {
   const given = request.headers[MIN_SEQ_HEADER]
-  return { replica, minSeq: replica && typeof given === 'string' && /^\d{1,18}$/.test(given) ? BigInt(given) : 0n }
+  const asked = replica && typeof given === 'string' && /^\d{1,18}$/.test(given) ? BigInt(given) : 0n
+  const kept = replica && typeof request.logPosition === 'string' ? BigInt(request.logPosition) : 0n
+  return { replica, minSeq: asked > kept ? asked : kept }
 }
 
 export default fp<{ databaseUrl: string, statementTimeoutMs: number, readUrls?: string[], replicas?: ReplicaSettings }>(async (app, opts) => {
