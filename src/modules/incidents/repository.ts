@@ -19,8 +19,8 @@ import {
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import {
-  countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError, relationStatementIds,
-  roleRuleError, roleStatementIds, sameAsConflict, type IncidentInput
+  citedStatementIds, countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError,
+  roleRuleError, sameAsConflict, type IncidentInput
 } from './rules.ts'
 import {
   createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident, type RelatedQuery
@@ -46,10 +46,6 @@ async function validateIncident (tx: Tx, id: string | null, input: IncidentInput
   if (broken) throw validationProblem([broken])
   await assertReferencesExist(tx, incidentReferences(input), { forUpdate: { statement: citedStatementIds(input) } })
 }
-
-/** The statements the roles and relations cite: locked for update, each linked to the incident when it is not. */
-const citedStatementIds = (input: Pick<IncidentInput, 'actors' | 'relations'>) =>
-  [...new Set([...roleStatementIds(input.actors), ...relationStatementIds(input.relations)])]
 
 /** The 409 naming the live incident that already holds one of the dataset ids, checked in the write's transaction. */
 async function assertExternalIdsFree (on: Reader, input: Pick<IncidentInput, 'externalIds'>, exceptId: string | null) {

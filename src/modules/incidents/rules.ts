@@ -112,6 +112,10 @@ export function uniqueRelations (relations: Relation[]) {
 /** The statements the relations cite: each gets linked to the incident when it is not. */
 export const relationStatementIds = (relations: Relation[]) => [...new Set(relations.flatMap((r) => r.statementIds))]
 
+/** The statements the roles and relations cite: locked for update, each linked to the incident when it is not. */
+export const citedStatementIds = (input: { actors: Role[], relations?: Relation[] }) =>
+  [...new Set([...roleStatementIds(input.actors), ...relationStatementIds(input.relations ?? [])])]
+
 /** The conflict message when a same_as pair is already stored the other way round. */
 export const sameAsConflict = (holder: string, other: string) =>
   `Incident ${holder} already states same_as with ${other}; a same_as relation is stored once, on one of the two`
