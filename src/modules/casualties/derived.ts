@@ -38,9 +38,10 @@ async function settle (tx: Tx, current: IncidentRow, bump: boolean) {
     select: { min: true, max: true, qualifier: true }
   })
   const denials = await linkedDenials(tx, [incidentId])
+  const linked = denials.get(incidentId) ?? []
   const rolesChanged = await settleDisputed(tx, [current], denials)
   // A disputed role needs a denial linked, so this is "a denial is linked" in effect; written as the contract says it.
-  const derived = derivedColumns(killed, denials.has(incidentId) || current.actors.some((a) => isDisputed(a, denials.get(incidentId)!)))
+  const derived = derivedColumns(killed, linked.length > 0 || current.actors.some((a) => isDisputed(a, linked)))
   if (sameDerived(current, derived) && !rolesChanged) return false
   await tx.incident.update({ where: { id: incidentId }, data: bump ? { ...derived, version: { increment: 1 }, updatedAt: new Date() } : derived })
   return true
