@@ -41,7 +41,7 @@ describe(`migration ${MIGRATION}`, () => {
         ($1, 'airstrike', 'Strikes', '2025-10-09T21:30:00Z', '{AF}'), ($2, 'militant_attack', 'Attacks', '2025-10-08T00:00:00Z', '{PK}')`, [a, b])
       await db.query(`INSERT INTO incident_actors (incident_id, actor_id, role, position) VALUES
         ($1, $3, 'perpetrator', 0), ($1, $4, 'target', 1), ($2, $4, 'perpetrator', 0)`, [a, b, pak, ttp])
-      await db.query(`INSERT INTO statements (id, speaker_id, kind, summary, language, stated_at) VALUES ($1, $2, 'claim', 'We struck', 'en', now())`, [said, pak])
+      await db.query('INSERT INTO statements (id, speaker_id, kind, summary, language, stated_at) VALUES ($1, $2, \'claim\', \'We struck\', \'en\', now())', [said, pak])
       const before = (await db.query('SELECT * FROM incident_actors ORDER BY incident_id, position')).rows
 
       expect((await migrate(url.href)).applied).toContain(MIGRATION)

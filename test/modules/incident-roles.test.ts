@@ -160,7 +160,7 @@ describe('role filters', () => {
   })
 
   it('when the stats are filtered by role, then the same one-role rule picks the incidents and the actor buckets', async () => {
-    const res = await get(`/v1/stats/incidents?groupBy=actor&tag=role-filter&actorRole=target&attribution=alleged`)
+    const res = await get('/v1/stats/incidents?groupBy=actor&tag=role-filter&actorRole=target&attribution=alleged')
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body.data.map((r: { actor: { id: string }, count: number }) => [r.actor.id, r.count]).sort())
       .toEqual([[id.civ, 1], [id.ttp, 1]].sort())
@@ -169,7 +169,7 @@ describe('role filters', () => {
   })
 
   it('when exported as CSV, then each role is actorId:role:attribution:assertedById:statementIds:disputed', async () => {
-    const csv = await t.http().get(`/v1/incidents?tag=role-filter&format=csv`)
+    const csv = await t.http().get('/v1/incidents?tag=role-filter&format=csv')
     expect(csv.status).toBe(200)
     const row = csv.text.split('\n').find((l) => l.startsWith(claimed))!
     expect(row).toContain(`${id.ttp}:perpetrator:claimed:${id.ttp}::false;${id.ttp}:target:alleged:${id.pak}::false`)

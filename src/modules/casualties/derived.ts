@@ -1,23 +1,11 @@
-import { Prisma } from '../../generated/prisma/client.ts'
 import type { Tx } from '../../db/client.ts'
-import { groupBy, rawRows, type Reader } from '../../db/rows.ts'
 import { recordChange } from '../changes/repository.ts'
-import { findIncident, toIncident, type IncidentRow } from '../incidents/views.ts'
+import { findIncident, linkedDenials, toIncident, type IncidentRow } from '../incidents/views.ts'
 import { isDisputed, type LinkedDenial } from '../incidents/rules.ts'
 import { derivedColumns, sameDerived } from './rules.ts'
 
 // An incident's derived values: fatalities and contested on its row, `disputed` on each of its roles.
 // All are stored, and refreshed here in the transaction of every write that can change them.
-
-/** The live denials linked to each of these incidents, in one query. */
-export async function linkedDenials (on: Reader, incidentIds: string[]): Promise<Map<string, LinkedDenial[]>> {
-  if (incidentIds.length === 0) return new Map()
-  const rows = await rawRows<LinkedDenial & { incidentId: string }>(on, Prisma.sql`
-    SELECT si.incident_id::text AS "incidentId", s.speaker_id::text AS "speakerId", s.responds_to_id::text AS "respondsToId"
-    FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
-    WHERE si.incident_id = ANY(${incidentIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
-  return groupBy(rows.map(({ incidentId, ...d }) => [incidentId, d] as const))
-}
 
 /** The roles (row ids) of these incidents whose stored `disputed` differs from what their denials make it. */
 export const flippedRoles = (rows: IncidentRow[], denials: Map<string, LinkedDenial[]>) =>

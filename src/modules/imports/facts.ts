@@ -3,8 +3,7 @@ import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
 import { actorReferences } from '../actors/rules.ts'
 import { citedStatementIds, incidentReferences, countriesOf, type LinkedDenial } from '../incidents/rules.ts'
-import { externalIdHoldersSql, loadIncidentRows, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
-import { linkedDenials } from '../casualties/derived.ts'
+import { externalIdHoldersSql, linkedDenials, loadIncidentRows, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
 import { reportReferences } from '../casualties/rules.ts'
 import { denialIncidents, statementReferences } from '../statements/rules.ts'
 import { statementRowSql, type StatementRow } from '../statements/views.ts'
@@ -88,7 +87,6 @@ const lockStatements = (ids: string[]) =>
 /** Locks existing incidents until commit, in id order as the single-record writers lock them. */
 const lockIncidents = (ids: string[]) =>
   Prisma.sql`SELECT i.id FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE`
-
 
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))

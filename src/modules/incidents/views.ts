@@ -4,6 +4,7 @@ import { iso, isoOrNull } from '../../http/schemas.ts'
 import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
 import { acledCrosswalk } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
+import type { LinkedDenial } from './rules.ts'
 
 /** An outgoing relation as rows carry it: the other incident is toId. */
 export interface RelationRow { toId: string, kind: RelationKind, assertedById: string | null, statementIds: string[] }
@@ -71,6 +72,16 @@ export async function loadIncidentRows (on: Reader, ids: string[], opts: { withD
   if (ids.length === 0) return []
   const live = opts.withDeleted ? Prisma.empty : Prisma.sql`AND i.deleted_at IS NULL`
   return withLinks(on, await rawRows<Incident>(on, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${live} ORDER BY i.id`))
+}
+
+/** The live denials linked to each of these incidents, in one query. */
+export async function linkedDenials (on: Reader, incidentIds: string[]): Promise<Map<string, LinkedDenial[]>> {
+  if (incidentIds.length === 0) return new Map()
+  const rows = await rawRows<LinkedDenial & { incidentId: string }>(on, Prisma.sql`
+    SELECT si.incident_id::text AS "incidentId", s.speaker_id::text AS "speakerId", s.responds_to_id::text AS "respondsToId"
+    FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
+    WHERE si.incident_id = ANY(${incidentIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
+  return groupBy(rows.map(({ incidentId, ...d }) => [incidentId, d] as const))
 }
 
 function incidentExternalIds (i: Pick<Incident, 'acledEventId' | 'ucdpGedId' | 'gdeltEventId'>) {
