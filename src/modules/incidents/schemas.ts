@@ -215,14 +215,19 @@ const nearSchema = z.string()
 // fatalities_best is a PostgreSQL integer; a larger bound would fail in the database instead of here.
 const maxInt4 = 2_147_483_647
 
+/** The filters on an incident's roles: when several are given, one and the same role must match them all (filters.ts, roleConditions). */
+const roleFilterShape = {
+  actor: commaUuids('actors in any role').optional(),
+  actorRole: commaList(actorRoles, 'roles; restricts `actor` (or, alone, keeps incidents with an actor in these roles)').optional(),
+  attribution: commaList(actorAttributions, 'attributions of a role; with actor, actorRole and assertedBy, one and the same role must match them all').optional(),
+  assertedBy: commaUuids('actors asserting a role (alleged or claimed); combined with the other role filters on one role').optional()
+}
+
 export const incidentFilterShape = {
   type: commaList(incidentTypes, 'incident types').optional(),
   status: commaList(incidentStatuses, 'statuses').optional(),
   country: commaCountries('countries (matches any of the incident\'s countryCodes)').optional(),
-  actor: commaUuids('actors in any role').optional(),
-  actorRole: commaList(actorRoles, 'roles; restricts `actor` (or, alone, keeps incidents with an actor in these roles)').optional(),
-  attribution: commaList(actorAttributions, 'attributions of a role; with actor, actorRole and assertedBy, one and the same role must match them all').optional(),
-  assertedBy: commaUuids('actors asserting a role (alleged or claimed); combined with the other role filters on one role').optional(),
+  ...roleFilterShape,
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),
