@@ -364,7 +364,9 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
     location_admin1 text, location_country text, lat float8, lon float8, location_precision "LocationPrecision",
     tags text[], fatalities_low int4, fatalities_best int4, fatalities_high int4, contested bool,
     created_at timestamptz, updated_at timestamptz, version int4, deleted_at timestamptz`)
-  const incidentActorsT = new Table('incident_actors', 'incident_id uuid, actor_id uuid, role "ActorRole", position int4')
+  const incidentActorsT = new Table('incident_actors', 'id uuid, incident_id uuid, actor_id uuid, role "ActorRole", position int4')
+  // Role ids from a counter, not the PRNG: the other rows stay what they were before roles had ids.
+  let roleSerial = 0
   const incidentSourcesT = new Table('incident_sources', 'incident_id uuid, source_id uuid, position int4')
   const reportsT = new Table('casualty_reports', `id uuid, incident_id uuid, reported_by_id uuid, category "CasualtyCategory", min int4, max int4, qualifier
     "CasualtyQualifier", groups text[], reported_at timestamptz, created_at timestamptz, updated_at timestamptz,
@@ -420,7 +422,7 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
       if (!links.some(([a]) => a === third[0])) links.push(third)
     }
     links.forEach(([a, role], position) => {
-      incidentActorsT.add(id, actor.ids[a], role, position)
+      incidentActorsT.add(UUID.fromFieldsV7(Math.floor(created), 0, 0, roleSerial++).toString(), id, actor.ids[a], role, position)
       inc.actors[3 * k + position] = a
     })
 
@@ -578,8 +580,9 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
   return { counts, waitedMs: loader.waitedMs }
 }
 
-const allTables = ['statement_sources', 'statement_about_actors', 'statement_incidents', 'statements', 'casualty_report_sources',
-  'casualty_reports', 'incident_sources', 'incident_actors', 'incidents', 'sources', 'actor_names', 'actors', 'changes']
+const allTables = ['incident_relation_statements', 'incident_relations', 'incident_actor_statements', 'statement_sources', 'statement_about_actors',
+  'statement_incidents', 'statements', 'casualty_report_sources', 'casualty_reports', 'incident_sources', 'incident_actors', 'incidents', 'sources',
+  'actor_names', 'actors', 'changes']
 /** The tables load() writes; actor_names is filled by the actors trigger, which stays on. */
 const filledTables = ['actors', 'sources', 'incidents', 'incident_actors', 'incident_sources', 'casualty_reports', 'casualty_report_sources',
   'statements', 'statement_incidents', 'statement_about_actors', 'statement_sources']

@@ -5,11 +5,11 @@
 
 import pg from 'pg'
 import { Prisma } from '../src/generated/prisma/client.ts'
-import { incidentRowSql } from '../src/modules/incidents/views.ts'
+import { incidentColumnsSql } from '../src/modules/incidents/views.ts'
 
 const client = new pg.Client({ connectionString: process.argv[2] })
 await client.connect()
-const w1 = Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.deleted_at IS NULL AND i.type = ANY(${['airstrike']}::"IncidentType"[])
+const w1 = Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.deleted_at IS NULL AND i.type = ANY(${['airstrike']}::"IncidentType"[])
   AND i.country_codes && ${['UA']}::text[] AND i.occurred_at >= ${new Date('2026-07-03')} ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${51}`
 
 async function median (name?: string) {

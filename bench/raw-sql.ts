@@ -9,7 +9,8 @@ import type pg from 'pg'
 import { Prisma } from '../src/generated/prisma/client.ts'
 import { rawRows } from '../src/db/rows.ts'
 import { incidentConditions, whereClause } from '../src/modules/incidents/filters.ts'
-import { incidentRowSql, toIncident, type IncidentRow } from '../src/modules/incidents/views.ts'
+import type { Incident } from '../src/generated/prisma/client.ts'
+import { incidentColumnsSql, loadIncidentRows, toIncident, withLinks } from '../src/modules/incidents/views.ts'
 import { expandIncidents, type Include } from '../src/modules/incidents/expand.ts'
 import { listIncidents } from '../src/modules/incidents/repository.ts'
 import { statementConditions } from '../src/modules/statements/filters.ts'
@@ -39,14 +40,14 @@ const incidentFilters = (q: Query) => ({
 /** A page of incidents newest first (W1, W2, W5, W6, W12) with the includes asked for. */
 export async function incidentPage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
-  const rows = await rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i ${whereClause(incidentConditions(incidentFilters(q)))} ORDER BY i.occurred_at DESC , i.id DESC LIMIT ${limit + 1}`)
-  const data = await expandIncidents(pool, rows.slice(0, limit), (split(q.include) ?? []) as Include[])
+  const rows = await rawRows<Incident>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentConditions(incidentFilters(q)))} ORDER BY i.occurred_at DESC , i.id DESC LIMIT ${limit + 1}`)
+  const data = await expandIncidents(pool, (await withLinks(pool, rows)).slice(0, limit), (split(q.include) ?? []) as Include[])
   return { data, next: rows.length > limit ? data[limit - 1] : undefined }
 }
 
 /** One live incident (W3), or undefined. */
 export async function oneIncident (pool: pg.Pool, id: string) {
-  const [row] = await rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${[id]}::uuid[]) AND i.deleted_at IS NULL`)
+  const [row] = await loadIncidentRows(pool, [id])
   return row && toIncident(row)
 }
 
@@ -63,7 +64,8 @@ export async function statementPage (pool: pg.Pool, q: Query) {
 export async function timelinePage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
   const [incidents, statements] = await Promise.all([
-    rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentRowSql} FROM incidents i ${whereClause(incidentConditions({}))} ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${limit + 1}`),
+    rawRows<Incident>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentConditions({}))} ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${limit + 1}`)
+      .then((rows) => withLinks(pool, rows)),
     rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s ${whereClause(statementConditions({}))} ORDER BY s.stated_at DESC, s.id DESC LIMIT ${limit + 1}`)
   ])
   const entries = [
@@ -99,7 +101,7 @@ export async function incidentStats (pool: pg.Pool, q: Query) {
 export async function * incidentExport (pool: pg.Pool, q: Query) {
   let cursor: string | undefined
   do {
-    const batch = await listIncidents(pool, { ...incidentFilters(q), limit: 1000, cursor, includeTotal: false, sort: '-occurredAt' }, { bulk: true })
+    const batch = await listIncidents(pool, { ...incidentFilters(q), limit: 1000, cursor, includeTotal: false, sort: '-occurredAt' })
     const page = batch.rows.slice(0, 1000)
     yield page.map(toIncident)
     cursor = batch.rows.length > 1000 ? batch.cursorOf(page[page.length - 1]) : undefined

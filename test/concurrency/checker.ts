@@ -4,7 +4,8 @@ import type { Db } from '../../src/db/client.ts'
 import { derivedColumns, sameDerived, type DerivedColumns } from '../../src/modules/casualties/rules.ts'
 import { toActor } from '../../src/modules/actors/views.ts'
 import { toSource } from '../../src/modules/sources/views.ts'
-import { findIncident, toIncident } from '../../src/modules/incidents/views.ts'
+import { findIncident, linkedDenials, loadIncidentRows, toIncident } from '../../src/modules/incidents/views.ts'
+import { flippedRoles } from '../../src/modules/casualties/derived.ts'
 import { toCasualtyReport } from '../../src/modules/casualties/views.ts'
 import { findStatement, toStatement } from '../../src/modules/statements/views.ts'
 import type { Entity } from '../../src/modules/changes/repository.ts'
@@ -49,7 +50,7 @@ export const parentCycles = (url: string) => withClient(url, async (c) => (await
     UNION ALL SELECT up.start, a.parent_id, up.depth + 1 FROM up JOIN actors a ON a.id = up.id WHERE a.parent_id IS NOT NULL AND up.depth < 100)
   SELECT DISTINCT start::text AS id FROM up WHERE id = start`)).rows.map((r) => r.id))
 
-/** Incidents whose stored fatalities or contested flag differ from their recomputation from the live reports and denials. */
+/** Incidents whose stored fatalities, contested flag or disputed roles differ from their recomputation from the live reports and denials. */
 export async function rollUpMismatches (url: string) {
   return withClient(url, async (c) => {
     const incidents = (await c.query<DerivedColumns & { id: string }>(`SELECT id::text, fatalities_low AS "fatalitiesLow",
@@ -58,7 +59,11 @@ export async function rollUpMismatches (url: string) {
       min, max, qualifier::text FROM casualty_reports WHERE deleted_at IS NULL AND category = 'killed'`)).rows
     const denied = new Set((await c.query<{ id: string }>(`SELECT DISTINCT l.incident_id::text AS id FROM statement_incidents l
       JOIN statements s ON s.id = l.statement_id WHERE s.deleted_at IS NULL AND s.kind = 'denial'`)).rows.map((r) => r.id))
-    return incidents.filter((i) => !sameDerived(i, derivedColumns(killed.filter((k) => k.incidentId === i.id), denied.has(i.id)))).map((i) => i.id)
+    // Roles whose stored `disputed` differs from the rule (incidents/rules.ts isDisputed) applied to the live denials linked.
+    const rows = await loadIncidentRows(c, incidents.map((i) => i.id))
+    const denials = await linkedDenials(c, rows.map((i) => i.id))
+    const rolesOff = new Set(rows.filter((i) => flippedRoles([i], denials).length > 0).map((i) => i.id))
+    return incidents.filter((i) => rolesOff.has(i.id) || !sameDerived(i, derivedColumns(killed.filter((k) => k.incidentId === i.id), denied.has(i.id)))).map((i) => i.id)
   })
 }
 

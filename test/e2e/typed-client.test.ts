@@ -68,7 +68,7 @@ describe('the demo story through the typed client', () => {
     expectTypeOf(strikes.data[0].fatalities).toEqualTypeOf<Schemas['Fatalities'] | null>()
     expect(strikes.data).toHaveLength(1)
     expect(strikes.data[0]).toMatchObject({ type: 'airstrike', countryCodes: ['AF'], fatalities: { low: 3, best: 3, high: 3 } })
-    expect(strikes.data[0].actors).toContainEqual({ actorId: ids.pakistan, role: 'perpetrator' })
+    expect(strikes.data[0].actors).toContainEqual({ actorId: ids.pakistan, role: 'perpetrator', attribution: 'confirmed', assertedById: null, statementIds: [], disputed: false })
     ids.airstrikes = strikes.data[0].id
 
     const anyOf = ok(await client.GET('/v1/incidents', { params: { query: { type: 'airstrike,drone_strike', country: 'AF', sort: 'occurredAt' } } }))

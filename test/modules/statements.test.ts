@@ -270,7 +270,7 @@ describe('POST /v1/actors/{id}/merge', () => {
     expect(movedList.status).toBe(308)
     expect(movedList.headers.location).toBe(`/v1/actors/${id.ttp}/statements?kind=claim`)
 
-    expect((await get(`/v1/incidents/${incident.id}`)).body.actors).toEqual([{ actorId: id.ttp, role: 'perpetrator' }])
+    expect((await get(`/v1/incidents/${incident.id}`)).body.actors).toEqual([{ actorId: id.ttp, role: 'perpetrator', attribution: 'confirmed', assertedById: null, statementIds: [], disputed: false }])
     expect((await get(`/v1/casualties/${report.id}`)).body).toMatchObject({ reportedById: id.ttp, version: 2 })
     expect((await get(`/v1/statements/${said.id}`)).body).toMatchObject({ speakerId: id.ttp, aboutActorIds: [id.ttp, id.pakistan], version: 2 })
     expect((await get(`/v1/actors/${member.id}`)).body.parentId).toBe(id.ttp)

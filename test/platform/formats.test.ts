@@ -46,7 +46,7 @@ describe('CSV', () => {
     const row = (i: Record<string, any>) => [
       i.id, i.type, i.title, i.summary, i.status, i.occurredAt, i.endedAt, i.datePrecision, i.countryCodes.join(';'),
       i.location?.name, i.location?.admin1, i.location?.countryCode, i.location?.lat, i.location?.lon, i.location?.precision,
-      i.actors.map((a: any) => `${a.actorId}:${a.role}`).join(';'), i.tags.join(';'), i.sourceIds.join(';'),
+      i.actors.map((a: any) => `${a.actorId}:${a.role}:${a.attribution}:${a.assertedById ?? ''}:${a.statementIds.join(',')}:${a.disputed}`).join(';'), i.tags.join(';'), i.sourceIds.join(';'),
       i.relations.map((r: any) => `${r.incidentId}:${r.kind}:${r.assertedById ?? ''}:${r.statementIds.join(',')}`).join(';'),
       i.fatalities?.low, i.fatalities?.best, i.fatalities?.high, i.contested,
       i.externalIds.acled, i.externalIds.ucdp, i.externalIds.gdelt, i.acled.disorderType, i.acled.eventType, i.acled.subEventType, i.createdAt, i.updatedAt, i.version

@@ -35,7 +35,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     incidents: new Map(),
     cited: new Map(),
     reports: [],
-    denied: new Set(),
+    denials: new Map(),
     ...overrides
   }
 }
@@ -58,7 +58,7 @@ describe('judge', () => {
     expect(errors).toEqual([])
     expect(accepted.order.map((o) => o.entity)).toEqual(['actor', 'incident', 'casualtyReport'])
     expect(accepted.actors[0]).toMatchObject({ name: 'New group', createdAt: now, updatedAt: now, version: 1, deletedAt: null, mergedIntoId: null })
-    expect(accepted.incidents[0].actors).toEqual([{ incidentId: accepted.incidents[0].id, actorId: accepted.actors[0].id, role: 'perpetrator', position: 0 }])
+    expect(accepted.incidents[0].actors).toMatchObject([{ incidentId: accepted.incidents[0].id, actorId: accepted.actors[0].id, role: 'perpetrator', position: 0, attribution: 'confirmed', assertedById: null, disputed: false, statements: [] }])
     expect(accepted.reports[0]).toMatchObject({ incidentId: accepted.incidents[0].id, category: 'killed', min: 4 })
   })
 
@@ -181,12 +181,12 @@ describe('the twin rule with an affected party', () => {
 })
 
 describe('settleRollUps', () => {
-  const incidentRow = (id: string, derived: ReturnType<typeof derivedColumns>) => ({ id, version: 3, updatedAt: new Date(0), ...derived }) as unknown as IncidentRow
+  const incidentRow = (id: string, derived: ReturnType<typeof derivedColumns>) => ({ id, version: 3, updatedAt: new Date(0), actors: [], ...derived }) as unknown as IncidentRow
 
   it('rolls up a new incident from the figures in the file and marks it contested by a denial in the file', () => {
     const { errors, accepted } = run([incident('i'), killed({ ref: 'i' }, { qualifier: 'range', min: 10, max: 20 }), killed({ ref: 'i' }, { reportedById: existingActor, min: 30 }), denial([{ ref: 'i' }])])
     expect(errors).toEqual([])
-    expect(settleRollUps(accepted, facts())).toEqual([])
+    expect(settleRollUps(accepted, facts())).toEqual({ changed: [], flipped: [] })
     expect(accepted.incidents[0]).toMatchObject({ fatalitiesLow: 10, fatalitiesBest: 22, fatalitiesHigh: 30, contested: true })
   })
 
@@ -203,7 +203,7 @@ describe('settleRollUps', () => {
     const given = facts({ reports: [stored], incidents: new Map([[existingIncident, before]]) })
     const { errors, accepted } = run([killed(existingIncident, { reportedById: existingActor, min: 6 })], given)
     expect(errors).toEqual([])
-    expect(settleRollUps(accepted, given)).toEqual([{
+    expect(settleRollUps(accepted, given).changed).toEqual([{
       before,
       after: { ...before, fatalitiesLow: 2, fatalitiesBest: 4, fatalitiesHigh: 6, contested: true, version: 4, updatedAt: now }
     }])
@@ -211,9 +211,9 @@ describe('settleRollUps', () => {
 
   it('leaves out an existing incident whose roll-up stays the same', () => {
     const before = incidentRow(existingIncident, derivedColumns([], true))
-    const given = facts({ incidents: new Map([[existingIncident, before]]), denied: new Set([existingIncident]) })
+    const given = facts({ incidents: new Map([[existingIncident, before]]), denials: new Map([[existingIncident, [{ speakerId: existingActor, respondsToId: null }]]]) })
     const { accepted } = run([denial([existingIncident]), killed(existingIncident, { category: 'injured' })], given)
     expect(sameDerived(before, derivedColumns([], true))).toBe(true)
-    expect(settleRollUps(accepted, given)).toEqual([])
+    expect(settleRollUps(accepted, given)).toEqual({ changed: [], flipped: [] })
   })
 })

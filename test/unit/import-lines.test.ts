@@ -17,7 +17,7 @@ describe('parseLines', () => {
     expect(lines.map((l) => [l.n, l.entity, l.ref])).toEqual([[1, 'actor', 'a'], [4, 'source', 's'], [5, 'incident', 'i']])
     const [a, s, i] = lines
     expect(new Set([a.id, s.id, i.id]).size).toBe(3)
-    expect(i.data.actors).toEqual([{ actorId: a.id, role: 'perpetrator' }])
+    expect(i.data.actors).toEqual([{ actorId: a.id, role: 'perpetrator', attribution: 'confirmed', assertedById: null, statementIds: [] }])
     expect(i.data.sourceIds).toEqual([s.id])
     expect([...i.deps].sort()).toEqual([1, 4])
     expect(a.deps.size).toBe(0)

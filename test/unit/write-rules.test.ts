@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { actorColumns, actorReferences, conflictWith, missingParent } from '../../src/modules/actors/rules.ts'
 import { createActorSchema } from '../../src/modules/actors/schemas.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../../src/modules/sources/rules.ts'
-import { countriesOf, externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, uniqueLinks, type IncidentInput } from '../../src/modules/incidents/rules.ts'
+import { countriesOf, externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, roleRuleError, type IncidentInput } from '../../src/modules/incidents/rules.ts'
 import { createIncidentSchema } from '../../src/modules/incidents/schemas.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict } from '../../src/modules/casualties/rules.ts'
 import { createCasualtySchema } from '../../src/modules/casualties/schemas.ts'
@@ -72,8 +72,11 @@ describe('incident rules', () => {
   })
 
   it('references each actor and source by its path in the body', () => {
-    expect(incidentReferences({ actors: [{ actorId: id(1), role: 'perpetrator' }], sourceIds: [id(2), id(3)] })).toEqual([
+    const role = { actorId: id(1), role: 'target' as const, attribution: 'alleged' as const, assertedById: id(4), statementIds: [id(5)] }
+    expect(incidentReferences({ actors: [role], sourceIds: [id(2), id(3)] })).toEqual([
       { kind: 'actor', id: id(1), path: 'actors.0.actorId' },
+      { kind: 'actor', id: id(4), path: 'actors.0.assertedById' },
+      { kind: 'statement', id: id(5), path: 'actors.0.statementIds.0' },
       { kind: 'source', id: id(2), path: 'sourceIds.0' },
       { kind: 'source', id: id(3), path: 'sourceIds.1' }
     ])
@@ -96,16 +99,29 @@ describe('incident rules', () => {
       `The incident "Shelling of Kharkiv" (id ${id(7)}) already has the acled id "UKR123"`, { existing: { id: id(7), title: 'Shelling of Kharkiv' } }])
   })
 
-  it('links each actor in a role and each source once, numbered in the order given', () => {
-    const actors = [
-      { actorId: id(1), role: 'perpetrator' as const }, { actorId: id(1), role: 'target' as const }, { actorId: id(1), role: 'perpetrator' as const }
-    ]
-    expect(uniqueLinks(actors)).toEqual(actors.slice(0, 2))
-    expect(incidentLinks(id(9), { actors, sourceIds: [id(2), id(2), id(3)] })).toEqual({
-      actors: [{ incidentId: id(9), actorId: id(1), role: 'perpetrator', position: 0 }, { incidentId: id(9), actorId: id(1), role: 'target', position: 1 }],
-      sources: [{ incidentId: id(9), sourceId: id(2), position: 0 }, { incidentId: id(9), sourceId: id(3), position: 1 }],
-      relations: []
-    })
+  it('links each role once with its own row id, a claim asserted by its actor, and each source once, numbered in the order given', () => {
+    const confirmed = { actorId: id(1), role: 'perpetrator' as const, attribution: 'confirmed' as const, assertedById: null, statementIds: [] }
+    const claimed = { actorId: id(1), role: 'perpetrator' as const, attribution: 'claimed' as const, assertedById: null, statementIds: [id(5), id(5)] }
+    const links = incidentLinks(id(9), { actors: [confirmed, claimed], sourceIds: [id(2), id(2), id(3)] })
+    expect(links.actors.map(({ id: _id, statements: _s, ...row }) => row)).toEqual([
+      { incidentId: id(9), actorId: id(1), role: 'perpetrator', attribution: 'confirmed', assertedById: null, disputed: false, position: 0, statementIds: [] },
+      { incidentId: id(9), actorId: id(1), role: 'perpetrator', attribution: 'claimed', assertedById: id(1), disputed: false, position: 1, statementIds: [id(5)] }
+    ])
+    expect(links.actors[1].statements).toEqual([{ incidentActorId: links.actors[1].id, statementId: id(5), position: 0 }])
+    expect(new Set(links.actors.map((a) => a.id)).size).toBe(2)
+    expect(links.sources).toEqual([{ incidentId: id(9), sourceId: id(2), position: 0 }, { incidentId: id(9), sourceId: id(3), position: 1 }])
+  })
+
+  it('refuses each attribution without its asserter rule, and a repeated (actor, role, asserter), naming the field', () => {
+    const role = (attribution: 'confirmed' | 'claimed' | 'alleged', assertedById: string | null, actorId = id(1)) =>
+      ({ actorId, role: 'target' as const, attribution, assertedById, statementIds: [] })
+    expect(roleRuleError([role('confirmed', null), role('alleged', id(2)), role('alleged', id(3)), role('claimed', null), role('claimed', id(4), id(4))])).toBeNull()
+    expect(roleRuleError([role('confirmed', id(2))])).toMatchObject({ path: 'actors.0.assertedById' })
+    expect(roleRuleError([role('alleged', null)])).toMatchObject({ path: 'actors.0.assertedById', message: 'an alleged role needs assertedById: the actor who alleges it' })
+    expect(roleRuleError([role('claimed', id(2))])).toMatchObject({ path: 'actors.0.assertedById' })
+    expect(roleRuleError([role('alleged', id(2)), role('alleged', id(2))])).toMatchObject({ path: 'actors.1', message: 'the same actor, role and assertedById are given twice' })
+    // A claim is asserted by the actor itself, given or not.
+    expect(roleRuleError([role('claimed', null), role('claimed', id(1))])).toMatchObject({ path: 'actors.1' })
   })
 })
 

@@ -4,7 +4,8 @@ import { Problem, notFound, validationProblem } from '../../http/problems.ts'
 import { lockAllLive } from '../../db/locks.ts'
 import { writeTransaction } from '../../db/transaction.ts'
 import { changeLogLockSql, insertChangesSql, type ChangeInput, type Entity } from '../changes/repository.ts'
-import { incidentRowSql, toIncident, type IncidentRow } from '../incidents/views.ts'
+import { linkedDenials, loadIncidentRows, toIncident } from '../incidents/views.ts'
+import { settleDisputed } from '../casualties/derived.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from '../casualties/views.ts'
 import { toActor } from './views.ts'
@@ -21,9 +22,13 @@ async function referrersOf (tx: Tx, id: string): Promise<Referrers> {
   return {
     statements: await ids(tx.$queryRaw`SELECT s.id::text FROM statements s WHERE s.deleted_at IS NULL AND (s.speaker_id = ${id}::uuid
       OR EXISTS (SELECT 1 FROM statement_about_actors l WHERE l.statement_id = s.id AND l.actor_id = ${id}::uuid))`),
+    // Also those with a denial it spoke linked: a role of the survivor there becomes disputed.
     incidents: await ids(tx.$queryRaw`SELECT DISTINCT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id
       WHERE l.actor_id = ${id}::uuid AND i.deleted_at IS NULL
-      UNION SELECT i.id::text FROM incident_relations r JOIN incidents i ON i.id = r.from_id WHERE r.asserted_by_id = ${id}::uuid AND i.deleted_at IS NULL`),
+      UNION SELECT i.id::text FROM incident_actors l JOIN incidents i ON i.id = l.incident_id WHERE l.asserted_by_id = ${id}::uuid AND i.deleted_at IS NULL
+      UNION SELECT i.id::text FROM incident_relations r JOIN incidents i ON i.id = r.from_id WHERE r.asserted_by_id = ${id}::uuid AND i.deleted_at IS NULL
+      UNION SELECT i.id::text FROM statements s JOIN statement_incidents si ON si.statement_id = s.id JOIN incidents i ON i.id = si.incident_id
+        WHERE s.speaker_id = ${id}::uuid AND s.kind = 'denial' AND s.deleted_at IS NULL AND i.deleted_at IS NULL`),
     reports: await ids(tx.$queryRaw`SELECT id::text FROM casualty_reports WHERE (reported_by_id = ${id}::uuid OR affected_actor_id = ${id}::uuid) AND deleted_at IS NULL`),
     // Its members (re-parented) and the actors merged into it before (their chain is flattened).
     actors: await ids(tx.$queryRaw`SELECT id::text FROM actors WHERE deleted_at IS NULL AND (parent_id = ${id}::uuid OR merged_into_id = ${id}::uuid)`)
@@ -58,10 +63,34 @@ async function views (tx: Tx, r: Referrers) {
     list.length === 0 ? [] : (await tx.$queryRaw<T[]>(sql(list))).map(view)
   return {
     actor: (await tx.actor.findMany({ where: { id: { in: r.actors } } })).map(toActor),
-    incident: await read(r.incidents, (x: string[]) => Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${x}::uuid[]) ORDER BY i.id`, (row: IncidentRow) => toIncident(row)),
+    incident: (await loadIncidentRows(tx, r.incidents, { withDeleted: true })).map(toIncident),
     statement: await read(r.statements, (x) => Prisma.sql`SELECT ${statementRowSql} FROM statements s WHERE s.id = ANY(${x}::uuid[]) ORDER BY s.id`, (row: StatementRow) => toStatement(row)),
     casualtyReport: await read(r.reports, (x) => Prisma.sql`SELECT ${reportRowSql} FROM casualty_reports r WHERE r.id = ANY(${x}::uuid[]) ORDER BY r.id`, (row: ReportRow) => toCasualtyReport(row))
   }
+}
+
+/**
+ * Roles naming the duplicate, as actor or as asserter, name the survivor. A role whose key (incident,
+ * actor, role, asserter) becomes another's collapses into it: the one that stays is the role already
+ * held by the survivor, else the first in the incident's order; it gains the other's statements.
+ */
+async function moveRoles (tx: Tx, id: string, into: string) {
+  const swap = (column: Prisma.Sql) => Prisma.sql`CASE WHEN ${column} = ${id}::uuid THEN ${into}::uuid ELSE ${column} END`
+  // The roles that collapse (id) and the role each collapses into (keeper); read twice, unchanged in between.
+  const collapsing = Prisma.sql`WITH keyed AS (
+      SELECT ia.id, ia.incident_id, ia.position, ia.actor_id = ${id}::uuid OR ia.asserted_by_id = ${id}::uuid AS moves,
+        ${swap(Prisma.sql`ia.actor_id`)} AS actor, ia.role, ${swap(Prisma.sql`ia.asserted_by_id`)} AS asserter
+      FROM incident_actors ia WHERE ia.incident_id IN (SELECT incident_id FROM incident_actors WHERE actor_id = ${id}::uuid OR asserted_by_id = ${id}::uuid)),
+    ranked AS (
+      SELECT k.id, first_value(k.id) OVER (PARTITION BY k.incident_id, k.actor, k.role, k.asserter ORDER BY k.moves, k.position, k.id) AS keeper FROM keyed k)
+    SELECT id, keeper FROM ranked WHERE id <> keeper`
+  // The keeper's own statements stay first.
+  await tx.$executeRaw`INSERT INTO incident_actor_statements (incident_actor_id, statement_id, position)
+    SELECT c.keeper, st.statement_id, 1000 + st.position FROM (${collapsing}) c JOIN incident_actor_statements st ON st.incident_actor_id = c.id
+    ON CONFLICT DO NOTHING`
+  await tx.$executeRaw`DELETE FROM incident_actors WHERE id IN (SELECT id FROM (${collapsing}) c)`
+  await tx.$executeRaw`UPDATE incident_actors SET actor_id = ${swap(Prisma.sql`actor_id`)}, asserted_by_id = ${swap(Prisma.sql`asserted_by_id`)}
+    WHERE actor_id = ${id}::uuid OR asserted_by_id = ${id}::uuid`
 }
 
 /** Refuses the merge when the survivor sits below the duplicate: its members would become its ancestors (a cycle). */
@@ -128,9 +157,7 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   await tx.$executeRaw`UPDATE actors SET parent_id = ${into}::uuid WHERE parent_id = ${id}::uuid`
 
   // Every reference moves, on live and deleted records alike, so nothing points at a merged id.
-  await tx.$executeRaw`INSERT INTO incident_actors (incident_id, actor_id, role, position)
-    SELECT incident_id, ${into}::uuid, role, position FROM incident_actors WHERE actor_id = ${id}::uuid ON CONFLICT DO NOTHING`
-  await tx.$executeRaw`DELETE FROM incident_actors WHERE actor_id = ${id}::uuid`
+  await moveRoles(tx, id, into)
   await tx.$executeRaw`UPDATE incident_relations SET asserted_by_id = ${into}::uuid WHERE asserted_by_id = ${id}::uuid`
   await tx.$executeRaw`INSERT INTO statement_about_actors (statement_id, actor_id, position)
     SELECT statement_id, ${into}::uuid, position FROM statement_about_actors WHERE actor_id = ${id}::uuid ON CONFLICT DO NOTHING`
@@ -141,6 +168,10 @@ export async function mergeActor (tx: Tx, id: string, into: string, keyName: str
   await tx.$executeRaw`UPDATE incidents SET ${bump} WHERE id = ANY(${touched.incidents}::uuid[])`
   await tx.$executeRaw`UPDATE statements SET ${bump} WHERE id = ANY(${touched.statements}::uuid[])`
   await tx.$executeRaw`UPDATE casualty_reports SET ${bump} WHERE id = ANY(${touched.reports}::uuid[])`
+
+  // Speakers and roles moved: which roles a denial disputes may have changed (the incidents were bumped above).
+  const moved = await loadIncidentRows(tx, touched.incidents)
+  await settleDisputed(tx, moved, await linkedDenials(tx, touched.incidents))
 
   const [{ aliases }] = await tx.$queryRaw<Array<{ aliases: string[] }>>`
     SELECT coalesce(array_agg(n ORDER BY o), '{}') AS aliases FROM (

@@ -158,7 +158,7 @@ export function createActorRepository (db: Db) {
           const merged = await lockAllLive(tx, 'actor', await mergedIn(tx))
           const referrers = await tx.$queryRaw<Array<{ entity: string, id: string }>>`
             (SELECT 'incident' AS entity, i.id FROM incident_actors ia JOIN incidents i ON i.id = ia.incident_id
-              WHERE ia.actor_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
+              WHERE (ia.actor_id = ${id}::uuid OR ia.asserted_by_id = ${id}::uuid) AND i.deleted_at IS NULL LIMIT 20)
             UNION ALL (SELECT 'incident', i.id FROM incident_relations r JOIN incidents i ON i.id = r.from_id
               WHERE r.asserted_by_id = ${id}::uuid AND i.deleted_at IS NULL LIMIT 20)
             UNION ALL (SELECT 'casualtyReport', c.id FROM casualty_reports c WHERE (c.reported_by_id = ${id}::uuid OR c.affected_actor_id = ${id}::uuid) AND c.deleted_at IS NULL LIMIT 20)

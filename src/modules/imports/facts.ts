@@ -2,8 +2,8 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { liveSql, referenceLockOrder, referencedKinds, type LiveRow, type Reference, type Referenced } from '../../db/references.ts'
 import { actorReferences } from '../actors/rules.ts'
-import { incidentReferences, countriesOf, relationStatementIds } from '../incidents/rules.ts'
-import { externalIdHoldersSql, incidentRowSql, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
+import { citedStatementIds, incidentReferences, countriesOf, type LinkedDenial } from '../incidents/rules.ts'
+import { externalIdHoldersSql, linkedDenials, loadIncidentRows, type ExternalIdHolder, type IncidentRow } from '../incidents/views.ts'
 import { reportReferences } from '../casualties/rules.ts'
 import { denialIncidents, statementReferences } from '../statements/rules.ts'
 import { statementRowSql, type StatementRow } from '../statements/views.ts'
@@ -48,9 +48,9 @@ export interface Facts {
   incidents: Map<string, IncidentRow>
   /** the live casualty reports of those incidents */
   reports: ExistingReport[]
-  /** those of them with a live denial linked */
-  denied: Set<string>
-  /** existing statements that relations cite, locked until commit: each gets linked to its new incident */
+  /** the live denials linked to those incidents, by incident */
+  denials: Map<string, LinkedDenial[]>
+  /** existing statements that roles and relations cite, locked until commit: each gets linked to its new incident */
   cited: Map<string, StatementRow>
 }
 
@@ -75,9 +75,9 @@ function touchedIncidents (lines: Line[], inFile: Set<string>) {
   return [...ids].filter((id) => !inFile.has(id)).sort()
 }
 
-/** Existing statements the incidents' relations cite: the import links them to the new incidents. */
+/** Existing statements the incidents' roles and relations cite: the import links them to the new incidents. */
 function citedStatements (lines: Line[], inFile: Set<string>) {
-  const ids = lines.filter((l) => l.entity === 'incident').flatMap((l) => relationStatementIds(incidentOf(l).relations))
+  const ids = lines.filter((l) => l.entity === 'incident').flatMap((l) => citedStatementIds(incidentOf(l)))
   return [...new Set(ids)].filter((id) => !inFile.has(id)).sort()
 }
 
@@ -87,14 +87,6 @@ const lockStatements = (ids: string[]) =>
 /** Locks existing incidents until commit, in id order as the single-record writers lock them. */
 const lockIncidents = (ids: string[]) =>
   Prisma.sql`SELECT i.id FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE`
-
-/**
- * The locked incidents as the view functions read them. A statement of its own, after the lock: a
- * SELECT … FOR UPDATE that waited for a writer re-reads the row it locked, but its subqueries (the
- * links) still see the snapshot taken before it waited, e.g. the actors an actor merge just replaced.
- */
-const readIncidents = (ids: string[]) =>
-  Prisma.sql`SELECT ${incidentRowSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id`
 
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
   const inFile = new Set(lines.map((l) => l.id))
@@ -116,7 +108,9 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     }
     if (kind === 'incident' && touched.length > 0) {
       await rawRows(client, lockIncidents(touched))
-      incidents = await rawRows<IncidentRow>(client, readIncidents(touched))
+      // Statements of their own, after the lock: a SELECT … FOR UPDATE that waited for a writer re-reads
+      // the row it locked, but not its links (e.g. the roles an actor merge just replaced).
+      incidents = await loadIncidentRows(client, touched)
     }
     const ids = [...wanted[kind]]
     const rows = ids.length === 0 ? [] : await rawRows<LiveRow>(client, liveSql(kind, ids))
@@ -146,14 +140,12 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
   const holders = Object.values(wantedIds).every((ids) => ids.length === 0) ? [] : await rawRows<ExternalIdHolder>(client, externalIdHoldersSql(wantedIds))
 
   let reports: ExistingReport[] = []
-  let denied: Array<{ id: string }> = []
+  let denials = new Map<string, LinkedDenial[]>()
   if (lockedIds.length > 0) {
     reports = await rawRows<ExistingReport>(client, Prisma.sql`
       SELECT id::text, incident_id::text AS "incidentId", reported_by_id::text AS "reportedById", affected_actor_id::text AS "affectedActorId", category::text, min, max, qualifier::text AS qualifier
       FROM casualty_reports WHERE incident_id = ANY(${lockedIds}::uuid[]) AND deleted_at IS NULL`)
-    denied = await rawRows<{ id: string }>(client, Prisma.sql`
-      SELECT DISTINCT si.incident_id::text AS id FROM statement_incidents si JOIN statements s ON s.id = si.statement_id
-      WHERE si.incident_id = ANY(${lockedIds}::uuid[]) AND s.kind = 'denial' AND s.deleted_at IS NULL`)
+    denials = await linkedDenials(client, lockedIds)
   }
 
   return {
@@ -164,7 +156,7 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     externalIds: new Map(holders.map((h) => [`${h.dataset}:${h.externalId}`, h])),
     incidents: new Map(incidents.map((i) => [i.id, i])),
     reports,
-    denied: new Set(denied.map((r) => r.id)),
+    denials,
     cited: new Map(cited.map((s) => [s.id, s]))
   }
 }

@@ -1,12 +1,14 @@
 import type {
-  Actor, CasualtyReport, CasualtyReportSource, Incident, IncidentActor, IncidentSource, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
+  Actor, CasualtyReport, CasualtyReportSource, Incident, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
 } from '../../generated/prisma/client.ts'
 import { Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { referenceProblem } from '../../http/references.ts'
 import { referenceErrors, type LiveLookup, type Reference } from '../../db/references.ts'
 import { actorColumns, actorReferences, conflictWith } from '../actors/rules.ts'
 import { normaliseUrl, sourceColumns, urlConflict } from '../sources/rules.ts'
-import { externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, relationRuleError, type relationRows } from '../incidents/rules.ts'
+import {
+  externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, relationRuleError, roleRuleError
+} from '../incidents/rules.ts'
 import type { StatementRow } from '../statements/views.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict, twinKey } from '../casualties/rules.ts'
 import { statementColumns, statementLinks, statementReferences, statementRuleError } from '../statements/rules.ts'
@@ -15,7 +17,7 @@ import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
 
 // New records with their link rows in full (the view functions read only part of them).
-export type NewIncident = Incident & { actors: IncidentActor[], sources: IncidentSource[], relations: ReturnType<typeof relationRows> }
+export type NewIncident = Incident & ReturnType<typeof incidentLinks>
 export type NewReport = CasualtyReport & { sources: CasualtyReportSource[] }
 export type NewStatement = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
 
@@ -88,7 +90,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
 
   function incident (line: Line): Problem | null {
     const input = incidentOf(line)
-    const broken = incidentRuleError(input) ?? relationRuleError(line.id, input.relations)
+    const broken = incidentRuleError(input) ?? roleRuleError(input.actors) ?? relationRuleError(line.id, input.relations)
     if (broken) return validationProblem([broken])
     const refs = brokenReferences(incidentReferences(input))
     if (refs) return refs

@@ -54,7 +54,7 @@ export function relationErrors (incidents: NewIncident[], lines: Line[]): FieldE
 }
 
 /**
- * Links every statement a new incident's relation cites to that incident, as a single write does:
+ * Links every statement a new incident's role or relation cites to that incident, as a single write does:
  * the file's own statements in their rows, existing ones (locked by loadFacts) as rows to add, each
  * such statement with its state before and after for the change log.
  */
@@ -62,7 +62,7 @@ export function linkCitedStatements (accepted: Accepted, facts: Facts) {
   const fileStatements = new Map(accepted.statements.map((s) => [s.id, s]))
   const existing = new Map<string, { before: StatementRow, after: StatementRow }>()
   for (const incident of accepted.incidents) {
-    for (const statementId of new Set(incident.relations.flatMap((r) => r.statementIds))) {
+    for (const statementId of new Set([...incident.actors.flatMap((a) => a.statementIds), ...incident.relations.flatMap((r) => r.statementIds)])) {
       const own = fileStatements.get(statementId)
       if (own) {
         if (!own.incidents.some((l) => l.incidentId === incident.id)) own.incidents.push({ statementId, incidentId: incident.id, position: own.incidents.length })

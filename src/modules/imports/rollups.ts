@@ -1,15 +1,17 @@
 import type { IncidentRow } from '../incidents/views.ts'
+import { isDisputed, type LinkedDenial } from '../incidents/rules.ts'
 import { derivedColumns, sameDerived } from '../casualties/rules.ts'
 import type { KilledReport } from '../casualties/rollup.ts'
 import type { Accepted } from './judge.ts'
 import type { Facts } from './facts.ts'
 
 /**
- * Every touched incident's fatalities and contested flag, computed once from all its live killed
- * reports and denials, old and new. New incidents get them in their row (and so in their 'created'
- * change); existing incidents whose values change are returned as they were and as they will be.
+ * Every touched incident's fatalities, contested flag and disputed roles, computed once from all its
+ * live killed reports and denials, old and new, by the rules the single writes use. New incidents get
+ * them in their rows (and so in their 'created' change); existing incidents whose values change are
+ * returned as they were and as they will be, with the roles whose `disputed` turns.
  */
-export function settleRollUps (accepted: Accepted, facts: Facts): Array<{ before: IncidentRow, after: IncidentRow }> {
+export function settleRollUps (accepted: Accepted, facts: Facts): { changed: Array<{ before: IncidentRow, after: IncidentRow }>, flipped: string[] } {
   const killed = new Map<string, KilledReport[]>()
   for (const r of [...facts.reports, ...accepted.reports]) {
     if (r.category !== 'killed') continue
@@ -17,16 +19,37 @@ export function settleRollUps (accepted: Accepted, facts: Facts): Array<{ before
     if (list) list.push(r)
     else killed.set(r.incidentId, [r])
   }
-  const denied = new Set(facts.denied)
-  for (const s of accepted.statements) if (s.kind === 'denial') for (const link of s.incidents) denied.add(link.incidentId)
-  for (const link of accepted.statementLinks) if (facts.cited.get(link.statementId)?.kind === 'denial') denied.add(link.incidentId)
-
-  for (const incident of accepted.incidents) Object.assign(incident, derivedColumns(killed.get(incident.id) ?? [], denied.has(incident.id)))
-  const changed = []
-  for (const before of facts.incidents.values()) {
-    const derived = derivedColumns(killed.get(before.id) ?? [], denied.has(before.id))
-    if (sameDerived(before, derived)) continue
-    changed.push({ before, after: { ...before, ...derived, version: before.version + 1, updatedAt: facts.now } })
+  const denials = new Map([...facts.denials].map(([id, list]) => [id, [...list]]))
+  const deny = (incidentId: string, d: LinkedDenial) => {
+    const list = denials.get(incidentId)
+    if (list) list.push(d)
+    else denials.set(incidentId, [d])
   }
-  return changed
+  for (const s of accepted.statements) if (s.kind === 'denial') for (const link of s.incidents) deny(link.incidentId, s)
+  for (const link of accepted.statementLinks) {
+    const cited = facts.cited.get(link.statementId)
+    if (cited?.kind === 'denial') deny(link.incidentId, cited)
+  }
+  const derive = (incidentId: string, roles: Array<{ actorId: string, statementIds: string[] }>) => {
+    const linked = denials.get(incidentId) ?? []
+    const disputed = roles.map((r) => isDisputed(r, linked))
+    return { columns: derivedColumns(killed.get(incidentId) ?? [], linked.length > 0 || disputed.some(Boolean)), disputed }
+  }
+
+  for (const incident of accepted.incidents) {
+    const { columns, disputed } = derive(incident.id, incident.actors)
+    Object.assign(incident, columns)
+    for (const [n, role] of incident.actors.entries()) role.disputed = disputed[n]
+  }
+  const changed = []
+  const flipped: string[] = []
+  for (const before of facts.incidents.values()) {
+    const { columns, disputed } = derive(before.id, before.actors)
+    const turned = before.actors.filter((a, n) => a.disputed !== disputed[n])
+    if (sameDerived(before, columns) && turned.length === 0) continue
+    flipped.push(...turned.map((a) => a.id))
+    const actors = before.actors.map((a, n) => ({ ...a, disputed: disputed[n] }))
+    changed.push({ before, after: { ...before, ...columns, actors, version: before.version + 1, updatedAt: facts.now } })
+  }
+  return { changed, flipped }
 }

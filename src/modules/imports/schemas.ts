@@ -26,15 +26,16 @@ export const dataSchemas = {
 
 /**
  * Id fields of each entity and what they point at, as body paths (`*` = every array item). A
- * `loose` reference does not order the lines: a relation may name an incident or a statement
- * further down (a statement usually names the incident back), and the rows it needs are all
+ * `loose` reference does not order the lines: a relation may name an incident or a statement,
+ * and a role a statement, further down (a statement usually names the incident back), and the rows it needs are all
  * written before the relations are.
  */
 export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: 'actor' | 'source' | 'incident' | 'statement', loose?: true }>> = {
   actor: [{ path: 'parentId', kind: 'actor' }],
   source: [],
   incident: [
-    { path: 'actors.*.actorId', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }, { path: 'relations.*.assertedById', kind: 'actor' },
+    { path: 'actors.*.actorId', kind: 'actor' }, { path: 'actors.*.assertedById', kind: 'actor' }, { path: 'actors.*.statementIds.*', kind: 'statement', loose: true },
+    { path: 'sourceIds.*', kind: 'source' }, { path: 'relations.*.assertedById', kind: 'actor' },
     { path: 'relations.*.incidentId', kind: 'incident', loose: true }, { path: 'relations.*.statementIds.*', kind: 'statement', loose: true }
   ],
   casualtyReport: [{ path: 'incidentId', kind: 'incident' }, { path: 'reportedById', kind: 'actor' }, { path: 'affectedActorId', kind: 'actor' }, { path: 'sourceIds.*', kind: 'source' }],

@@ -80,9 +80,9 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
     judged.errors.push(...relationErrors(judged.accepted.incidents, ordered))
     if (judged.errors.length > 0) throw importProblem(judged.errors)
     linkCitedStatements(judged.accepted, facts)
-    const changed = settleRollUps(judged.accepted, facts)
+    const { changed, flipped } = settleRollUps(judged.accepted, facts)
     await runWrites(client, [
-      ...tableWrites(judged.accepted, changed.map((c) => c.after), (done) => opts.onProgress?.(done, ordered.length)),
+      ...tableWrites(judged.accepted, changed.map((c) => c.after), flipped, (done) => opts.onProgress?.(done, ordered.length)),
       ...logWrites([...judged.accepted.order, ...judged.accepted.linkedStatements.map((statement) => ({ statement })), ...changed], opts.keyName)
     ])
     for (const { entity } of judged.accepted.order) created[entity]++

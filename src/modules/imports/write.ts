@@ -40,7 +40,8 @@ const tables = {
   statements: [...columns('id uuid', 'speakerId uuid', 'speakerTitle text', 'kind "StatementKind"', 'summary text', 'quote text',
     'language text', 'channel "StatementChannel"', 'place text', 'originalQuote text', 'originalLanguage text',
     'statedAt timestamptz', 'datePrecision "DatePrecision"', 'respondsToId uuid'), ...stamps],
-  incident_actors: link('incidentId uuid', 'actorId uuid', 'role "ActorRole"'),
+  incident_actors: link('id uuid', 'incidentId uuid', 'actorId uuid', 'role "ActorRole"', 'attribution "ActorAttribution"', 'assertedById uuid', 'disputed boolean'),
+  incident_actor_statements: link('incidentActorId uuid', 'statementId uuid'),
   incident_sources: link('incidentId uuid', 'sourceId uuid'),
   casualty_report_sources: link('casualtyReportId uuid', 'sourceId uuid'),
   statement_incidents: link('statementId uuid', 'incidentId uuid'),
@@ -81,6 +82,11 @@ function updateRollUps (rows: IncidentRow[]): Write[] {
     UPDATE incidents i SET ${set} FROM json_to_recordset(${json}::json) AS x(id uuid, ${recordType(rolledUp)}) WHERE i.id = x.id`)
 }
 
+/** Turns the `disputed` of these roles of existing incidents (the denials the import links changed it). */
+function flipDisputed (roleIds: string[]): Write[] {
+  return inBatches(roleIds).map((batch) => ({ build: () => Prisma.sql`UPDATE incident_actors SET disputed = NOT disputed WHERE id = ANY(${batch}::uuid[])` }))
+}
+
 /** Gives the existing statements the import linked to new incidents their new version. */
 function bumpStatements (rows: Array<{ id: string, version: number, updatedAt: Date }>): Write[] {
   return batched(rows, ['id', 'version', 'updatedAt'], (json) => Prisma.sql`
@@ -96,7 +102,7 @@ export function inBatches<T> (rows: T[]): T[][] {
 }
 
 /** The accepted rows table by table, parents first. `progress` gets the number of records written so far. */
-export function tableWrites (a: Accepted, updated: IncidentRow[], progress: (records: number) => void): Write[] {
+export function tableWrites (a: Accepted, updated: IncidentRow[], flipped: string[], progress: (records: number) => void): Write[] {
   let written = 0
   // Progress is told when an entity's last write (its links included) has run.
   const entity = (records: number, writes: Write[]): Write[] => writes.length === 0
@@ -123,8 +129,10 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], progress: (rec
     // After every incident and statement: a relation may name either further down the file.
     ...insert('incident_relations', a.incidents.flatMap((i) => i.relations)),
     ...insert('incident_relation_statements', a.incidents.flatMap((i) => i.relations.flatMap((r) => r.statements))),
+    ...insert('incident_actor_statements', a.incidents.flatMap((i) => i.actors.flatMap((r) => r.statements))),
     ...insert('statement_incidents', a.statementLinks),
     ...bumpStatements(a.linkedStatements.map((s) => s.after)),
-    ...updateRollUps(updated)
+    ...updateRollUps(updated),
+    ...flipDisputed(flipped)
   ]
 }

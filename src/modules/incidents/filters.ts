@@ -12,17 +12,27 @@ const KM_PER_DEGREE = 111.2
 const inBox = (minLon: number, minLat: number, maxLon: number, maxLat: number) =>
   Prisma.sql`i.lon BETWEEN ${minLon}::float8 AND ${maxLon}::float8 AND i.lat BETWEEN ${minLat}::float8 AND ${maxLat}::float8`
 
+/**
+ * The conditions on one role row (alias ia) that the filters actor, actorRole, attribution and
+ * assertedBy set: one and the same role must meet them all, so they go into one EXISTS.
+ */
+export function roleConditions (f: Pick<IncidentFilters, 'actor' | 'actorRole' | 'attribution' | 'assertedBy'>): Prisma.Sql[] {
+  const c: Prisma.Sql[] = []
+  if (f.actor) c.push(Prisma.sql`ia.actor_id = ANY(${f.actor}::uuid[])`)
+  if (f.actorRole) c.push(Prisma.sql`ia.role = ANY(${f.actorRole}::"ActorRole"[])`)
+  if (f.attribution) c.push(Prisma.sql`ia.attribution = ANY(${f.attribution}::"ActorAttribution"[])`)
+  if (f.assertedBy) c.push(Prisma.sql`ia.asserted_by_id = ANY(${f.assertedBy}::uuid[])`)
+  return c
+}
+
 /** SQL conditions (on alias i) for every incident list filter of API.md §3; all are combined with AND. */
 export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
   const c: Prisma.Sql[] = [Prisma.sql`i.deleted_at IS NULL`]
   if (f.type) c.push(Prisma.sql`i.type = ANY(${f.type}::"IncidentType"[])`)
   if (f.status) c.push(Prisma.sql`i.status = ANY(${f.status}::"IncidentStatus"[])`)
   if (f.country) c.push(Prisma.sql`i.country_codes && ${f.country}::text[]`)
-  if (f.actor || f.actorRole) {
-    const byActor = f.actor ? Prisma.sql`AND ia.actor_id = ANY(${f.actor}::uuid[])` : Prisma.empty
-    const byRole = f.actorRole ? Prisma.sql`AND ia.role = ANY(${f.actorRole}::"ActorRole"[])` : Prisma.empty
-    c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_actors ia WHERE ia.incident_id = i.id ${byActor} ${byRole})`)
-  }
+  const role = roleConditions(f)
+  if (role.length > 0) c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_actors ia WHERE ia.incident_id = i.id AND ${Prisma.join(role, ' AND ')})`)
   if (f.from) c.push(Prisma.sql`i.occurred_at >= ${f.from}`)
   if (f.to) c.push(Prisma.sql`i.occurred_at < ${f.to}`)
   if (f.updatedSince) c.push(Prisma.sql`i.updated_at >= ${f.updatedSince}`)

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { Prisma, type Incident, type IncidentActor } from '../../generated/prisma/client.ts'
+import { Prisma, type Incident } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
 import { exportSelect } from '../../db/export-sql.ts'
@@ -7,58 +7,29 @@ import { Problem, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive, partOfLockSql } from '../../db/locks.ts'
-import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
+import { rawRows, type Reader } from '../../db/rows.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { recordChange } from '../changes/repository.ts'
 import { bumped, createRecord, deleteRecord, editsOf, softDelete, updateRecord } from '../changes/edit.ts'
 import { mergePatch } from '../../http/merge-patch.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
+import { settleIncidentDerived } from '../casualties/derived.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import {
-  externalIdHoldersSql, findIncident, incidentFields, incidentRowSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
+  externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, withLinks, type ExternalIdHolder, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import { incidentExport } from './export.ts'
 import {
-  countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError, relationStatementIds,
-  sameAsConflict, type IncidentInput
+  citedStatementIds, countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError,
+  roleRuleError, sameAsConflict, type IncidentInput
 } from './rules.ts'
 import {
   createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident, type RelatedQuery
 } from './schemas.ts'
 
-/**
- * Adds the actor and source links to plain incident rows: one query per link table for the whole
- * batch. For exports this beats the per-row subqueries of incidentRowSql by about 2.5x in
- * PostgreSQL CPU (10k rows: 80 ms against 200 ms); for a page of 50 the extra round trips cost more.
- */
-async function withLinks (pool: pg.Pool, rows: Incident[]): Promise<IncidentRow[]> {
-  const ids = rows.map((r) => r.id)
-  const [actors, sources, relations] = await Promise.all([
-    rawRows<{ incidentId: string, actorId: string, role: IncidentActor['role'] }>(pool, Prisma.sql`
-      SELECT ia.incident_id AS "incidentId", ia.actor_id AS "actorId", ia.role FROM incident_actors ia
-      WHERE ia.incident_id = ANY(${ids}::uuid[]) ORDER BY ia.position`),
-    rawRows<{ incidentId: string, sourceId: string }>(pool, Prisma.sql`
-      SELECT src.incident_id AS "incidentId", src.source_id AS "sourceId" FROM incident_sources src
-      WHERE src.incident_id = ANY(${ids}::uuid[]) ORDER BY src.position`),
-    rawRows<RelationRow & { fromId: string }>(pool, Prisma.sql`
-      SELECT r.from_id AS "fromId", r.to_id AS "toId", r.kind, r.asserted_by_id AS "assertedById", ${relationStatementsSql} AS "statementIds"
-      FROM incident_relations r WHERE r.from_id = ANY(${ids}::uuid[]) ORDER BY r.position`)
-  ])
-  const actorsOf = groupBy(actors.map((a) => [a.incidentId, { actorId: a.actorId, role: a.role }] as const))
-  const sourcesOf = groupBy(sources.map((l) => [l.incidentId, { sourceId: l.sourceId }] as const))
-  const relationsOf = groupBy(relations.map(({ fromId, ...r }) => [fromId, r] as const))
-  // In place: a copy of every row was a fifth of the export's garbage.
-  for (const r of rows as IncidentRow[]) {
-    r.actors = actorsOf.get(r.id) ?? []
-    r.sources = sourcesOf.get(r.id) ?? []
-    r.relations = relationsOf.get(r.id) ?? []
-  }
-  return rows as IncidentRow[]
-}
-
 const incidentList: ListTable<Incident> = {
-  select: incidentRowSql,
+  select: incidentColumnsSql,
   from: Prisma.sql`incidents i`,
   id: Prisma.sql`i.id`,
   sorts: {
@@ -73,9 +44,9 @@ const incidentList: ListTable<Incident> = {
  * cite are locked for update (they get linked to the incident), at their turn in the lock order.
  */
 async function validateIncident (tx: Tx, id: string | null, input: IncidentInput) {
-  const broken = incidentRuleError(input) ?? relationRuleError(id, input.relations)
+  const broken = incidentRuleError(input) ?? roleRuleError(input.actors) ?? relationRuleError(id, input.relations)
   if (broken) throw validationProblem([broken])
-  await assertReferencesExist(tx, incidentReferences(input), { forUpdate: { statement: relationStatementIds(input.relations) } })
+  await assertReferencesExist(tx, incidentReferences(input), { forUpdate: { statement: citedStatementIds(input) } })
 }
 
 /** The 409 naming the live incident that already holds one of the dataset ids, checked in the write's transaction. */
@@ -133,7 +104,8 @@ async function checkRelations (tx: Tx, id: string, relations: IncidentInput['rel
 
 async function writeLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'sourceIds' | 'relations'>) {
   const links = incidentLinks(id, input)
-  await tx.incidentActor.createMany({ data: links.actors })
+  await tx.incidentActor.createMany({ data: links.actors.map(({ statementIds: _s, statements: _t, ...row }) => row) })
+  await tx.incidentActorStatement.createMany({ data: links.actors.flatMap((a) => a.statements) })
   await tx.incidentSource.createMany({ data: links.sources })
   await tx.incidentRelation.createMany({ data: links.relations.map(({ statementIds: _s, statements: _t, ...row }) => row) })
   await tx.incidentRelationStatement.createMany({ data: links.relations.flatMap((r) => r.statements) })
@@ -146,16 +118,15 @@ async function statementViews (tx: Tx, ids: string[]) {
 }
 
 /**
- * Links the statements a relation cites to its incident when they are not yet (the caller holds
- * their locks): each gets a version and a change. True when one of them is a denial, which makes
- * the incident contested.
+ * Links the statements a role or relation cites to its incident when they are not yet (the caller
+ * holds their locks): each gets a version and a change.
  */
 async function linkStatements (tx: Tx, incidentId: string, statementIds: string[], keyName: string | null) {
-  if (statementIds.length === 0) return false
+  if (statementIds.length === 0) return
   const unlinked = await rawRows<{ id: string, kind: string }>(tx, Prisma.sql`SELECT s.id::text, s.kind::text FROM statements s
     WHERE s.id = ANY(${statementIds}::uuid[]) AND NOT EXISTS (SELECT 1 FROM statement_incidents si WHERE si.statement_id = s.id AND si.incident_id = ${incidentId}::uuid)
     ORDER BY s.id`)
-  if (unlinked.length === 0) return false
+  if (unlinked.length === 0) return
   const ids = unlinked.map((s) => s.id)
   const before = await statementViews(tx, ids)
   await tx.$executeRaw`INSERT INTO statement_incidents (statement_id, incident_id, position)
@@ -166,23 +137,24 @@ async function linkStatements (tx: Tx, incidentId: string, statementIds: string[
   for (const [n, b] of before.entries()) {
     await recordChange(tx, { entity: 'statement', id: b.id, action: 'updated', version: after[n].version, before: b, after: after[n], keyName })
   }
-  return unlinked.some((s) => s.kind === 'denial')
-}
-
-/** Writes the relations' consequences after the incident's row and links: statements linked, contested set when a denial joined. */
-async function settleRelations (tx: Tx, id: string, relations: IncidentInput['relations'], keyName: string | null) {
-  if (await linkStatements(tx, id, relationStatementIds(relations), keyName)) await tx.incident.update({ where: { id }, data: { contested: true } })
 }
 
 /**
- * One page in the list's keyset order, plus the exact total when asked. `bulk` (exports) reads the
- * links for the whole batch at once instead of per row.
+ * Writes the links' consequences after the incident's row and links: the statements they cite
+ * linked, then the derived values (a denial that joined contests it; a role a linked denial answers is disputed).
  */
-export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean },
-  opts: { bulk?: boolean } = {}) {
-  const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters), opts.bulk ? modelColumns('i', incidentFields) : incidentRowSql)
-  const rows = opts.bulk ? await withLinks(pool, page.rows) : page.rows as IncidentRow[]
-  return { rows, total: page.total, cursorOf: page.cursorOf }
+async function settleLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'actors' | 'relations'>, keyName: string | null) {
+  await linkStatements(tx, id, citedStatementIds(input), keyName)
+  await settleIncidentDerived(tx, id)
+}
+
+/**
+ * One page in the list's keyset order, plus the exact total when asked: the page's rows first, then
+ * the links of the whole page at once (withLinks), for list pages and export batches alike.
+ */
+export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean }) {
+  const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters))
+  return { rows: await withLinks(pool, page.rows), total: page.total, cursorOf: page.cursorOf }
 }
 
 /** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location). */
@@ -210,7 +182,7 @@ export function createIncidentRepository (db: Db) {
           await checkRelations(tx, id, input.relations)
           await tx.incident.create({ data: { id, ...incidentColumns(input) } })
           await writeLinks(tx, id, input)
-          await settleRelations(tx, id, input.relations, keyName)
+          await settleLinks(tx, id, input, keyName)
           return findIncident(tx, id)
         }
       }))
@@ -219,13 +191,14 @@ export function createIncidentRepository (db: Db) {
     async patch (id: string, patch: PatchIncident, keyName: string | null, opts: ChangeOptions = {}) {
       return withExternalIdCheck(db, { externalIds: patch.externalIds ?? {} }, id, () => updateRecord(db, {
         ...incidentEdit(id, keyName, opts),
-        // The statements new relations cite are locked before the incident (docs/architecture.md, "Lock order").
+        // The statements new roles and relations cite are locked before the incident (docs/architecture.md, "Lock order").
         async lock (tx) {
-          await lockAllLive(tx, 'statement', relationStatementIds(patch.relations ?? []))
+          await lockAllLive(tx, 'statement', citedStatementIds({ actors: patch.actors ?? [], relations: patch.relations ?? [] }))
           await lockLive(tx, 'incident', id)
         },
         async apply (tx, before) {
-          const merged = mergePatch(before, patch, incidentInputFields)
+          // Only the roles and relations the patch gives are checked: the stored ones were when they were written.
+          const merged = mergePatch({ ...before, actors: patch.actors ?? [] }, patch, incidentInputFields)
           const input: IncidentInput = { ...merged, countryCodes: countriesOf(merged.countryCodes, merged.location) }
           await validateIncident(tx, id, { ...input, relations: patch.relations ?? [] })
           if (patch.externalIds) await assertExternalIdsFree(tx, input, id)
@@ -235,7 +208,7 @@ export function createIncidentRepository (db: Db) {
           if (patch.sourceIds) await tx.incidentSource.deleteMany({ where: { incidentId: id } })
           if (patch.relations) await tx.incidentRelation.deleteMany({ where: { fromId: id } })
           await writeLinks(tx, id, { actors: patch.actors ?? [], sourceIds: patch.sourceIds ?? [], relations: patch.relations ?? [] })
-          await settleRelations(tx, id, patch.relations ?? [], keyName)
+          await settleLinks(tx, id, { actors: patch.actors ?? [], relations: patch.relations ?? [] }, keyName)
           return findIncident(tx, id)
         }
       }))

@@ -37,7 +37,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
       point: incidentPoint,
       filename: 'incidents',
       exportList: (filters, to) => ({
-        list: (b) => listIncidents(app.pool, b, { bulk: true }),
+        list: (b) => listIncidents(app.pool, b),
         query: { ...filters, hasLocation: to === 'geojson' || undefined, includeTotal: false }
       }),
       copy: include?.length ? undefined : incidentExportSql

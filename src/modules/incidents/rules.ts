@@ -1,3 +1,4 @@
+import { uuidv7 } from 'uuidv7'
 import { Problem, type FieldError } from '../../http/problems.ts'
 import type { Reference } from '../../db/references.ts'
 import type { CreateIncident } from './schemas.ts'
@@ -39,8 +40,49 @@ export function incidentRuleError (input: IncidentInput): FieldError | null {
   return null
 }
 
+type Role = CreateIncident['actors'][number]
+
+/** The actor who asserts the role as stored: a claim is asserted by the actor itself when the body leaves it out. */
+export const asserterOf = (role: Pick<Role, 'actorId' | 'attribution' | 'assertedById'>) =>
+  role.attribution === 'claimed' && role.assertedById === null ? role.actorId : role.assertedById
+
+const roleKey = (role: Role) => `${role.actorId}/${role.role}/${asserterOf(role) ?? ''}`
+
+/**
+ * The first role that breaks the attribution rules, or null: confirmed has no asserter, alleged needs
+ * one, claimed is asserted by the actor itself; (actor, role, asserter) appears once.
+ */
+export function roleRuleError (actors: Role[]): FieldError | null {
+  const seen = new Set<string>()
+  for (const [n, a] of actors.entries()) {
+    const at = (field: string, message: string): FieldError => ({ in: 'body', path: `actors.${n}${field}`, message })
+    if (a.attribution === 'confirmed' && a.assertedById !== null) return at('.assertedById', 'a confirmed role has no assertedById (give attribution alleged or claimed)')
+    if (a.attribution === 'alleged' && a.assertedById === null) return at('.assertedById', 'an alleged role needs assertedById: the actor who alleges it')
+    if (a.attribution === 'claimed' && a.assertedById !== null && a.assertedById !== a.actorId) {
+      return at('.assertedById', 'a claimed role is asserted by the actor itself: leave assertedById out or give actorId')
+    }
+    if (seen.has(roleKey(a))) return at('', 'the same actor, role and assertedById are given twice')
+    seen.add(roleKey(a))
+  }
+  return null
+}
+
+/** The statements the roles cite: each gets linked to the incident when it is not. */
+export const roleStatementIds = (actors: Role[]) => [...new Set(actors.flatMap((a) => a.statementIds))]
+
+/** A live denial linked to an incident: who spoke it and what it answers. */
+export interface LinkedDenial { speakerId: string, respondsToId: string | null }
+
+/** Whether a role is disputed: a live denial linked to its incident is spoken by its actor, or answers one of its statements. */
+export const isDisputed = (role: { actorId: string, statementIds: string[] }, denials: LinkedDenial[]) =>
+  denials.some((d) => d.speakerId === role.actorId || (d.respondsToId !== null && role.statementIds.includes(d.respondsToId)))
+
 export const incidentReferences = (input: IncidentLinkInput): Reference[] => [
-  ...input.actors.map((a, n) => ({ kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` })),
+  ...input.actors.flatMap((a, n) => [
+    { kind: 'actor' as const, id: a.actorId, path: `actors.${n}.actorId` },
+    ...(a.assertedById ? [{ kind: 'actor' as const, id: a.assertedById, path: `actors.${n}.assertedById` }] : []),
+    ...a.statementIds.map((id, m) => ({ kind: 'statement' as const, id, path: `actors.${n}.statementIds.${m}` }))
+  ]),
   ...input.sourceIds.map((id, n) => ({ kind: 'source' as const, id, path: `sourceIds.${n}` })),
   ...relationReferences(input.relations ?? [])
 ]
@@ -70,6 +112,10 @@ export function uniqueRelations (relations: Relation[]) {
 /** The statements the relations cite: each gets linked to the incident when it is not. */
 export const relationStatementIds = (relations: Relation[]) => [...new Set(relations.flatMap((r) => r.statementIds))]
 
+/** The statements the roles and relations cite: locked for update, each linked to the incident when it is not. */
+export const citedStatementIds = (input: { actors: Role[], relations?: Relation[] }) =>
+  [...new Set([...roleStatementIds(input.actors), ...relationStatementIds(input.relations ?? [])])]
+
 /** The conflict message when a same_as pair is already stored the other way round. */
 export const sameAsConflict = (holder: string, other: string) =>
   `Incident ${holder} already states same_as with ${other}; a same_as relation is stored once, on one of the two`
@@ -98,13 +144,28 @@ export const incidentColumns = (input: IncidentInput) => ({
   gdeltEventId: input.externalIds.gdelt ?? null
 })
 
-/** Actor links without repeats, in the order given. */
-export const uniqueLinks = (actors: CreateIncident['actors']) =>
-  [...new Map(actors.map((a) => [`${a.actorId}/${a.role}`, a])).values()]
-
-/** The rows of the incident's link tables, each list without repeats and numbered in the order given. */
+/**
+ * The rows of the incident's link tables, each list without repeats and numbered in the order given.
+ * Roles get their row ids here (their statements' rows name them); a repeated role key was refused
+ * by roleRuleError, so every role is a row.
+ */
 export const incidentLinks = (incidentId: string, input: IncidentLinkInput) => ({
-  actors: uniqueLinks(input.actors).map((a, position) => ({ incidentId, actorId: a.actorId, role: a.role, position })),
+  actors: input.actors.map((a, position) => {
+    const id = uuidv7()
+    const statementIds = [...new Set(a.statementIds)]
+    return {
+      id,
+      incidentId,
+      actorId: a.actorId,
+      role: a.role,
+      attribution: a.attribution,
+      assertedById: asserterOf(a),
+      disputed: false,
+      position,
+      statementIds,
+      statements: statementIds.map((statementId, n) => ({ incidentActorId: id, statementId, position: n }))
+    }
+  }),
   sources: [...new Set(input.sourceIds)].map((sourceId, position) => ({ incidentId, sourceId, position })),
   relations: relationRows(incidentId, input.relations ?? [])
 })

@@ -16,6 +16,7 @@ export const incidentTypes = ['airstrike', 'drone_strike', 'shelling', 'armed_cl
   'riot', 'ceasefire', 'agreement', 'negotiation', 'border_closure', 'displacement', 'policy_measure', 'territory_change'] as const
 export const incidentStatuses = ['reported', 'confirmed', 'disputed', 'denied', 'retracted'] as const
 export const actorRoles = ['perpetrator', 'target', 'victim', 'mediator', 'other'] as const
+export const actorAttributions = ['confirmed', 'claimed', 'alleged'] as const
 export const locationPrecisions = ['exact', 'near', 'admin1', 'country'] as const
 export const incidentIncludes = ['actors', 'casualties', 'sources', 'statements'] as const
 export const relationKinds = ['responds_to', 'part_of', 'follows', 'same_as'] as const
@@ -47,7 +48,28 @@ export const incidentExternalIdsSchema = z.strictObject({
   gdelt: externalId('GDELT GLOBALEVENTID')
 }).meta({ id: 'IncidentExternalIds', description: 'Identifiers of the same event in other datasets; each is held by one live incident at most' })
 
-const incidentActorLink = z.strictObject({ actorId: z.uuid(), role: z.enum(actorRoles) })
+const actorAttribution = z.enum(actorAttributions)
+  .describe('confirmed: established by independent sources, or admitted by the actor concerned; claimed: the actor claims the role itself ' +
+    '(a claim of responsibility); alleged: asserted by another party')
+
+const incidentActorLink = z.strictObject({
+  actorId: z.uuid(),
+  role: z.enum(actorRoles),
+  attribution: actorAttribution.default('confirmed'),
+  assertedById: z.uuid().nullable().default(null)
+    .describe('who asserts it: required for alleged; for claimed the actor itself (filled in when left out); null for confirmed'),
+  statementIds: z.array(z.uuid()).max(20).default([]).describe('existing statements carrying the assertion; each is linked to this incident if it was not')
+})
+
+export const incidentRoleSchema = z.object({
+  actorId: z.uuid(),
+  role: z.enum(actorRoles),
+  attribution: actorAttribution,
+  assertedById: z.uuid().nullable().describe('the actor who asserts the role; null when confirmed'),
+  statementIds: z.array(z.uuid()).describe('the statements that carry the assertion'),
+  disputed: z.boolean().describe('derived: a live denial linked to the incident is spoken by this actor, or responds to one of these statements'),
+  actor: actorSchema.optional().describe('with include=actors')
+}).meta({ id: 'IncidentRole' })
 
 const relationKind = z.enum(relationKinds)
   .describe('responds_to: a retaliation or response to the other incident; part_of: an episode of the other (a campaign), never in a cycle; ' +
@@ -78,12 +100,12 @@ export const incidentSchema = z.object({
   datePrecision: z.enum(datePrecisions),
   countryCodes: z.array(z.string()),
   location: locationSchema.nullable(),
-  actors: z.array(z.object({ actorId: z.uuid(), role: z.enum(actorRoles), actor: actorSchema.optional().describe('with include=actors') })),
+  actors: z.array(incidentRoleSchema).describe('who took part in what role, and who says so; the same actor and role may be asserted by several parties'),
   tags: z.array(z.string()),
   sourceIds: z.array(z.uuid()),
   relations: z.array(incidentRelationSchema).describe('links from this incident to others (GET /v1/incidents/{id}/related lists both directions)'),
   fatalities: fatalitiesSchema.nullable().describe('derived from the killed casualty reports; null when there are none'),
-  contested: z.boolean().describe('derived: a denial is linked, or the killed reports disagree'),
+  contested: z.boolean().describe('derived: a denial is linked, one of the roles is disputed, or the killed reports disagree'),
   externalIds: incidentExternalIdsSchema,
   acled: z.object({ disorderType: z.enum(acledDisorderTypes), eventType: z.string(), subEventType: z.string() })
     .describe('the type in ACLED\'s taxonomy (read-only)'),
@@ -104,7 +126,7 @@ export const incidentSchema = z.object({
     datePrecision: 'day',
     countryCodes: ['AF'],
     location: { name: 'Kabul', admin1: 'Kabul', countryCode: 'AF', lat: 34.5553, lon: 69.2075, precision: 'near' },
-    actors: [{ actorId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', role: 'perpetrator' }],
+    actors: [{ actorId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', role: 'perpetrator', attribution: 'confirmed', assertedById: null, statementIds: [], disputed: false }],
     tags: ['cross-border'],
     sourceIds: ['0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a20'],
     relations: [{ incidentId: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a40', kind: 'responds_to', assertedById: '0199c9a8-3c1e-7b6a-9d52-1f0c6f2b8a11', statementIds: [] }],
@@ -193,12 +215,19 @@ const nearSchema = z.string()
 // fatalities_best is a PostgreSQL integer; a larger bound would fail in the database instead of here.
 const maxInt4 = 2_147_483_647
 
+/** The filters on an incident's roles: when several are given, one and the same role must match them all (filters.ts, roleConditions). */
+const roleFilterShape = {
+  actor: commaUuids('actors in any role').optional(),
+  actorRole: commaList(actorRoles, 'roles; restricts `actor` (or, alone, keeps incidents with an actor in these roles)').optional(),
+  attribution: commaList(actorAttributions, 'attributions of a role; with actor, actorRole and assertedBy, one and the same role must match them all').optional(),
+  assertedBy: commaUuids('actors asserting a role (alleged or claimed); combined with the other role filters on one role').optional()
+}
+
 export const incidentFilterShape = {
   type: commaList(incidentTypes, 'incident types').optional(),
   status: commaList(incidentStatuses, 'statuses').optional(),
   country: commaCountries('countries (matches any of the incident\'s countryCodes)').optional(),
-  actor: commaUuids('actors in any role').optional(),
-  actorRole: commaList(actorRoles, 'roles; restricts `actor` (or, alone, keeps incidents with an actor in these roles)').optional(),
+  ...roleFilterShape,
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
   updatedSince: instantSchema.optional().describe('updatedAt on or after'),

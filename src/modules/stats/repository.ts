@@ -1,6 +1,6 @@
 import { Prisma } from '../../generated/prisma/client.ts'
 import { rawRows, type Int8, type Reader } from '../../db/rows.ts'
-import { incidentConditions, whereClause } from '../incidents/filters.ts'
+import { incidentConditions, roleConditions, whereClause } from '../incidents/filters.ts'
 import type { IncidentFilters } from '../incidents/schemas.ts'
 import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'
 import { ordering, type Dimension } from './grouping.ts'
@@ -25,7 +25,7 @@ const dimensions: Record<StatDimension, Dimension> = {
 
 /**
  * Country and actor are many per incident: the incident is spread over its countries and its
- * distinct actors. A country, actor or actorRole filter also picks which of them form buckets,
+ * distinct actors. A country filter, and the role filters (actor, actorRole, attribution, assertedBy), also pick which of them form buckets,
  * so `groupBy=actor&actorRole=perpetrator` counts per perpetrator.
  */
 function spread (dims: StatDimension[], f: IncidentFilters): { joins: Prisma.Sql[], conditions: Prisma.Sql[] } {
@@ -36,10 +36,10 @@ function spread (dims: StatDimension[], f: IncidentFilters): { joins: Prisma.Sql
     if (f.country) conditions.push(Prisma.sql`c.code = ANY(${f.country}::text[])`)
   }
   if (dims.includes('actor')) {
-    const byActor = f.actor ? Prisma.sql`AND ia.actor_id = ANY(${f.actor}::uuid[])` : Prisma.empty
-    const byRole = f.actorRole ? Prisma.sql`AND ia.role = ANY(${f.actorRole}::"ActorRole"[])` : Prisma.empty
+    const byRole = roleConditions(f)
+    const onRole = byRole.length > 0 ? Prisma.sql`AND ${Prisma.join(byRole, ' AND ')}` : Prisma.empty
     joins.push(Prisma.sql`JOIN LATERAL (SELECT DISTINCT ia.actor_id FROM incident_actors ia
-      WHERE ia.incident_id = i.id ${byActor} ${byRole}) la ON true JOIN actors a ON a.id = la.actor_id`)
+      WHERE ia.incident_id = i.id ${onRole}) la ON true JOIN actors a ON a.id = la.actor_id`)
   }
   return { joins, conditions }
 }
