@@ -60,7 +60,7 @@ describe('the demo story through the typed client', () => {
 
   it('lists incidents with filters: type, country, actor', async () => {
     const all = ok(await client.GET('/v1/incidents', { params: { query: { includeTotal: 'true' } } }))
-    expect(all.page.total).toBe(4)
+    expect(all.page.total).toBe(5)
 
     const strikes = ok(await client.GET('/v1/incidents', {
       params: { query: { type: 'airstrike', country: 'AF', actor: ids.pakistan, actorRole: 'perpetrator' } }
@@ -68,11 +68,11 @@ describe('the demo story through the typed client', () => {
     expectTypeOf(strikes.data[0].fatalities).toEqualTypeOf<Schemas['Fatalities'] | null>()
     expect(strikes.data).toHaveLength(1)
     expect(strikes.data[0]).toMatchObject({ type: 'airstrike', countryCodes: ['AF'], fatalities: { low: 3, best: 3, high: 3 } })
-    expect(strikes.data[0].actors).toContainEqual({ actorId: ids.pakistan, role: 'perpetrator', attribution: 'confirmed', assertedById: null, statementIds: [], disputed: false })
+    expect(strikes.data[0].actors).toContainEqual(expect.objectContaining({ actorId: ids.pakistan, role: 'perpetrator', attribution: 'confirmed', assertedById: null, disputed: false }))
     ids.airstrikes = strikes.data[0].id
 
-    const anyOf = ok(await client.GET('/v1/incidents', { params: { query: { type: 'airstrike,drone_strike', country: 'AF', sort: 'occurredAt' } } }))
-    expect(anyOf.data.map((i) => i.type)).toEqual(['drone_strike', 'airstrike'])
+    const anyOf = ok(await client.GET('/v1/incidents', { params: { query: { type: 'airstrike,negotiation', country: 'AF', sort: 'occurredAt' } } }))
+    expect(anyOf.data.map((i) => [i.type, i.datePrecision])).toEqual([['airstrike', 'year'], ['negotiation', 'year'], ['airstrike', 'day']])
 
     const inPakistan = ok(await client.GET('/v1/incidents', { params: { query: { country: 'PK', actor: ids.pakistan } } }))
     expect(inPakistan.data.length).toBeGreaterThan(0)
