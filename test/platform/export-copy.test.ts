@@ -77,7 +77,12 @@ beforeAll(async () => {
             countryCodes: n % 2 ? ['AF', 'PK'] : ['AF']
           }
         : { countryCodes: n % 2 ? ['PK', 'YE'] : ['PK'] }),
-      actors: actors.slice(0, n % (actors.length + 1)).map((a, k) => ({ actorId: a.id, role: actorRoles[(n + k) % actorRoles.length] })),
+      // Every attribution, with and without statements (alleged by the first actor, claimed by the actor itself).
+      actors: actors.slice(0, n % (actors.length + 1)).map((a, k) => ({
+        actorId: a.id,
+        role: actorRoles[(n + k) % actorRoles.length],
+        ...[{}, { attribution: 'alleged', assertedById: actors[0].id, statementIds: statements.slice(0, 1 + (n % 2)).map((s) => s.id) }, { attribution: 'claimed' }][(n + k) % 3]
+      })),
       tags: n % 3 ? ['border', `tag-${n}`] : [],
       sourceIds: n % 2 ? sources.map((s) => s.id) : [],
       relations: [{ incidentId: first.id, kind: relationKinds[n % relationKinds.length], assertedById: n % 2 ? actors[1].id : null, statementIds: n % 3 === 1 ? statements.slice(0, 2).map((s) => s.id) : [] }]

@@ -16,8 +16,12 @@ export const incidentPoint = (i: IncidentView): [number, number] | null => (i.lo
 const sql = Prisma.sql
 
 /** An incident's actors as toIncident lists them: extend their items here alone. */
-export const incidentActorsField = () => listField('actors', sql`incident_actors ia WHERE ia.incident_id = i.id`, sql`ia.position`,
-  [field('uuid', 'actorId', sql`ia.actor_id`), field('enum', 'role', sql`ia.role`)])
+export const incidentActorsField = () => listField('actors', sql`incident_actors ia WHERE ia.incident_id = i.id`, sql`ia.position`, [
+  field('uuid', 'actorId', sql`ia.actor_id`), field('enum', 'role', sql`ia.role`), field('enum', 'attribution', sql`ia.attribution`),
+  field('uuid', 'assertedById', sql`ia.asserted_by_id`),
+  listField('statementIds', sql`incident_actor_statements ias WHERE ias.incident_actor_id = ia.id`, sql`ias.position`, [field('uuid', 'statementId', sql`ias.statement_id`)]),
+  field('bool', 'disputed', sql`ia.disputed`)
+])
 
 const relationStatementIds = listField('statementIds',
   sql`incident_relation_statements rs WHERE rs.from_id = r.from_id AND rs.to_id = r.to_id AND rs.kind = r.kind`, sql`rs.position`,
