@@ -40,7 +40,7 @@ import { END } from './generate.ts'
 import { importFile, procMem, resetPeak, streamCount } from './throughput.ts'
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts'
 import { sameDataWorkloads, workloadList, type Workload } from './workloads.ts'
-import { ALL_SERVERS, SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
+import { ALL_SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { values: a } = parseArgs({
@@ -61,6 +61,8 @@ const { values: a } = parseArgs({
     'import-lines': { type: 'string', default: '50000' },
     /** also measure sitrep reading from a streaming standby (embedded only) */
     replica: { type: 'boolean', default: false },
+    /** a checkout of an earlier commit (with its node_modules): its sitrep joins every round as "baseline" */
+    baseline: { type: 'string' },
     /** where the tables go; by default bench/RESULTS.md, and nowhere with --only unless given */
     out: { type: 'string' },
     /** W10 exports the incidents of the last N days; 0: all of them */
@@ -138,13 +140,13 @@ async function waitReady (port: number, child: ChildProcess, timeoutMs: number) 
   throw new Error(`server on ${port} not ready in ${timeoutMs} ms`)
 }
 
-async function startServer (name: string, args: string[], env: Record<string, string>): Promise<Server> {
+async function startServer (name: string, args: string[], env: Record<string, string>, cwd = root): Promise<Server> {
   const port = await getPort({ host: '127.0.0.1' })
   const t0 = performance.now()
   // An empty value unsets the variable (e.g. DATABASE_URL for the embedded database).
   const merged = Object.fromEntries(Object.entries({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }).filter(([, v]) => v !== ''))
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root,
+    cwd,
     env: merged,
     stdio: ['ignore', 'ignore', 'inherit']
   })
@@ -284,7 +286,7 @@ async function main () {
     const exportPath = (format: string) => `/v1/incidents?format=${format}${days > 0 ? `&from=${from}` : ''}`
     const opts = { connections: Number(a.connections), duration: Number(a.duration), warmup: Number(a.warmup) }
 
-    const names = standby ? ALL_SERVERS : SERVERS
+    const names = ALL_SERVERS.filter((n) => (n === 'replica' ? standby !== undefined : n === 'baseline' ? a.baseline !== undefined : true))
     const wrkSeconds = list.length * rounds * names.length * (opts.warmup + opts.duration)
     log(`\n${list.length} workloads × ${rounds} rounds × ${names.length} servers × ${opts.warmup + opts.duration} s: ` +
       `about ${Math.ceil(wrkSeconds / 60)} min of wrk${wanted('W10') ? `, plus ${rounds} × 2 exports` : ''}${wanted('W11') ? ' and one import' : ''}`)
@@ -297,8 +299,8 @@ async function main () {
       RATE_LIMIT_PER_MINUTE: '1000000000',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info'
     }
-    const start = async (name: string, args: string[], e: Record<string, string>) => {
-      const server = await startServer(name, args, e)
+    const start = async (name: string, args: string[], e: Record<string, string>, cwd?: string) => {
+      const server = await startServer(name, args, e, cwd)
       running.push(server)
       log(`${name}: ready in ${server.startupMs.toFixed(0)} ms, idle RSS ${(server.idleRss / MiB).toFixed(0)} MiB`)
       return server
@@ -308,6 +310,8 @@ async function main () {
     // Hot ones get a sitrep of their own with the cache on, as deployed.
     const sitrep = await start('sitrep', ['src/server.ts'], { ...sitrepEnv, RESPONSE_CACHE_BYTES: '0' })
     const sitrepHot = list.some((w) => w.cache) ? await start('sitrep-hot', ['src/server.ts'], sitrepEnv) : sitrep
+    // The earlier commit's sitrep on the same (already migrated) database, measured in the same rounds.
+    const baseline = a.baseline ? await start('baseline', ['src/server.ts'], { ...sitrepEnv, RESPONSE_CACHE_BYTES: '0', MIGRATE_ON_START: 'false' }, a.baseline) : undefined
     const replica = standby ? await start('replica', ['src/server.ts'], { ...sitrepEnv, RESPONSE_CACHE_BYTES: '0', DATABASE_READ_URLS: standby.url }) : undefined
 
     // The ceiling serves sitrep's own answer to each workload's first URL, byte for byte.
@@ -322,7 +326,7 @@ async function main () {
     const bodiesFile = join(bodiesDir, 'bodies.json')
     await writeFile(bodiesFile, JSON.stringify(bodies))
     const ceiling = await start('ceiling', ['bench/ceiling-server.ts'], { CEILING_BODIES: bodiesFile })
-    const serversFor = (w: Workload): Partial<Record<ServerName, Server>> => ({ raw, sitrep: w.cache ? sitrepHot : sitrep, ceiling, replica })
+    const serversFor = (w: Workload): Partial<Record<ServerName, Server>> => ({ raw, sitrep: w.cache ? sitrepHot : sitrep, ceiling, replica, baseline })
 
     const results = Object.fromEntries(ALL_SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
     for (const w of list) {
@@ -349,7 +353,8 @@ async function main () {
       const rps = (n: ServerName) => results[n][w.id].map((x) => x.rps)
       log(`  sitrep ÷ raw ${spread(ratios(rps('sitrep'), rps('raw')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.raw[w.id].map((x) => x.p99)))}; ` +
         `sitrep ÷ ceiling ${spread(ratios(rps('sitrep'), rps('ceiling')))}` +
-        (replica ? `; on the replica ÷ on the primary ${spread(ratios(rps('replica'), rps('sitrep')))}` : ''))
+        (replica ? `; on the replica ÷ on the primary ${spread(ratios(rps('replica'), rps('sitrep')))}` : '') +
+        (baseline ? `; sitrep ÷ baseline ${spread(ratios(rps('sitrep'), rps('baseline')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.baseline[w.id].map((x) => x.p99)))}` : ''))
     }
 
     const exports: Record<string, ExportResult[]> = {}

@@ -7,9 +7,9 @@ import type { Workload } from './workloads.ts'
 
 export const SERVERS = ['raw', 'sitrep', 'ceiling'] as const
 /** With --replica: sitrep again, its reads on a streaming standby of the bench cluster. */
-export const ALL_SERVERS = [...SERVERS, 'replica'] as const
+export const ALL_SERVERS = [...SERVERS, 'replica', 'baseline'] as const
 export type ServerName = typeof ALL_SERVERS[number]
-const labels: Record<ServerName, string> = { raw: 'raw', sitrep: 'sitrep', ceiling: 'ceiling', replica: 'sitrep, reads on one replica' }
+const labels: Record<ServerName, string> = { raw: 'raw', sitrep: 'sitrep', ceiling: 'ceiling', replica: 'sitrep, reads on one replica', baseline: 'sitrep at the --baseline commit' }
 
 export interface ExportResult { rows: number, seconds: number, rowsPerS: number, peakRss: number, growth: number, status: number }
 
@@ -102,6 +102,11 @@ export function report (r: Report) {
       out.push(`| ${w.id} sitrep, reads on one replica | ${spread(ratios(rep.map((x) => x.rps), raw.map((x) => x.rps)))} | ` +
         `${spread(ratios(rep.map((x) => x.p99), raw.map((x) => x.p99)))} | ${c?.length ? spread(ratios(rep.map((x) => x.rps), c.map((x) => x.rps))) : ''} | ` +
         `÷ sitrep on the primary: ${spread(ratios(rep.map((x) => x.rps), s.map((x) => x.rps)))} |`)
+    }
+    const base = r.results.baseline?.[w.id]
+    if (base?.length) {
+      out.push(`| ${w.id} sitrep ÷ sitrep at the --baseline commit | ${spread(ratios(s.map((x) => x.rps), base.map((x) => x.rps)))} | ` +
+        `${spread(ratios(s.map((x) => x.p99), base.map((x) => x.p99)))} | | no slower than before: ${mark(median(ratios(s.map((x) => x.rps), base.map((x) => x.rps))) >= 1)} |`)
     }
   }
   out.push('\nEvery run (req/s and p99 by round; the ceiling serves sitrep\'s answer to the workload\'s first URL as fixed bytes, no database):\n')
