@@ -133,6 +133,8 @@ export default async function incidentRoutes (app: FastifyInstance) {
   deleteRoute(app, record, {
     operationId: 'deleteIncident',
     summary: 'Delete an incident',
-    description: 'Soft delete: the incident and its casualty reports disappear from reads and feed `deleted` changes.'
+    description: 'Soft delete: the incident and its casualty reports disappear from reads and feed `deleted` changes. ' +
+      'An incident that live incidents still relate to is a 409 listing them; remove those relations first.',
+    problems: [409]
   }, (id, keyName, expect) => incidents.remove(id, keyName, { expect }))
 }
