@@ -7,6 +7,7 @@
 
 import type pg from 'pg'
 import { Prisma } from '../src/generated/prisma/client.ts'
+import { keysetQuery } from '../src/db/keyset.ts'
 import { rawRows } from '../src/db/rows.ts'
 import { incidentConditions, whereClause } from '../src/modules/incidents/filters.ts'
 import type { Incident } from '../src/generated/prisma/client.ts'
@@ -37,10 +38,14 @@ const incidentFilters = (q: Query) => ({
   bbox: split(q.bbox)?.map(Number)
 }) as IncidentFilters
 
+/** sitrep's page query (keysetQuery: the page's ids first, then its rows), newest first by the date column. */
+const newestFirst = (select: Prisma.Sql, from: Prisma.Sql, alias: string, conditions: Prisma.Sql[], limit: number, column = 'occurred_at') =>
+  keysetQuery({ select, from, column: Prisma.raw(`${alias}.${column}`), id: Prisma.raw(`${alias}.id`), spec: { field: 'date', desc: true, nullable: false, kind: 'date' }, conditions, limit })
+
 /** A page of incidents newest first (W1, W2, W5, W6, W12) with the includes asked for. */
 export async function incidentPage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
-  const rows = await rawRows<Incident>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentConditions(incidentFilters(q)))} ORDER BY i.occurred_at DESC , i.id DESC LIMIT ${limit + 1}`)
+  const rows = await rawRows<Incident>(pool, newestFirst(incidentColumnsSql, Prisma.sql`incidents i`, 'i', incidentConditions(incidentFilters(q)), limit))
   const data = await expandIncidents(pool, (await withLinks(pool, rows)).slice(0, limit), (split(q.include) ?? []) as Include[])
   return { data, next: rows.length > limit ? data[limit - 1] : undefined }
 }
@@ -55,7 +60,7 @@ export async function oneIncident (pool: pg.Pool, id: string) {
 export async function statementPage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
   const filters = { kind: split(q.kind), speaker: split(q.speaker) } as StatementFilters
-  const rows = await rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s ${whereClause(statementConditions(filters))} ORDER BY s.stated_at DESC , s.id DESC LIMIT ${limit + 1}`)
+  const rows = await rawRows<StatementRow>(pool, newestFirst(statementRowSql, Prisma.sql`statements s`, 's', statementConditions(filters), limit, 'stated_at'))
   const data = rows.slice(0, limit).map(toStatement)
   return { data, next: rows.length > limit ? data[limit - 1] : undefined }
 }

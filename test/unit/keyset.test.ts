@@ -51,16 +51,18 @@ describe('keysetQuery', () => {
     ...over
   })
 
-  it('reads limit + 1 rows in (column, id) order, nulls last, under every condition', () => {
+  it('picks the ids of limit + 1 rows in (column, id) order, nulls last, under every condition, then reads those rows in that order', () => {
     expect(sent(keysetQuery(page({})))).toEqual({
-      text: 'SELECT t.* FROM things t WHERE t.deleted_at IS NULL AND t.kind = $1 ORDER BY t.col DESC NULLS LAST, t.id DESC LIMIT $2',
+      text: 'SELECT t.* FROM things t WHERE t.id = ANY(ARRAY(SELECT t.id FROM things t WHERE t.deleted_at IS NULL AND t.kind = $1 ORDER BY t.col DESC NULLS LAST, t.id DESC LIMIT $2)) ' +
+        'ORDER BY t.col DESC NULLS LAST, t.id DESC',
       values: ['a', 51]
     })
   })
 
   it('adds the cursor as one more condition, after the filters', () => {
     expect(sent(keysetQuery(page({ spec: sortSpec('name', fields), after: { value: 'b', id } })))).toEqual({
-      text: 'SELECT t.* FROM things t WHERE t.deleted_at IS NULL AND t.kind = $1 AND ((t.col, t.id) > ($2::text, $3::uuid)) ORDER BY t.col ASC, t.id ASC LIMIT $4',
+      text: 'SELECT t.* FROM things t WHERE t.id = ANY(ARRAY(SELECT t.id FROM things t WHERE t.deleted_at IS NULL AND t.kind = $1 AND ((t.col, t.id) > ($2::text, $3::uuid)) ' +
+        'ORDER BY t.col ASC, t.id ASC LIMIT $4)) ORDER BY t.col ASC, t.id ASC',
       values: ['a', 'b', id, 51]
     })
   })
