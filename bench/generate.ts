@@ -363,7 +363,7 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
     ended_at timestamptz, date_precision "DatePrecision", country_codes text[], location_name text,
     location_admin1 text, location_country text, lat float8, lon float8, location_precision "LocationPrecision",
     tags text[], fatalities_low int4, fatalities_best int4, fatalities_high int4, contested bool,
-    created_at timestamptz, updated_at timestamptz, version int4, deleted_at timestamptz`)
+    created_at timestamptz, updated_at timestamptz, version int4, deleted_at timestamptz, actor_links json, source_links json`)
   const incidentActorsT = new Table('incident_actors', 'id uuid, incident_id uuid, actor_id uuid, role "ActorRole", position int4')
   // Role ids from a counter, not the PRNG: the other rows stay what they were before roles had ids.
   let roleSerial = 0
@@ -421,9 +421,12 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
       const third: [number, ActorRole] = ri.chance(0.6) ? [civilians[c], 'victim'] : [pool[ri.draw(poolWeights[c])], ri.chance(0.4) ? 'mediator' : 'other']
       if (!links.some(([a]) => a === third[0])) links.push(third)
     }
-    links.forEach(([a, role], position) => {
-      incidentActorsT.add(UUID.fromFieldsV7(Math.floor(created), 0, 0, roleSerial++).toString(), id, actor.ids[a], role, position)
+    // The link columns as the database's triggers would write them (they are off during the load).
+    const actorLinks = links.map(([a, role], position) => {
+      const roleId = UUID.fromFieldsV7(Math.floor(created), 0, 0, roleSerial++).toString()
+      incidentActorsT.add(roleId, id, actor.ids[a], role, position)
       inc.actors[3 * k + position] = a
+      return { id: roleId, actorId: actor.ids[a], role, attribution: 'confirmed', assertedById: null, disputed: false, statementIds: [] }
     })
 
     const sources = new Set([sourceNear(ri, u)])
@@ -509,7 +512,7 @@ export async function load (db: pg.ClientBase, o: GenerateOptions, { freeze = fa
     incidentsT.add(id, type, title, summary, drawFrom(ri, statuses), iso(occurred), isoOrNull(ended), datePrecision, arrayLiteral(codes),
       loc?.[0] ?? null, loc?.[1] ?? null, loc ? country.code : null, loc?.[2] ?? null, loc?.[3] ?? null, loc?.[4] ?? null,
       arrayLiteral([...tags]), fatalities?.low ?? null, fatalities?.best ?? null, fatalities?.high ?? null, contested,
-      iso(created), iso(updated), version, isoOrNull(deletedAt))
+      iso(created), iso(updated), version, isoOrNull(deletedAt), JSON.stringify(actorLinks), JSON.stringify([...sources].map((s) => ({ sourceId: sourceIds[s] }))))
     inc.ids.push(id)
     inc.occurred[k] = occurred
     inc.what.push(label.toLowerCase())
@@ -611,6 +614,18 @@ async function dropForLoad (db: pg.ClientBase): Promise<Deferred> {
   return { indexes, foreignKeys }
 }
 
+const linkTriggers = [{ table: 'incident_actors', name: 'incident_actors_links_insert' }, { table: 'incident_sources', name: 'incident_sources_links_insert' }]
+
+/** The link columns the generator wrote agree with what the triggers compute (a sample, rolled back). */
+async function checkLinkColumns (db: pg.Client) {
+  await db.query('SAVEPOINT link_check')
+  await db.query('CREATE TEMP TABLE link_sample AS SELECT id, actor_links::jsonb AS a, source_links::jsonb AS s FROM incidents ORDER BY id LIMIT 2000')
+  await db.query('SELECT refresh_incident_actor_links(ARRAY(SELECT id FROM link_sample)), refresh_incident_source_links(ARRAY(SELECT id FROM link_sample))')
+  const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM link_sample x JOIN incidents i USING (id) WHERE i.actor_links::jsonb <> x.a OR i.source_links::jsonb <> x.s')
+  await db.query('ROLLBACK TO SAVEPOINT link_check')
+  if (n > 0) throw new Error(`the generator's link columns differ from the triggers' on ${n} of 2,000 incidents`)
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
 /**
@@ -641,9 +656,14 @@ export async function generate (databaseUrl: string, o: GenerateOptions & { trun
       await db.query(`TRUNCATE ${allTables.join(', ')} CASCADE`)
       await db.query("SET LOCAL maintenance_work_mem = '1GB'")
       const deferred = await dropForLoad(db)
+      // The generator writes the incidents' link columns itself: the triggers that keep them would
+      // rewrite every incident row once per COPY of its links.
+      for (const t of linkTriggers) await db.query(`ALTER TABLE ${t.table} DISABLE TRIGGER ${t.name}`)
       phase('prepare (truncate, drop indexes and foreign keys)')
       loaded = await load(db, o, { freeze: true })
       phase('load (COPY)')
+      for (const t of linkTriggers) await db.query(`ALTER TABLE ${t.table} ENABLE TRIGGER ${t.name}`)
+      await checkLinkColumns(db)
       for (const i of deferred.indexes) await db.query(i.sql)
       phase(`build ${deferred.indexes.length} indexes`)
       for (const k of deferred.foreignKeys) await db.query(`ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.sql}`)

@@ -10,8 +10,7 @@ import { Prisma } from '../src/generated/prisma/client.ts'
 import { keysetQuery } from '../src/db/keyset.ts'
 import { rawRows } from '../src/db/rows.ts'
 import { incidentConditions, whereClause } from '../src/modules/incidents/filters.ts'
-import type { Incident } from '../src/generated/prisma/client.ts'
-import { incidentColumnsSql, loadIncidentRows, toIncident, withLinks } from '../src/modules/incidents/views.ts'
+import { incidentColumnsSql, loadIncidentRows, toIncident, type IncidentRow } from '../src/modules/incidents/views.ts'
 import { expandIncidents, type Include } from '../src/modules/incidents/expand.ts'
 import { listIncidents } from '../src/modules/incidents/repository.ts'
 import { statementConditions } from '../src/modules/statements/filters.ts'
@@ -45,8 +44,8 @@ const newestFirst = (select: Prisma.Sql, from: Prisma.Sql, alias: string, condit
 /** A page of incidents newest first (W1, W2, W5, W6, W12) with the includes asked for. */
 export async function incidentPage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
-  const rows = await rawRows<Incident>(pool, newestFirst(incidentColumnsSql, Prisma.sql`incidents i`, 'i', incidentConditions(incidentFilters(q)), limit))
-  const data = await expandIncidents(pool, (await withLinks(pool, rows)).slice(0, limit), (split(q.include) ?? []) as Include[])
+  const rows = await rawRows<IncidentRow>(pool, newestFirst(incidentColumnsSql, Prisma.sql`incidents i`, 'i', incidentConditions(incidentFilters(q)), limit))
+  const data = await expandIncidents(pool, rows.slice(0, limit), (split(q.include) ?? []) as Include[])
   return { data, next: rows.length > limit ? data[limit - 1] : undefined }
 }
 
@@ -69,8 +68,7 @@ export async function statementPage (pool: pg.Pool, q: Query) {
 export async function timelinePage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
   const [incidents, statements] = await Promise.all([
-    rawRows<Incident>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentConditions({}))} ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${limit + 1}`)
-      .then((rows) => withLinks(pool, rows)),
+    rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentConditions({}))} ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${limit + 1}`),
     rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s ${whereClause(statementConditions({}))} ORDER BY s.stated_at DESC, s.id DESC LIMIT ${limit + 1}`)
   ])
   const entries = [

@@ -56,6 +56,10 @@ function enginePool (connectionString: string): pg.Pool {
   // An idle connection the server terminates (e.g. dropping a shadow database WITH (FORCE)) emits
   // an error on the pool, which would otherwise crash the process; the next query reconnects.
   pool.on('error', () => {})
+  // A client the pool is ending has left the pool, so the pool's handler no longer hears it: the
+  // server's termination of that last connection (a database dropped WITH (FORCE) right after)
+  // surfaced as an uncaught error. Queries still reject on their own errors.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

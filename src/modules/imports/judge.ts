@@ -1,5 +1,5 @@
 import type {
-  Actor, CasualtyReport, CasualtyReportSource, Incident, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
+  Actor, CasualtyReport, CasualtyReportSource, Source, Statement, StatementAboutActor, StatementIncident, StatementSource
 } from '../../generated/prisma/client.ts'
 import { Problem, notFound, validationProblem, type FieldError } from '../../http/problems.ts'
 import { referenceProblem } from '../../http/references.ts'
@@ -10,6 +10,7 @@ import {
   externalIdConflict, externalIdKeys, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, relationRuleError, roleRuleError
 } from '../incidents/rules.ts'
 import type { StatementRow } from '../statements/views.ts'
+import type { IncidentColumns } from '../incidents/views.ts'
 import { reportColumns, reportReferences, reportSourceLinks, twinConflict, twinKey } from '../casualties/rules.ts'
 import { statementColumns, statementLinks, statementReferences, statementRuleError } from '../statements/rules.ts'
 import type { ImportEntity } from './schemas.ts'
@@ -17,7 +18,7 @@ import type { Line } from './lines.ts'
 import { actorOf, incidentOf, reportOf, sourceOf, statementOf, type Facts } from './facts.ts'
 
 // New records with their link rows in full (the view functions read only part of them).
-export type NewIncident = Incident & ReturnType<typeof incidentLinks>
+export type NewIncident = IncidentColumns & ReturnType<typeof incidentLinks>
 export type NewReport = CasualtyReport & { sources: CasualtyReportSource[] }
 export type NewStatement = Statement & { incidents: StatementIncident[], aboutActors: StatementAboutActor[], sources: StatementSource[] }
 

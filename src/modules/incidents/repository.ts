@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { Prisma, type Incident } from '../../generated/prisma/client.ts'
+import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
 import { exportSelect } from '../../db/export-sql.ts'
@@ -16,7 +16,7 @@ import { toCasualtyReport } from '../casualties/views.ts'
 import { settleIncidentDerived } from '../casualties/derived.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import {
-  externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, withLinks, type ExternalIdHolder, type RelationRow
+  externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import { incidentExport } from './export.ts'
@@ -28,7 +28,7 @@ import {
   createIncidentSchema, type CreateIncident, type IncidentFilters, type IncidentListQuery, type PatchIncident, type RelatedQuery
 } from './schemas.ts'
 
-const incidentList: ListTable<Incident> = {
+const incidentList: ListTable<IncidentRow> = {
   select: incidentColumnsSql,
   from: Prisma.sql`incidents i`,
   id: Prisma.sql`i.id`,
@@ -149,12 +149,12 @@ async function settleLinks (tx: Tx, id: string, input: Pick<IncidentInput, 'acto
 }
 
 /**
- * One page in the list's keyset order, plus the exact total when asked: the page's rows first, then
- * the links of the whole page at once (withLinks), for list pages and export batches alike.
+ * One page in the list's keyset order, plus the exact total when asked: one statement, the rows
+ * carry their links (incidentColumnsSql).
  */
 export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean }) {
   const page = await listPage(pool, incidentList, q, incidentConditions(q as IncidentFilters))
-  return { rows: await withLinks(pool, page.rows), total: page.total, cursorOf: page.cursorOf }
+  return { rows: page.rows, total: page.total, cursorOf: page.cursorOf }
 }
 
 /** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location). */

@@ -12,66 +12,31 @@ export interface RelationRow { toId: string, kind: RelationKind, assertedById: s
 /** A role as rows carry it: its row id (which the views leave out) and the ids of its statements. */
 export type RoleRow = Pick<IncidentActor, 'id' | 'actorId' | 'role' | 'attribution' | 'assertedById' | 'disputed'> & { statementIds: string[] }
 
-export type IncidentRow = Incident & { actors: RoleRow[], sources: Array<Pick<IncidentSource, 'sourceId'>>, relations: RelationRow[] }
+/** An incident's own columns: the link columns are read as the row's actors, sources and relations. */
+export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks'>
+
+export type IncidentRow = IncidentColumns & { actors: RoleRow[], sources: Array<Pick<IncidentSource, 'sourceId'>>, relations: RelationRow[] }
 
 export const incidentFields = ['id', 'type', 'title', 'summary', 'status', 'occurredAt', 'endedAt', 'datePrecision', 'countryCodes', 'locationName',
   'locationAdmin1', 'locationCountry', 'lat', 'lon', 'locationPrecision', 'tags', 'fatalitiesLow', 'fatalitiesBest', 'fatalitiesHigh',
   'contested', 'acledEventId', 'ucdpGedId', 'gdeltEventId', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const satisfies ReadonlyArray<keyof Incident>
 
-/** An incident's own columns (alias i), without its links: withLinks adds those for a whole batch. */
-export const incidentColumnsSql = modelColumns('i', incidentFields)
+/**
+ * An incident's columns (alias i) with its links: the roles, sources and outgoing relations as JSON
+ * arrays the database keeps on the row (migration k_incident_links), so a page is one statement and
+ * reads no link table.
+ */
+export const incidentColumnsSql = Prisma.sql`${modelColumns('i', incidentFields)}, i.actor_links AS actors, i.source_links AS sources, i.relation_links AS relations`
 
 /** The statement ids of relation r, in their order. */
 export const relationStatementsSql = Prisma.sql`coalesce((SELECT json_agg(rs.statement_id ORDER BY rs.position) FROM incident_relation_statements rs
   WHERE rs.from_id = r.from_id AND rs.to_id = r.to_id AND rs.kind = r.kind), '[]')`
 
-/**
- * The links of a batch of incidents in one statement: each link table read once with `= ANY(ids)`,
- * as a JSON array of its rows in the incidents' list order. One statement, so it runs inside a
- * write's transaction as well as on the pool, and a page costs two round trips whatever its size.
- */
-const linksSql = (ids: string[]) => Prisma.sql`SELECT
-  coalesce((SELECT json_agg(json_build_object('incidentId', ia.incident_id, 'id', ia.id, 'actorId', ia.actor_id, 'role', ia.role,
-      'attribution', ia.attribution, 'assertedById', ia.asserted_by_id, 'disputed', ia.disputed,
-      'statementIds', coalesce((SELECT json_agg(st.statement_id ORDER BY st.position) FROM incident_actor_statements st WHERE st.incident_actor_id = ia.id), '[]'))
-    ORDER BY ia.position) FROM incident_actors ia WHERE ia.incident_id = ANY(${ids}::uuid[])), '[]') AS actors,
-  coalesce((SELECT json_agg(json_build_object('incidentId', src.incident_id, 'sourceId', src.source_id) ORDER BY src.position)
-    FROM incident_sources src WHERE src.incident_id = ANY(${ids}::uuid[])), '[]') AS sources,
-  coalesce((SELECT json_agg(json_build_object('fromId', r.from_id, 'toId', r.to_id, 'kind', r.kind, 'assertedById', r.asserted_by_id,
-      'statementIds', ${relationStatementsSql}) ORDER BY r.position)
-    FROM incident_relations r WHERE r.from_id = ANY(${ids}::uuid[])), '[]') AS relations`
-
-interface Links {
-  actors: Array<RoleRow & { incidentId: string }>
-  sources: Array<{ incidentId: string, sourceId: string }>
-  relations: Array<RelationRow & { fromId: string }>
-}
-
-/**
- * Adds the actor, source and relation links to plain incident rows, for the whole batch at once (a
- * list page, an export batch, a single read): issue 15 measured the per-row subqueries this replaces.
- * In place: a copy of every row was a fifth of an export's garbage.
- */
-export async function withLinks (on: Reader, rows: Incident[]): Promise<IncidentRow[]> {
-  const linked = rows as IncidentRow[]
-  if (rows.length === 0) return linked
-  const [links] = await rawRows<Links>(on, linksSql(rows.map((r) => r.id)))
-  const actorsOf = groupBy(links.actors.map(({ incidentId, ...a }) => [incidentId, a] as const))
-  const sourcesOf = groupBy(links.sources.map((l) => [l.incidentId, { sourceId: l.sourceId }] as const))
-  const relationsOf = groupBy(links.relations.map(({ fromId, ...r }) => [fromId, r] as const))
-  for (const r of linked) {
-    r.actors = actorsOf.get(r.id) ?? []
-    r.sources = sourcesOf.get(r.id) ?? []
-    r.relations = relationsOf.get(r.id) ?? []
-  }
-  return linked
-}
-
 /** Incidents by id with their links, live ones unless `withDeleted`; ordered by id. */
 export async function loadIncidentRows (on: Reader, ids: string[], opts: { withDeleted?: boolean } = {}): Promise<IncidentRow[]> {
   if (ids.length === 0) return []
   const live = opts.withDeleted ? Prisma.empty : Prisma.sql`AND i.deleted_at IS NULL`
-  return withLinks(on, await rawRows<Incident>(on, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${live} ORDER BY i.id`))
+  return rawRows<IncidentRow>(on, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${live} ORDER BY i.id`)
 }
 
 /** The live denials linked to each of these incidents, in one query. */

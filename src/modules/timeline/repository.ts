@@ -1,9 +1,9 @@
 import type pg from 'pg'
-import { Prisma, type Incident } from '../../generated/prisma/client.ts'
+import { Prisma } from '../../generated/prisma/client.ts'
 import { decodeCursor, encodeCursor } from '../../http/cursor.ts'
 import { keysetSql, type SortSpec } from '../../db/keyset.ts'
 import { incidentConditions, whereClause } from '../incidents/filters.ts'
-import { incidentColumnsSql, withLinks } from '../incidents/views.ts'
+import { incidentColumnsSql, type IncidentRow } from '../incidents/views.ts'
 import { expandIncidents } from '../incidents/expand.ts'
 import { statementConditions } from '../statements/filters.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
@@ -41,8 +41,8 @@ export function createTimelineRepository (pool: pg.Pool) {
       // side; the merge of at most 2 × (limit + 1) rows happens here.
       const [incidents, statements] = await Promise.all([
         wants('incident')
-          ? rawRows<Incident>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentWhere)}
-              ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${q.limit + 1}`).then((rows) => withLinks(pool, rows))
+          ? rawRows<IncidentRow>(pool, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i ${whereClause(incidentWhere)}
+              ORDER BY i.occurred_at DESC, i.id DESC LIMIT ${q.limit + 1}`)
           : [],
         wants('statement')
           ? rawRows<StatementRow>(pool, Prisma.sql`SELECT ${statementRowSql} FROM statements s ${whereClause(statementWhere)}
