@@ -38,9 +38,10 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { prepareStandby, startStandby, type Standby } from '../src/db/standby.ts'
 import { END } from './generate.ts'
 import { importFile, procMem, resetPeak, streamCount } from './throughput.ts'
+import { cpuSample, cpuSince } from './cpu.ts'
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts'
 import { sameDataWorkloads, workloadList, type Workload } from './workloads.ts'
-import { ALL_SERVERS, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
+import { ALL_SERVERS, cpuOf, fmtMs, median, ratios, report, spread, type ExportResult, type ServerName } from './report.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { values: a } = parseArgs({
@@ -144,7 +145,8 @@ async function startServer (name: string, args: string[], env: Record<string, st
   const port = await getPort({ host: '127.0.0.1' })
   const t0 = performance.now()
   // An empty value unsets the variable (e.g. DATABASE_URL for the embedded database).
-  const merged = Object.fromEntries(Object.entries({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }).filter(([, v]) => v !== ''))
+  // PGAPPNAME names the server's PostgreSQL connections, so its backends' CPU can be read (bench/cpu.ts).
+  const merged = Object.fromEntries(Object.entries({ ...process.env, PORT: String(port), HOST: '127.0.0.1', PGAPPNAME: `bench-${name}`, ...env }).filter(([, v]) => v !== ''))
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd,
     env: merged,
@@ -345,16 +347,27 @@ async function main () {
         for (const name of names) {
           await databaseIdle(url)
           const paths = name === 'ceiling' ? w.paths.map((p) => `/${w.id}${p}`) : w.paths
-          const r = await wrk(`http://127.0.0.1:${servers[name]!.port}`, paths, { ...opts, headers })
+          const server = servers[name]!
+          let cpu: { node: number, pg: number } | undefined
+          const around = async () => {
+            const before = await cpuSample(url, `bench-${server.name}`, server.child.pid!)
+            return async () => { cpu = await cpuSince(url, `bench-${server.name}`, server.child.pid!, before) }
+          }
+          const r = await wrk(`http://127.0.0.1:${server.port}`, paths, { ...opts, headers, around })
+          if (cpu && r.requests > 0) r.cpu = { node: cpu.node / r.requests, pg: cpu.pg / r.requests }
           ;(results[name][w.id] ??= []).push(r)
-          log(`  round ${round} ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}`)
+          log(`  round ${round} ${name.padEnd(7)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  errors ${r.errors}` +
+            (r.cpu ? `  CPU/request: Node ${r.cpu.node.toFixed(2)} ms, PostgreSQL ${r.cpu.pg.toFixed(2)} ms` : ''))
         }
       }
       const rps = (n: ServerName) => results[n][w.id].map((x) => x.rps)
       log(`  sitrep ÷ raw ${spread(ratios(rps('sitrep'), rps('raw')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.raw[w.id].map((x) => x.p99)))}; ` +
         `sitrep ÷ ceiling ${spread(ratios(rps('sitrep'), rps('ceiling')))}` +
         (replica ? `; on the replica ÷ on the primary ${spread(ratios(rps('replica'), rps('sitrep')))}` : '') +
-        (baseline ? `; sitrep ÷ baseline ${spread(ratios(rps('sitrep'), rps('baseline')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.baseline[w.id].map((x) => x.p99)))}` : ''))
+        (baseline
+          ? `; sitrep ÷ baseline ${spread(ratios(rps('sitrep'), rps('baseline')))}, p99 ${spread(ratios(results.sitrep[w.id].map((x) => x.p99), results.baseline[w.id].map((x) => x.p99)))}` +
+          `, CPU per request ${spread(ratios(cpuOf(results.sitrep[w.id]), cpuOf(results.baseline[w.id])))}`
+          : ''))
     }
 
     const exports: Record<string, ExportResult[]> = {}

@@ -44,6 +44,8 @@ export function median (xs: number[]) {
 
 /** The per-round ratios a[r] ÷ b[r] of two servers measured side by side in each round. */
 export const ratios = (a: number[], b: number[]) => a.map((x, r) => x / b[r])
+/** Node + PostgreSQL CPU ms per request of each run (NaN where it was not read). */
+export const cpuOf = (runs: WrkResult[]) => runs.map((x) => x.cpu ? x.cpu.node + x.cpu.pg : NaN)
 
 export const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1))
 const fmtX = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2))
@@ -106,12 +108,13 @@ export function report (r: Report) {
     const base = r.results.baseline?.[w.id]
     if (base?.length) {
       out.push(`| ${w.id} sitrep ÷ sitrep at the --baseline commit | ${spread(ratios(s.map((x) => x.rps), base.map((x) => x.rps)))} | ` +
-        `${spread(ratios(s.map((x) => x.p99), base.map((x) => x.p99)))} | | no slower than before: ${mark(median(ratios(s.map((x) => x.rps), base.map((x) => x.rps))) >= 1)} |`)
+        `${spread(ratios(s.map((x) => x.p99), base.map((x) => x.p99)))} | | no slower than before: ${mark(median(ratios(s.map((x) => x.rps), base.map((x) => x.rps))) >= 1)}; ` +
+        `CPU per request (Node + PostgreSQL) ÷ the baseline's: ${spread(ratios(cpuOf(s), cpuOf(base)))} |`)
     }
   }
   out.push('\nEvery run (req/s and p99 by round; the ceiling serves sitrep\'s answer to the workload\'s first URL as fixed bytes, no database):\n')
-  out.push('| workload | server | req/s by round | median req/s | p99 by round | median p99 | p50 median | errors |')
-  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  out.push('| workload | server | req/s by round | median req/s | p99 by round | median p99 | p50 median | errors | CPU ms per request, Node + PostgreSQL (median) |')
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const w of r.list) {
     for (const name of ALL_SERVERS) {
       const runs = r.results[name]?.[w.id]
@@ -119,7 +122,7 @@ export function report (r: Report) {
       const label = name === 'ceiling' ? `ceiling (${int(r.ceilingBytes[w.id] ?? 0)} B)` : labels[name]
       out.push(`| ${name === 'raw' ? w.id : ''} | ${label} | ${runs.map((x) => x.rps.toFixed(0)).join(' · ')} | ${median(runs.map((x) => x.rps)).toFixed(0)} | ` +
         `${runs.map((x) => fmtMs(x.p99)).join(' · ')} ms | ${fmtMs(median(runs.map((x) => x.p99)))} ms | ${fmtMs(median(runs.map((x) => x.p50)))} ms | ` +
-        `${runs.reduce((n, x) => n + x.errors, 0)} |`)
+        `${runs.reduce((n, x) => n + x.errors, 0)} | ${runs.every((x) => x.cpu) ? `${median(runs.map((x) => x.cpu!.node)).toFixed(2)} + ${median(runs.map((x) => x.cpu!.pg)).toFixed(2)}` : ''} |`)
     }
   }
   const exported = Object.entries(r.exports).filter(([, runs]) => runs.length)

@@ -6,8 +6,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export interface WrkResult { rps: number, p50: number, p99: number, requests: number, errors: number }
-export interface WrkOptions { connections: number, duration: number, warmup: number, threads?: number, headers?: Record<string, string> }
+export interface WrkResult {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  errors: number
+  /** CPU ms per request during the measured run: the server's Node process, and its PostgreSQL backends */
+  cpu?: { node: number, pg: number }
+}
+export interface WrkOptions {
+  connections: number
+  duration: number
+  warmup: number
+  threads?: number
+  headers?: Record<string, string>
+  /** called right before the measured run; what it returns is called right after it */
+  around?: () => Promise<() => Promise<void>>
+}
 
 const has = (cmd: string) => { try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true } catch { return false } }
 
@@ -62,7 +78,10 @@ export async function wrk (base: string, paths: string[], o: WrkOptions): Promis
     const file = join(dir, 'paths.lua')
     writeFileSync(file, script(paths, o.headers ?? {}))
     if (o.warmup > 0) await runWrk(base, file, o.warmup, o)
-    return parseWrk(await runWrk(base, file, o.duration, o))
+    const after = await o.around?.()
+    const out = await runWrk(base, file, o.duration, o)
+    await after?.()
+    return parseWrk(out)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
