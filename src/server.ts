@@ -5,8 +5,14 @@ import { describeServingRole, ensureAppLogin, privilegeWarning } from './db/app-
 import { startEmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { loadDemoData } from './demo.ts'
+import { buildExplorer, explorerStale } from '../web/build.ts'
 
 async function main (config: Config) {
+  // `npm install` builds the explorer; a checkout whose web/ changed since (or that skipped install
+  // scripts) builds it here, once, before serving.
+  if (explorerStale()) {
+    await buildExplorer().catch((err: Error) => console.error(`the explorer could not be built (${err.message}); the API serves without it`))
+  }
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: config.dataDir })
   // The API serves as a role that owns nothing; migrations run as the owner (the same role when
   // only DATABASE_URL is given, which the warning below reports).
