@@ -68,19 +68,19 @@ export function FilterBar ({ filters, onChange }: Props) {
         </div>
       </div>
       <TokenField
-        id='f-country' label='Countries' placeholder='Afghanistan'
+        id='f-country' label='Countries' placeholder='e.g. Afghanistan'
         tokens={chosenCountries} suggestions={countryTokens}
         resolve={(text) => byText(countryTokens, text)}
         onChange={(country) => set({ country })}
       />
       <TokenField
-        id='f-type' label='Incident types' placeholder='airstrike'
+        id='f-type' label='Incident types' placeholder='e.g. airstrike'
         tokens={filters.type.map((t) => ({ value: t, label: humanize(t) }))} suggestions={typeTokens}
         resolve={(text) => byText(typeTokens, text)}
         onChange={(type) => set({ type })}
       />
       <TokenField
-        id='f-actor' label='Actors' placeholder='Taliban'
+        id='f-actor' label='Actors' placeholder='e.g. Taliban'
         tokens={filters.actor.map((id) => ({ value: id, label: actorNames.get(id) ?? '…' }))}
         suggestions={actorOptions}
         onInput={setActorText}
