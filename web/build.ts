@@ -27,7 +27,16 @@ export async function buildExplorer (): Promise<BundleSize> {
   const started = Date.now()
   // Loaded here, not at the top: the server imports this file only to ask explorerStale().
   const { build } = await import('vite')
-  await build({ configFile: join(webRoot, 'vite.config.ts') })
+  // Vite takes NODE_ENV from the environment, and a test runner sets it to "test" (which ships the
+  // libraries' development builds): what is built is always what production serves.
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({ configFile: join(webRoot, 'vite.config.ts'), mode: 'production' })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
   const size = measureBundle()
   const kb = (n: number) => (n / 1024).toFixed(1)
   console.log(`explorer: built web/dist in ${Date.now() - started} ms; JavaScript ${kb(size.bytes)} kB, ${kb(size.gzipBytes)} kB gzipped (${size.files} files)`)
