@@ -55,7 +55,7 @@ export function explorerStale (): boolean {
   } catch {
     return true
   }
-  return [join(webRoot, 'src'), join(webRoot, 'index.html'), join(webRoot, 'embed.html')].some((p) => newest(p) > built)
+  return ['src', 'index.html', 'embed.html', 'vite.config.ts', 'build.ts'].some((p) => newest(join(webRoot, p)) > built)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await buildExplorer()

@@ -19,8 +19,27 @@ export function apiUrl (path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path
 }
 
+// Requests started before the page rendered (src/prefetch.ts), taken once by the first caller.
+const early = new Map<string, Promise<unknown>>()
+
+/** Starts a read now, for the component that will ask for exactly this URL when it mounts. */
+export function prefetch (path: string, query: Query = {}): void {
+  const url = apiUrl(path, query)
+  const started = getJson(path, query)
+  started.catch(() => {})
+  early.set(url, started)
+}
+
 export async function getJson<T> (path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(apiUrl(path, query), { headers: { accept: 'application/json' }, signal })
+  const url = apiUrl(path, query)
+  const started = early.get(url)
+  if (started) {
+    early.delete(url)
+    return await (started as Promise<T>)
+  }
+  // The API lets caches keep anonymous reads for a few seconds; a live page must not see an answer
+  // older than the change it was told about, so it always revalidates (a 304 when nothing changed).
+  const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-cache', signal })
   if (!response.ok) {
     const problem = await response.json().catch(() => null) as Problem | null
     throw new ApiError(response.status, problem)

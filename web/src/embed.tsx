@@ -15,6 +15,7 @@ function Embed () {
     const id = decodeURIComponent(incident[1])
     return (
       <main class='embed-page'>
+        <h1 class='visually-hidden'>sitrep: one incident</h1>
         <IncidentView id={id} revision={0} incidentHref={explorerHref} linkTarget='_blank' />
         <p class='back'><a href={explorerHref(id)} target='_blank' rel='noopener'>Open in the sitrep explorer ↗</a></p>
       </main>

@@ -1,3 +1,4 @@
+import './prefetch.ts'
 import { render } from 'preact'
 import { App } from './components/app.tsx'
 import './styles.css'

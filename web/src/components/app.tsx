@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks'
 import { getJson } from '../api.ts'
 import { useLoad } from '../hooks.ts'
 import { useLive } from '../live.ts'
+import { MAP_LIMIT } from '../prefetch.ts'
 import { filterQuery, parseView, timelineQuery, viewSearch, type Filters, type ViewState } from '../state.ts'
 import type { Incident, Page } from '../types.ts'
 import { Downloads } from './downloads.tsx'
@@ -11,8 +12,6 @@ import { IncidentMap } from './incident-map.tsx'
 import { IncidentView } from './incident-view.tsx'
 import { StatsChart } from './stats-chart.tsx'
 import { Timeline } from './timeline.tsx'
-
-const MAP_LIMIT = 500
 
 export function App () {
   const [view, setView] = useState<ViewState>(() => parseView(location.search))
@@ -26,11 +25,17 @@ export function App () {
     setView(next)
   }, [])
   const setFilters = (filters: Filters) => go({ filters, incident: view.incident })
+  const [opened, setOpened] = useState(false)
   const open = (id: string) => {
+    setOpened(true)
     go({ ...view, incident: id })
-    requestAnimationFrame(() => document.getElementById('incident-title')?.focus())
   }
-  const close = () => go({ ...view, incident: null })
+  const close = () => {
+    const id = view.incident
+    go({ ...view, incident: null })
+    // Back where the reader was: the incident's entry in the list.
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`.incident-list li[data-id="${id}"] a`)?.focus())
+  }
   const hrefFor = (id: string) => `/${viewSearch({ ...view, incident: id })}`
 
   const live = useLive()
@@ -73,7 +78,7 @@ export function App () {
         <div class='col-side'>
           {view.incident && (
             <>
-              <IncidentView id={view.incident} revision={live.revision} fresh={live.fresh.get(view.incident)} onOpen={open} onClose={close} incidentHref={hrefFor} />
+              <IncidentView id={view.incident} revision={live.revision} fresh={live.fresh.get(view.incident)} onOpen={open} onClose={close} incidentHref={hrefFor} focusOnOpen={opened} />
               <details class='embed-code panel'>
                 <summary>Embed this incident</summary>
                 <code>{`<iframe src="${location.origin}/embed/incidents/${view.incident}" width="100%" height="600" title="sitrep incident"></iframe>`}</code>

@@ -8,8 +8,9 @@ import { TokenField, type Token } from './token-field.tsx'
 
 interface Props { filters: Filters, onChange: (filters: Filters) => void }
 
-const countries = knownCountries()
-const countryTokens: Token[] = countries.map((c) => ({ value: c.code, label: `${c.name} (${c.code})` }))
+// Built on first use: naming every region costs a few hundred Intl lookups the first render can skip.
+let countryTokenList: Token[] | null = null
+const countryTokens = () => (countryTokenList ??= knownCountries().map((c) => ({ value: c.code, label: `${c.name} (${c.code})` })))
 const typeTokens: Token[] = incidentTypes.map((t) => ({ value: t, label: humanize(t) }))
 
 function byText (tokens: Token[], text: string): Token | null {
@@ -41,6 +42,7 @@ export function FilterBar ({ filters, onChange }: Props) {
   const actorNames = useActorNames(filters.actor, actorById)
   const actorOptions: Token[] = actorSuggestions.map((a) => ({ value: a.id, label: a.name }))
 
+  const [countriesWanted, setCountriesWanted] = useState(false)
   const chosenCountries = useMemo(() => filters.country.map((c) => ({ value: c, label: countryName(c) })), [filters.country])
 
   return (
@@ -69,8 +71,9 @@ export function FilterBar ({ filters, onChange }: Props) {
       </div>
       <TokenField
         id='f-country' label='Countries' placeholder='e.g. Afghanistan'
-        tokens={chosenCountries} suggestions={countryTokens}
-        resolve={(text) => byText(countryTokens, text)}
+        tokens={chosenCountries} suggestions={countriesWanted ? countryTokens() : []}
+        onInput={() => setCountriesWanted(true)}
+        resolve={(text) => byText(countryTokens(), text)}
         onChange={(country) => set({ country })}
       />
       <TokenField

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'preact/hooks'
 import { actorById, getJson } from '../api.ts'
 import { useActorNames, useLoad } from '../hooks.ts'
 import { countryName, formatDate, humanize } from '../labels.ts'
@@ -67,10 +68,16 @@ interface Props {
   incidentHref: (id: string) => string
   /** where links open (an embed opens the explorer in a new tab) */
   linkTarget?: string
+  /** move the keyboard focus to the heading once the incident is shown (when the reader opened it) */
+  focusOnOpen?: boolean
 }
 
-export function IncidentView ({ id, revision, fresh, onOpen, onClose, incidentHref, linkTarget }: Props) {
+export function IncidentView ({ id, revision, fresh, onOpen, onClose, incidentHref, linkTarget, focusOnOpen = false }: Props) {
   const { data, error } = useLoad(`${id}:${revision}`, (signal) => loadIncident(id, signal))
+  const heading = useRef<HTMLHeadingElement>(null)
+  const shownId = data?.incident.id
+  // Once per incident, not on a live refresh of the same one.
+  useEffect(() => { if (focusOnOpen && shownId === id) heading.current?.focus() }, [shownId, id])
   const everyone = data
     ? [
         ...data.incident.actors.flatMap((a) => [a.actorId, ...(a.assertedById ? [a.assertedById] : [])]),
@@ -92,7 +99,7 @@ export function IncidentView ({ id, revision, fresh, onOpen, onClose, incidentHr
     <article class='incident panel' aria-labelledby='incident-title' data-id={i.id}>
       <header class='incident-head'>
         {onClose && <button type='button' class='secondary close' onClick={onClose}>← All incidents</button>}
-        <h2 id='incident-title' tabIndex={-1}>{i.title} <FreshBadge fresh={fresh} /></h2>
+        <h2 id='incident-title' tabIndex={-1} ref={heading}>{i.title} <FreshBadge fresh={fresh} /></h2>
         <p class='incident-meta'>
           <TypeBadge type={i.type} />
           <span class={`badge status status-${i.status}`}>{humanize(i.status)}</span>
