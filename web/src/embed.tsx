@@ -17,7 +17,7 @@ function Embed () {
       <main class='embed-page'>
         <h1 class='visually-hidden'>sitrep: one incident</h1>
         <IncidentView id={id} revision={0} incidentHref={explorerHref} linkTarget='_blank' />
-        <p class='back'><a href={explorerHref(id)} target='_blank' rel='noopener'>Open in the sitrep explorer ↗</a></p>
+        <p class='back'><a href={explorerHref(id)} target='_blank' rel='noopener noreferrer'>Open in the sitrep explorer ↗</a></p>
       </main>
     )
   }
@@ -27,7 +27,7 @@ function Embed () {
     <main class='embed-page'>
       <h1 class='embed-title'>Timeline</h1>
       <Timeline query={timelineQuery(filters)} revision={0} fresh={noFresh} incidentHref={explorerHref} linkTarget='_blank' pageSize={10} />
-      <p class='back'><a href={back} target='_blank' rel='noopener'>Open in the sitrep explorer ↗</a></p>
+      <p class='back'><a href={back} target='_blank' rel='noopener noreferrer'>Open in the sitrep explorer ↗</a></p>
     </main>
   )
 }

@@ -13,11 +13,30 @@ export const humanize = (value: string) => value.replace(/_/g, ' ')
 // Families of types share a hue, so the map and the chart read at a glance: violence from the air
 // red, ground fighting orange, attacks purple, talks and agreements green, civil unrest blue.
 const family: Record<string, string> = {
-  airstrike: '#c0392b', drone_strike: '#e74c3c', shelling: '#d35400', cross_border_fire: '#e67e22', armed_clash: '#b9770e',
-  ground_operation: '#a04000', raid: '#935116', militant_attack: '#6c3483', bombing: '#8e44ad', attack_on_civilians: '#4a235a',
-  abduction: '#7d3c98', sexual_violence: '#5b2c6f', looting: '#76448a', arrest: '#1f618d', protest: '#2874a6', riot: '#1a5276',
-  ceasefire: '#1e8449', agreement: '#239b56', negotiation: '#117a65', border_closure: '#566573', displacement: '#2e4053',
-  policy_measure: '#616a6b', territory_change: '#7b7d7d', other: '#626567'
+  airstrike: '#c0392b',
+  drone_strike: '#e74c3c',
+  shelling: '#d35400',
+  cross_border_fire: '#e67e22',
+  armed_clash: '#b9770e',
+  ground_operation: '#a04000',
+  raid: '#935116',
+  militant_attack: '#6c3483',
+  bombing: '#8e44ad',
+  attack_on_civilians: '#4a235a',
+  abduction: '#7d3c98',
+  sexual_violence: '#5b2c6f',
+  looting: '#76448a',
+  arrest: '#1f618d',
+  protest: '#2874a6',
+  riot: '#1a5276',
+  ceasefire: '#1e8449',
+  agreement: '#239b56',
+  negotiation: '#117a65',
+  border_closure: '#566573',
+  displacement: '#2e4053',
+  policy_measure: '#616a6b',
+  territory_change: '#7b7d7d',
+  other: '#626567'
 }
 
 export const typeColor = (type: string) => family[type] ?? '#626567'
