@@ -83,7 +83,7 @@ export function IncidentMap ({ incidents, selected, fresh, onOpen }: Props) {
     }
     if (placed.length) {
       const bounds = L.latLngBounds(placed.map((i) => [i.location!.lat, i.location!.lon]))
-      m.fitBounds(bounds.pad(0.6), { maxZoom: 5 })
+      m.fitBounds(bounds.pad(0.6), { maxZoom: 4 })
     }
   }, [L, incidents, selected, fresh])
 
