@@ -93,6 +93,12 @@ describe('the explorer on the demo story', () => {
     expect(afghan.data.length).toBeLessThan(all.page.total)
     await expect.poll(() => incidentList(page).locator('a').allInnerTexts()).toEqual(afghan.data.map((i) => i.title))
 
+    // The chart and the downloads follow the filter.
+    const stats = await (await fetch(`${origin}/v1/stats/incidents?country=AF&groupBy=month,type`)).json() as { data: unknown[] }
+    await expect.poll(() => page.locator('figure.stats rect').count()).toBe(stats.data.length)
+    expect(await page.locator('a.download', { hasText: 'CSV' }).getAttribute('href')).toBe('/v1/incidents?country=AF&format=csv')
+    expect(await page.locator('a.download', { hasText: 'GeoJSON' }).getAttribute('href')).toBe('/v1/incidents?country=AF&format=geojson')
+
     await incidentList(page).getByRole('link', { name: 'Pakistani airstrikes in Afghanistan' }).click()
     const incident = page.locator('article.incident')
     await incident.getByRole('heading', { name: /Pakistani airstrikes in Afghanistan/ }).waitFor()
@@ -178,6 +184,28 @@ describe('the explorer on the demo story', () => {
     await page.context().close()
   }, 60_000)
 
+  it('when a reader picks an actor from the suggestions and an attribution, then the list and the address follow', async () => {
+    const opened = await open('/')
+    const { page } = opened
+    await incidentList(page).first().waitFor()
+    const field = page.getByLabel('Actors')
+    await field.fill('tali')
+    // Suggested from GET /v1/actors?q= (aliases count: "Taliban" is the Islamic Emirate's alias).
+    await expect.poll(() => page.locator('#f-actor-options option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toContain('Islamic Emirate of Afghanistan')
+    await field.press('Enter')
+    await page.locator('.chip', { hasText: 'Islamic Emirate of Afghanistan' }).waitFor()
+    const taliban = (await (await fetch(`${origin}/v1/actors?q=taliban`)).json() as { data: Array<{ id: string, name: string }> }).data.find((a) => a.name === 'Islamic Emirate of Afghanistan')!
+    expect(new URL(page.url()).searchParams.get('actor')).toBe(taliban.id)
+    await page.getByLabel('alleged').check()
+    expect(new URL(page.url()).searchParams.get('attribution')).toBe('alleged')
+    const expected = await (await fetch(`${origin}/v1/incidents?actor=${taliban.id}&attribution=alleged`)).json() as { data: Array<{ title: string }> }
+    await expect.poll(() => incidentList(page).locator('a').allInnerTexts()).toEqual(expected.data.map((i) => i.title))
+    await page.getByRole('button', { name: 'Clear filters' }).click()
+    expect(new URL(page.url()).search).toBe('')
+    await expectClean(opened)
+    await page.context().close()
+  }, 60_000)
+
   it('when someone writes through the API, then the new incident and statement appear on the open page, marked new', async () => {
     const opened = await open('/')
     const { page } = opened
@@ -252,6 +280,18 @@ describe('the embeds', () => {
     expect(await page.locator('.entry').count()).toBe(api.data.length)
     expect(await page.getByRole('link', { name: /Open in the sitrep explorer/ }).getAttribute('href')).toBe('/?country=PK')
     await expectAccessible(page, 'the timeline embed')
+    await expectClean(opened)
+    await page.context().close()
+  }, 60_000)
+
+  it('when the reader scrolls to the end of the timeline, then the next page loads', async () => {
+    const opened = await open('/embed/timeline', 600, 800)
+    const { page } = opened
+    const all = await (await fetch(`${origin}/v1/timeline?limit=500`)).json() as { data: unknown[] }
+    expect(all.data.length).toBeGreaterThan(10)
+    await expect.poll(() => page.locator('.entry').count()).toBe(10)
+    await page.locator('.sentinel').scrollIntoViewIfNeeded()
+    await expect.poll(() => page.locator('.entry').count()).toBe(Math.min(20, all.data.length))
     await expectClean(opened)
     await page.context().close()
   }, 60_000)
