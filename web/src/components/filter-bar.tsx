@@ -45,13 +45,19 @@ export function FilterBar ({ filters, onChange }: Props) {
   const [countriesWanted, setCountriesWanted] = useState(false)
   const chosenCountries = useMemo(() => filters.country.map((c) => ({ value: c, label: countryName(c) })), [filters.country])
 
+  // On a phone the filters fold away behind one button (the search box stays), so the incidents are on the first screen.
+  const [expanded, setExpanded] = useState(false)
+  const active = filters.country.length + filters.type.length + filters.actor.length + filters.attribution.length + (filters.from ? 1 : 0) + (filters.to ? 1 : 0)
   return (
     <form
-      class='filter-bar'
+      class={`filter-bar${expanded ? ' expanded' : ''}`}
       role='search'
       aria-label='Filter incidents'
       onSubmit={(e) => { e.preventDefault(); set({ q: q.trim() }) }}
     >
+      <button type='button' class='secondary filter-toggle' aria-expanded={expanded} aria-controls='filter-fields' onClick={() => setExpanded(!expanded)}>
+        Filters{active ? ` (${active})` : ''}
+      </button>
       <div class='field'>
         <label for='f-q'>Search</label>
         <div class='inline'>
@@ -59,51 +65,53 @@ export function FilterBar ({ filters, onChange }: Props) {
           <button type='submit'>Search</button>
         </div>
       </div>
-      <div class='field dates'>
-        <span class='label' id='f-dates'>Dates</span>
-        <div class='inline' role='group' aria-labelledby='f-dates'>
-          <label class='visually-hidden' for='f-from'>From</label>
-          <input id='f-from' type='date' value={filters.from} onChange={(e) => set({ from: e.currentTarget.value })} />
-          <span aria-hidden='true'>–</span>
-          <label class='visually-hidden' for='f-to'>Until (exclusive)</label>
-          <input id='f-to' type='date' value={filters.to} onChange={(e) => set({ to: e.currentTarget.value })} />
+      <div class='filter-fields' id='filter-fields'>
+        <div class='field dates'>
+          <span class='label' id='f-dates'>Dates</span>
+          <div class='inline' role='group' aria-labelledby='f-dates'>
+            <label class='visually-hidden' for='f-from'>From</label>
+            <input id='f-from' type='date' value={filters.from} onChange={(e) => set({ from: e.currentTarget.value })} />
+            <span aria-hidden='true'>–</span>
+            <label class='visually-hidden' for='f-to'>Until (exclusive)</label>
+            <input id='f-to' type='date' value={filters.to} onChange={(e) => set({ to: e.currentTarget.value })} />
+          </div>
         </div>
-      </div>
-      <TokenField
-        id='f-country' label='Countries' placeholder='e.g. Afghanistan'
-        tokens={chosenCountries} suggestions={countriesWanted ? countryTokens() : []}
-        onInput={() => setCountriesWanted(true)}
-        resolve={(text) => byText(countryTokens(), text)}
-        onChange={(country) => set({ country })}
-      />
-      <TokenField
-        id='f-type' label='Incident types' placeholder='e.g. airstrike'
-        tokens={filters.type.map((t) => ({ value: t, label: humanize(t) }))} suggestions={typeTokens}
-        resolve={(text) => byText(typeTokens, text)}
-        onChange={(type) => set({ type })}
-      />
-      <TokenField
-        id='f-actor' label='Actors' placeholder='e.g. Taliban'
-        tokens={filters.actor.map((id) => ({ value: id, label: actorNames.get(id) ?? '…' }))}
-        suggestions={actorOptions}
-        onInput={setActorText}
-        resolve={(text) => byText(actorOptions, text) ?? (text.trim() ? actorOptions[0] ?? null : null)}
-        onChange={(actor) => set({ actor })}
-      />
-      <fieldset class='field attribution'>
-        <legend>Attribution</legend>
-        {attributions.map((a) => (
-          <label key={a} class='check'>
-            <input
-              type='checkbox' checked={filters.attribution.includes(a)}
-              onChange={(e) => set({ attribution: e.currentTarget.checked ? [...filters.attribution, a] : filters.attribution.filter((x) => x !== a) })}
-            />
-            {a}
-          </label>
-        ))}
-      </fieldset>
-      <div class='field reset'>
-        <button type='button' class='secondary' onClick={() => onChange({ from: '', to: '', country: [], type: [], actor: [], attribution: [], q: '' })}>Clear filters</button>
+        <TokenField
+          id='f-country' label='Countries' placeholder='e.g. Afghanistan'
+          tokens={chosenCountries} suggestions={countriesWanted ? countryTokens() : []}
+          onInput={() => setCountriesWanted(true)}
+          resolve={(text) => byText(countryTokens(), text)}
+          onChange={(country) => set({ country })}
+        />
+        <TokenField
+          id='f-type' label='Incident types' placeholder='e.g. airstrike'
+          tokens={filters.type.map((t) => ({ value: t, label: humanize(t) }))} suggestions={typeTokens}
+          resolve={(text) => byText(typeTokens, text)}
+          onChange={(type) => set({ type })}
+        />
+        <TokenField
+          id='f-actor' label='Actors' placeholder='e.g. Taliban'
+          tokens={filters.actor.map((id) => ({ value: id, label: actorNames.get(id) ?? '…' }))}
+          suggestions={actorOptions}
+          onInput={setActorText}
+          resolve={(text) => byText(actorOptions, text) ?? (text.trim() ? actorOptions[0] ?? null : null)}
+          onChange={(actor) => set({ actor })}
+        />
+        <fieldset class='field attribution'>
+          <legend>Attribution</legend>
+          {attributions.map((a) => (
+            <label key={a} class='check'>
+              <input
+                type='checkbox' checked={filters.attribution.includes(a)}
+                onChange={(e) => set({ attribution: e.currentTarget.checked ? [...filters.attribution, a] : filters.attribution.filter((x) => x !== a) })}
+              />
+              {a}
+            </label>
+          ))}
+        </fieldset>
+        <div class='field reset'>
+          <button type='button' class='secondary' onClick={() => onChange({ from: '', to: '', country: [], type: [], actor: [], attribution: [], q: '' })}>Clear filters</button>
+        </div>
       </div>
     </form>
   )

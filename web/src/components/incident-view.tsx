@@ -160,7 +160,7 @@ export function IncidentView ({ id, revision, fresh, onOpen, onClose, incidentHr
         <ul class='sources'>
           {sources.map((s) => (
             <li key={s.id}>
-              <a href={s.url} rel='noopener noreferrer' target='_blank'>{s.title}</a>
+              {/^https?:\/\//i.test(s.url) ? <a href={s.url} rel='noopener noreferrer' target='_blank'>{s.title}</a> : <span>{s.title} ({s.url})</span>}
               <span class='muted'> · {s.publisher}{s.publishedAt && ` · ${formatDate(s.publishedAt)}`}</span>
             </li>
           ))}
