@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { pathToFileURL } from 'node:url'
@@ -41,6 +41,11 @@ export async function buildExplorer (): Promise<BundleSize> {
   const kb = (n: number) => (n / 1024).toFixed(1)
   console.log(`explorer: built web/dist in ${Date.now() - started} ms; JavaScript ${kb(size.bytes)} kB, ${kb(size.gzipBytes)} kB gzipped (${size.files} files)`)
   return size
+}
+
+/** When web/dist has not been built. */
+export function explorerMissing (): boolean {
+  return !existsSync(join(distDir, 'index.html'))
 }
 
 /** When web/dist is older than any file under web/src or the pages (or absent). */

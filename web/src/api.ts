@@ -15,7 +15,7 @@ export function apiUrl (path: string, query: Query = {}): string {
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
   }
-  const qs = params.toString()
+  const qs = params.toString().replace(/%2C/gi, ',')
   return qs ? `${path}?${qs}` : path
 }
 

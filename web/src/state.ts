@@ -54,6 +54,7 @@ export function timelineQuery (f: Filters): Record<string, string> {
 export function viewSearch (view: ViewState): string {
   const params = new URLSearchParams(filterQuery(view.filters))
   if (view.incident) params.set('incident', view.incident)
-  const s = params.toString()
+  // Commas may stand unescaped in a query, and `country=AF,PK` reads like the API's own lists.
+  const s = params.toString().replace(/%2C/gi, ',')
   return s ? `?${s}` : ''
 }

@@ -87,10 +87,12 @@ export function IncidentView ({ id, revision, fresh, onOpen, onClose, incidentHr
         ...data.related.flatMap((r) => (r.assertedById ? [r.assertedById] : []))
       ]
     : []
-  const names = useActorNames(everyone, actorById)
+  const read = useActorNames(everyone, actorById)
   if (error) return <section class='incident panel' aria-label='Incident'><p class='error' role='alert'>This incident could not be read: {error}</p></section>
   if (!data) return <section class='incident panel' aria-busy='true' aria-label='Incident'><p class='loading'>Loading the incident…</p></section>
   const { incident: i, accounts, related, context, responses } = data
+  // Names the incident's own reads already carry need no lookup.
+  const names = new Map(read)
   for (const a of accounts.accounts) names.set(a.actor.id, a.actor.name)
   for (const a of i.actors) if (a.actor) names.set(a.actorId, a.actor.name)
   const sources = i.sources ?? []
