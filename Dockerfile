@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
+# The explorer is built by the install script (web/build.ts), so its sources come first.
+COPY web ./web
 # Dev dependencies stay: the Prisma client is generated at install time and tsx runs the sources.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./

@@ -1,5 +1,5 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['src/generated/**', 'node_modules/**', '.data/**', 'openapi/**'] })
+  ...neostandard({ ts: true, ignores: ['src/generated/**', 'node_modules/**', '.data/**', 'openapi/**', 'web/dist/**'] })
 ]

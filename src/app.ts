@@ -39,6 +39,7 @@ import statsRoutes from './modules/stats/routes.ts'
 import type { StatsLimits } from './modules/stats/limits.ts'
 import keyRoutes from './modules/keys/routes.ts'
 import metricsRoutes from './modules/metrics/routes.ts'
+import explorerRoutes from './modules/explorer/routes.ts'
 
 export interface AppOptions {
   databaseUrl: string
@@ -174,6 +175,7 @@ export async function buildApp (opts: AppOptions) {
   await app.register(statsRoutes, { limits: opts.stats })
   await app.register(keyRoutes)
   await app.register(metricsRoutes)
+  await app.register(explorerRoutes)
 
   return app
 }

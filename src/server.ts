@@ -5,8 +5,15 @@ import { describeServingRole, ensureAppLogin, privilegeWarning } from './db/app-
 import { startEmbeddedPostgres } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { loadDemoData } from './demo.ts'
+import { buildExplorer, explorerMissing } from '../web/build.ts'
 
 async function main (config: Config) {
+  // `npm install` builds the explorer; an install that skipped its scripts builds it here, once.
+  // Only when absent: several servers starting at once (tests, a rolling restart) must not rebuild
+  // the directory the others serve from. After editing web/, `npm run web:build`.
+  if (explorerMissing()) {
+    await buildExplorer().catch((err: Error) => console.error(`the explorer could not be built (${err.message}); the API serves without it`))
+  }
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres({ dataDir: config.dataDir })
   // The API serves as a role that owns nothing; migrations run as the owner (the same role when
   // only DATABASE_URL is given, which the warning below reports).

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node'
 import { ensureAppLogin } from '../src/db/app-role.ts'
 import { createTempDir, startEmbeddedPostgres } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
+import { buildExplorer, explorerStale } from '../web/build.ts'
 
 // One PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL is set), one migrated
 // template; each test file clones its own database from the template. The harness keeps the
@@ -12,13 +13,15 @@ import { migrate } from '../src/db/migrate.ts'
 // Each vitest project that needs a database (api, slow, e2e) runs this setup; they share one
 // database, which the last teardown stops.
 interface Shared { adminUrl: string, template: string, appRole: { user: string, password: string }, teardown: () => Promise<void> }
-const shared = globalThis as { sitrepTestDatabase?: { ready: Promise<Shared>, users: number } }
+const shared = globalThis as { sitrepTestDatabase?: { ready: Promise<Shared>, users: number }, sitrepExplorerBuild?: Promise<unknown> }
 
 export default async function setup (project: TestProject) {
   shared.sitrepTestDatabase ??= { ready: start(), users: 0 }
   const db = shared.sitrepTestDatabase
   db.users++
-  const { adminUrl, template, appRole, teardown } = await db.ready
+  // The explorer's pages are served by the app under test: the tests see the current web/ sources.
+  shared.sitrepExplorerBuild ??= explorerStale() ? buildExplorer() : Promise.resolve()
+  const [{ adminUrl, template, appRole, teardown }] = await Promise.all([db.ready, shared.sitrepExplorerBuild])
   project.provide('adminUrl', adminUrl)
   project.provide('templateDatabase', template)
   project.provide('appRole', appRole)
