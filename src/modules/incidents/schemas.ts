@@ -231,6 +231,11 @@ export const incidentFilterShape = {
   type: commaList(incidentTypes, 'incident types').optional(),
   status: commaList(incidentStatuses, 'statuses').optional(),
   country: commaCountries('countries (matches any of the incident\'s countryCodes)').optional(),
+  admin1: z.string().max(4000)
+    .regex(/^[^,]*\S[^,]*(,[^,]*\S[^,]*)*$/, 'must be comma-separated names, none empty')
+    .transform((s) => s.split(',').map((v) => v.trim()))
+    .refine((names) => names.length <= 100, 'at most 100 names')
+    .optional().describe('first-level administrative divisions (location.admin1, e.g. Paktika); comma-separated, any of; case-insensitive'),
   ...roleFilterShape,
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
