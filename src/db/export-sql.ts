@@ -184,3 +184,27 @@ export function exportSelect (format: 'ndjson' | 'csv' | 'geojson', shape: Expor
   if (!shape.point) throw new Error('this export has no point')
   return featureSql(shape.fields, shape.point)
 }
+
+/** The kind of a flat column: a scalar's, or `list` for an array. */
+export type ColumnKind = Scalar | 'list'
+
+/** Each flat column of the fields (dotted, as CSV names them) and its kind: the typed columns of Parquet. */
+export function columnKinds (fields: ExportField[]): Map<string, ColumnKind> {
+  return new Map(flatFields(fields).map(({ name, field }) => [name, field.kind === 'object' ? 'list' : field.kind]))
+}
+
+/** The fields that fields= keeps (dotted paths; a nested object with only the keys named), in their declared order. */
+function keptFields (fields: ExportField[], paths: string[], prefix = ''): ExportField[] {
+  return fields.flatMap((f): ExportField[] => {
+    const name = prefix ? `${prefix}.${f.key}` : f.key
+    if (paths.includes(name)) return [f]
+    if (f.kind !== 'object' || !paths.some((p) => p.startsWith(`${name}.`))) return []
+    return [{ ...f, fields: keptFields(f.fields, paths, name) }]
+  })
+}
+
+/** The export of a fields= projection: only the fields named, CSV columns in the order named. */
+export function projectShape (shape: ExportShape, paths: string[] | undefined, columns: string[]): ExportShape {
+  if (!paths) return shape
+  return { ...shape, fields: keptFields(shape.fields, paths), columns }
+}

@@ -4,16 +4,14 @@ import { bearer } from './auth.ts'
 import { conditionalHeaders, conditionalReadHeaders, ifMatch, notModified, tagged } from './conditional.ts'
 import { movedResponse, problems, readProblems, writeProblems, type Status } from './responses.ts'
 import { sendPage } from './list.ts'
-import { asOfParam, idParams } from './schemas.ts'
+import { idParams } from './schemas.ts'
+import { fieldsMediaType, projector, sendProjected } from './fields.ts'
 
 // The operations every record shares: read one, create, patch and delete. Each resource's routes.ts
 // declares them with its own schemas and says how to read or write the record; the status codes,
 // headers (ETag, Location) and conditional requests are the same for all and live here.
 
 export const mergePatchRule = 'RFC 7386 merge patch: absent fields are kept, `null` clears a field.'
-
-/** The query of a record that can be read as it stood at a past time. */
-export const asOfQuery = z.strictObject({ asOf: asOfParam })
 
 type Versioned = z.ZodType<{ version: number }>
 
@@ -55,7 +53,7 @@ interface Rows<Row> { rows: Row[], total?: number, cursorOf: (row: Row) => strin
  * a list under another record (`/v1/incidents/:id/casualties`): `list` receives its id, and answers 404 when it is gone.
  */
 export function pageRoute<Q extends z.ZodType, Row, V> (app: FastifyInstance, url: string,
-  op: Operation & { tags: string[], querystring: Q, response: z.ZodType, nested?: boolean, scope?: 'admin' },
+  op: Operation & { tags: string[], querystring: Q, response: z.ZodType, nested?: boolean, scope?: 'admin', projection?: { page: z.ZodType } },
   list: (query: z.output<Q>, id: string) => Promise<Rows<Row>>, view: (row: Row) => V) {
   app.route({
     method: 'GET',
@@ -67,23 +65,26 @@ export function pageRoute<Q extends z.ZodType, Row, V> (app: FastifyInstance, ur
       ...(op.scope ? { security: bearer } : {}),
       ...(op.nested ? { params: idParams } : {}),
       querystring: op.querystring,
-      response: { 200: op.response, ...problems(...readProblems, ...(op.nested ? [404 as const] : []), ...op.problems ?? []) }
+      response: { 200: op.projection ? { description: 'A page', content: { 'application/json': { schema: op.response }, [fieldsMediaType]: { schema: op.projection.page } } } : op.response, ...problems(...readProblems, ...(op.nested ? [404 as const] : []), ...op.problems ?? []) }
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const query = request.query as z.output<Q> & { limit: number }
+      const query = request.query as z.output<Q> & { limit: number, fields?: string[] }
       const { rows, total, cursorOf } = await list(query, idOf(request))
       const page = sendPage(request, reply, rows, query.limit, cursorOf, total)
-      return { ...page, data: page.data.map(view) }
+      if (!query.fields) return { ...page, data: page.data.map(view) }
+      const project = projector(query.fields)
+      return sendProjected(reply, { ...page, data: page.data.map((row) => project(view(row) as object)) })
     }
   })
 }
 
 /**
- * GET one record with its ETag (304 for a current If-None-Match). An `include=` expansion adds a body
- * hash to the ETag; a read `asOf` a past time answers the logged version and carries no ETag.
+ * GET one record with its ETag (304 for a current If-None-Match). An `include=` expansion or a
+ * fields= projection adds a body hash to the ETag; a read `asOf` a past time answers the logged
+ * version and carries no ETag. With `projection`, the query's `fields` keeps only the paths named.
  */
 export function getRoute<V extends Versioned, Q extends z.ZodType = z.ZodObject> (app: FastifyInstance, record: RecordSpec<V>,
-  op: Operation & { querystring?: Q, moved?: boolean },
+  op: Operation & { querystring?: Q, moved?: boolean, projection?: { record: (description: string, full: z.ZodType) => object } },
   read: { current: (id: string, query: z.output<Q>) => Promise<View<V>>, asOf?: (id: string, at: Date) => Promise<View<V>> }) {
   app.route({
     method: 'GET',
@@ -94,15 +95,23 @@ export function getRoute<V extends Versioned, Q extends z.ZodType = z.ZodObject>
       params: idParams,
       ...(op.querystring ? { querystring: op.querystring } : {}),
       headers: conditionalReadHeaders,
-      response: { 200: record.view, 304: notModified, ...(op.moved ? { 308: movedResponse } : {}), ...problems(...readProblems, 404, ...op.problems ?? []) }
+      response: { 200: op.projection?.record('The record, or with fields= its projection', record.view) ?? record.view, 304: notModified, ...(op.moved ? { 308: movedResponse } : {}), ...problems(...readProblems, 404, ...op.problems ?? []) }
     },
     // The handler sets the version ETag; the response cache remembers it per change-log position.
     config: { cache: 'record' },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const query = request.query as z.output<Q> & { asOf?: Date, include?: unknown }
-      if (read.asOf && query.asOf) return read.asOf(idOf(request), query.asOf)
+      const query = request.query as z.output<Q> & { asOf?: Date, include?: unknown, fields?: string[] }
+      const project = query.fields ? projector(query.fields) : undefined
+      const projected = (body: object) => sendProjected(reply, body)
+      if (read.asOf && query.asOf) {
+        const past = await read.asOf(idOf(request), query.asOf)
+        return project ? projected(project(past)) : past
+      }
       const view = await read.current(idOf(request), query)
-      return tagged(request, reply, view.version, view, Boolean(query.include))
+      if (!project) return tagged(request, reply, view.version, view, Boolean(query.include))
+      const body = project(view)
+      const answer = tagged(request, reply, view.version, body, true)
+      return answer === body ? projected(body) : answer
     }
   })
 }

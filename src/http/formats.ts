@@ -6,6 +6,9 @@ import { stringify } from 'csv-stringify'
 import { z } from 'zod'
 import { Problem } from './problems.ts'
 import { concurrencyLimit } from './slots.ts'
+import { parquetFile } from './parquet.ts'
+import { fieldsMediaType } from './fields.ts'
+import type { ColumnKind } from '../db/export-sql.ts'
 
 import { defaultExportLimits, type ExportLimits } from './export-limits.ts'
 
@@ -32,18 +35,25 @@ function takeExportSlot (reply: FastifyReply) {
 }
 
 export const formats = ['json', 'ndjson', 'csv', 'geojson'] as const
-export type Format = typeof formats[number]
+/** parquet: typed columns (src/http/parquet.ts); acled-csv: ACLED's own columns, asked for by format= only (its media type is CSV's). */
+export type Format = typeof formats[number] | 'parquet' | 'acled-csv'
 
 const mediaTypes: Record<Format, string> = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
   csv: 'text/csv',
-  geojson: 'application/geo+json'
+  geojson: 'application/geo+json',
+  parquet: 'application/vnd.apache.parquet',
+  'acled-csv': 'text/csv'
 }
 
 export function formatParam<const F extends readonly [Format, ...Format[]]> (allowed: F) {
+  const notes = [
+    ...allowed.includes('parquet') ? ['parquet: Apache Parquet with typed columns'] : [],
+    ...allowed.includes('acled-csv') ? ['acled-csv: CSV in ACLED\'s columns (only by format=)'] : []
+  ]
   return z.enum(allowed).optional()
-    .describe(`response format (${allowed.join(', ')}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging; ` +
+    .describe(`response format (${allowed.join(', ')}${notes.length ? `; ${notes.join('; ')}` : ''}); overrides the Accept header. Non-JSON formats stream every match in the list's order, without paging; ` +
       'the exports one client (API key, else address) and the server run at once are capped: past the cap, 429 with Retry-After')
 }
 
@@ -73,10 +83,12 @@ export function negotiate (request: FastifyRequest, allowed: readonly Format[], 
   }).filter((r) => r.type !== 'application/problem+json')
   let best: { format: Format, q: number, specific: number, at: number } | null = null
   for (const format of allowed) {
+    if (format === 'acled-csv') continue
     let match: Range | null = null
     let specific = -1
     for (const r of ranges) {
-      const s = specificity(r.type, mediaTypes[format])
+      // A fields= projection's media type (src/http/fields.ts) asks for JSON.
+      const s = Math.max(specificity(r.type, mediaTypes[format]), format === 'json' ? specificity(r.type, fieldsMediaType) : -1)
       if (s > specific) [match, specific] = [r, s]
     }
     if (!match || match.q <= 0) continue
@@ -91,7 +103,16 @@ export function negotiate (request: FastifyRequest, allowed: readonly Format[], 
 export function streamedContent (item: z.ZodType, allowed: readonly Format[]) {
   const content: Record<string, { schema: z.ZodType }> = {}
   if (allowed.includes('ndjson')) content[mediaTypes.ndjson] = { schema: item.describe('one JSON object per line') }
-  if (allowed.includes('csv')) content[mediaTypes.csv] = { schema: z.string().describe('RFC 4180 CSV: one header row; arrays joined with ";", nested fields flattened with dots') }
+  if (allowed.includes('csv')) {
+    const acled = allowed.includes('acled-csv') ? '. With format=acled-csv: ACLED\'s columns in its order (event_id_cnty … timestamp)' : ''
+    content[mediaTypes.csv] = { schema: z.string().describe(`RFC 4180 CSV: one header row; arrays joined with ";", nested fields flattened with dots${acled}`) }
+  }
+  if (allowed.includes('parquet')) {
+    content[mediaTypes.parquet] = {
+      schema: z.string().meta({ format: 'binary' }).describe('Apache Parquet: one column per CSV column, typed (timestamps as UTC timestamps in ms, numbers as INT32 or DOUBLE, ' +
+        'booleans, text and ids as UTF-8 strings, arrays as JSON text); one row group per 1,000 rows')
+    }
+  }
   if (allowed.includes('geojson')) {
     content[mediaTypes.geojson] = {
       schema: z.object({
@@ -134,21 +155,25 @@ export interface Exporter<T> {
   rows: () => AsyncGenerator<T[]>
   /** Flat CSV columns, in order. */
   columns: string[]
+  /** the kind of each column, for Parquet's typed columns */
+  kinds?: Map<string, ColumnKind>
+  /** fields=: what NDJSON lines and GeoJSON properties keep of a row */
+  project?: (row: T) => object
   /** GeoJSON geometry of a row, or null to leave it out. */
   point?: (row: T) => [number, number] | null
   filename: string
 }
 
 // One chunk per batch, not per row: an async step per row cost more than writing the row.
-async function * lines<T> (batches: AsyncGenerator<T[]>) {
+async function * lines<T> (batches: AsyncGenerator<T[]>, project: (row: T) => object = (row) => row as object) {
   for await (const batch of batches) {
     let chunk = ''
-    for (const row of batch) chunk += `${JSON.stringify(row)}\n`
+    for (const row of batch) chunk += `${JSON.stringify(project(row))}\n`
     yield chunk
   }
 }
 
-async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point: (row: T) => [number, number] | null) {
+async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point: (row: T) => [number, number] | null, project: (row: T) => object = (row) => row) {
   yield '{"type":"FeatureCollection","features":['
   let first = true
   for await (const batch of batches) {
@@ -156,7 +181,7 @@ async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point:
     for (const row of batch) {
       const coordinates = point(row)
       if (!coordinates) continue
-      const { location: _location, ...rest } = row as T & { location?: unknown }
+      const { location: _location, ...rest } = project(row) as { location?: unknown }
       const feature = { type: 'Feature', id: (row as { id?: string }).id, geometry: { type: 'Point', coordinates }, properties: flatten(rest) }
       chunk += `${first ? '' : ','}\n${JSON.stringify(feature)}`
       first = false
@@ -166,13 +191,19 @@ async function * geojson<T extends object> (batches: AsyncGenerator<T[]>, point:
   yield '\n]}\n'
 }
 
-const contentTypes = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8', geojson: 'application/geo+json; charset=utf-8' }
+const contentTypes = {
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  geojson: 'application/geo+json; charset=utf-8',
+  parquet: mediaTypes.parquet,
+  'acled-csv': 'text/csv; charset=utf-8'
+}
 
 /** An export's slot, file name and content type; the body is the caller's. */
 function exportHeaders (reply: FastifyReply, format: Exclude<Format, 'json'>, filename: string) {
   takeExportSlot(reply)
   const date = new Date().toISOString().slice(0, 10)
-  const extension = format === 'geojson' ? 'geojson' : format
+  const extension = format === 'acled-csv' ? 'csv' : format
   reply.header('content-disposition', `attachment; filename="${filename}-${date}.${extension}"`)
   reply.type(contentTypes[format])
 }
@@ -183,9 +214,13 @@ export function sendExport<T extends object> (reply: FastifyReply, format: Exclu
   exportHeaders(reply, format, exporter.filename)
   let body: Readable
   if (format === 'ndjson') {
-    body = Readable.from(lines(exporter.rows()))
+    body = Readable.from(lines(exporter.rows(), exporter.project))
   } else if (format === 'geojson') {
-    body = Readable.from(geojson(exporter.rows(), exporter.point!))
+    body = Readable.from(geojson(exporter.rows(), exporter.point!, exporter.project))
+  } else if (format === 'parquet') {
+    const kinds = exporter.kinds ?? new Map()
+    const columns = exporter.columns.map((name) => ({ name, kind: kinds.get(name) ?? 'text' }))
+    body = Readable.from(parquetFile(exporter.rows(), columns))
   } else {
     const records = Readable.from((async function * () {
       for await (const batch of exporter.rows()) {

@@ -52,6 +52,7 @@ export function responseJsonSchema (schema: z.ZodType) {
  * Schema of the route's zod response schema, the one the OpenAPI document shows. Validating every
  * response with zod before JSON.stringify cost more than the query on list pages; the tests check
  * responses against the published spec instead. Undeclared properties are left out, as zod did.
+ * A fields= projection (src/http/fields.ts) is written by JSON.stringify instead.
  */
 export const serializerCompiler = ({ schema }: { schema: unknown }) => {
   if (!(schema instanceof z.ZodType)) return (data: unknown) => JSON.stringify(data)

@@ -238,6 +238,29 @@ describe('events beyond violence, dataset ids and statement origins through the 
   })
 })
 
+describe('projections and statement stats through the typed client', () => {
+  it('reads a projection as its own media type, typed with every field optional, and whole records stay whole', async () => {
+    const projected = createClient<paths, 'application/vnd.sitrep.fields+json' | 'application/problem+json'>({
+      baseUrl: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
+      fetch: (request) => globalThis.fetch(request)
+    })
+    const page = ok(await projected.GET('/v1/incidents', { params: { query: { fields: 'id,fatalities.best', type: 'airstrike', country: 'AF' } } }))
+    expectTypeOf(page.data).toEqualTypeOf<Schemas['IncidentFields'][]>()
+    expect(page.data.length).toBeGreaterThan(0)
+    for (const incident of page.data) expect(Object.keys(incident).sort()).toEqual(['fatalities', 'id'])
+    const one = ok(await projected.GET('/v1/incidents/{id}', { params: { path: { id: ids.airstrikes }, query: { fields: 'title' } } }))
+    expect(Object.keys(one)).toEqual(['title'])
+  })
+
+  it('counts statements by speaker and kind', async () => {
+    const stats = ok(await client.GET('/v1/stats/statements', { params: { query: { groupBy: 'speaker,kind' } } }))
+    expectTypeOf(stats.data).toEqualTypeOf<Schemas['StatementStatsRow'][]>()
+    const all = ok(await client.GET('/v1/statements', { params: { query: { limit: 500 } } }))
+    expect(stats.data.reduce((n, row) => n + row.count, 0)).toBe(all.data.length)
+    expect(stats.data.find((row) => row.speaker?.id === ids.pakistan && row.kind === 'accusation')?.count).toBeGreaterThan(0)
+  })
+})
+
 // Never called: it only has to type-check. The generated types reject what the spec rejects.
 export async function rejectedByTheTypes (c: Client<paths, Json>) {
   // @ts-expect-error sort takes only the documented fields

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { bearer } from '../../http/auth.ts'
-import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
+import { createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
 import { problems, writeProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createActorRepository, listActors } from './repository.ts'
 import { getActor, toActor } from './views.ts'
 import { createActorMerge } from './merge.ts'
-import { actorListQuery, actorPage, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
+import { actorListQuery, actorPage, actorProjection, actorReadQuery, actorSchema, createActorSchema, mergeActorSchema, patchActorSchema } from './schemas.ts'
 import type { ActorView } from './schemas.ts'
 
 const tags = ['Actors']
@@ -25,14 +25,16 @@ export default async function actorRoutes (app: FastifyInstance) {
     description: 'Filter by name or alias prefix (`q`, case- and accent-insensitive), kind, country, parent or external id.',
     tags,
     querystring: actorListQuery,
-    response: actorPage
+    response: actorPage,
+    projection: actorProjection
   }, (query) => listActors(app.pool, query), toActor)
 
   getRoute(app, record, {
     operationId: 'getActor',
     summary: 'Get an actor',
     description: 'A merged actor answers 308 with Location pointing at the actor it was merged into.',
-    querystring: asOfQuery,
+    querystring: actorReadQuery,
+    projection: actorProjection,
     moved: true
   }, {
     current: async (id) => toActor(await getActor(app.pool, id)),

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { projectionOf } from '../../http/fields.ts'
+import { asOfParam } from '../../http/schemas.ts'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { text, timestamps } from '../../http/schemas.ts'
 
@@ -47,6 +49,12 @@ export const actorSchema = z.object({
 
 export type ActorView = z.infer<typeof actorSchema>
 
+/** fields= on actors: the paths, the parameter, and the answers' schemas (full or projected). */
+export const actorProjection = projectionOf(actorSchema, 'Actor')
+
+/** A single read: as it stood at a time, and fields=. */
+export const actorReadQuery = z.strictObject({ fields: actorProjection.param, asOf: asOfParam })
+
 const aliasList = z.array(text(200)).max(50)
 
 export const createActorSchema = z.strictObject({
@@ -81,6 +89,7 @@ export type CreateActor = z.output<typeof createActorSchema>
 export type PatchActor = z.output<typeof patchActorSchema>
 
 export const actorListQuery = z.strictObject({
+  fields: actorProjection.param,
   q: z.string().trim().min(1).max(200).optional().describe('prefix of a name or alias, or of a word in it; case- and accent-insensitive'),
   kind: commaList(actorKinds, 'actor kinds').optional(),
   country: commaCountries('country codes').optional(),

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { pageOf } from '../../http/list.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { incidentSchema } from '../incidents/schemas.ts'
-import { casualtyReportSchema } from './schemas.ts'
+import { projectionOf } from '../../http/fields.ts'
+import { casualtyLedgerQuery, casualtyReportSchema } from './schemas.ts'
 
 // Apart from schemas.ts: the incident's schema embeds casualty reports, so the ledger's expanded
 // report, which embeds the incident, cannot live beside the report's own schema without a cycle.
@@ -16,3 +17,8 @@ export const casualtyLedgerItemSchema = casualtyReportSchema.extend({
 export type CasualtyLedgerView = z.infer<typeof casualtyLedgerItemSchema>
 
 export const casualtyLedgerPage = pageOf(casualtyLedgerItemSchema).meta({ id: 'CasualtyLedgerPage' })
+
+/** fields= on the ledger: the paths, the parameter, and the answers' schemas (full or projected). */
+export const casualtyLedgerProjection = projectionOf(casualtyLedgerItemSchema, 'CasualtyLedgerReport')
+
+export const casualtyLedgerFieldsQuery = casualtyLedgerQuery.extend({ fields: casualtyLedgerProjection.param })

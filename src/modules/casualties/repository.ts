@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect } from '../../db/export-sql.ts'
+import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
 import { rawRows } from '../../db/rows.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -43,8 +43,8 @@ export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery
 }
 
 /** Every match of the ledger, in its order, as PostgreSQL writes `format`. */
-export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format'>, format: 'ndjson' | 'csv') {
-  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, casualtyExport))
+export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv', shape: ExportShape = casualtyExport) {
+  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, shape))
 }
 
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {

@@ -7,10 +7,10 @@ import { idParams } from '../../http/schemas.ts'
 import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
 import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { expandCasualties } from './expand.ts'
-import { casualtyCsvColumns } from './export.ts'
-import { casualtyLedgerItemSchema, casualtyLedgerPage } from './ledger-schemas.ts'
+import { casualtyExport } from './export.ts'
+import { casualtyLedgerFieldsQuery, casualtyLedgerItemSchema, casualtyLedgerPage, casualtyLedgerProjection } from './ledger-schemas.ts'
 import {
-  casualtyFormats, casualtyLedgerQuery, casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
+  casualtyFormats, casualtyListQuery, casualtyPage, casualtyProjection, casualtyReadQuery, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
 } from './schemas.ts'
 
 const tags = ['Casualty reports']
@@ -21,7 +21,8 @@ const figureRules = 'Qualifier rules: `range` and `at_most` need `max` (≥ min)
   'One live report per incident, reporter, affected party (`affectedActorId`) and category (a second is a 409 naming the first). ' +
   'Every write recomputes the incident\'s fatalities and contested flag in the same transaction.'
 
-const ledgerResponse = listContent('A page of casualty reports (JSON), or every match streamed as NDJSON or CSV', casualtyLedgerPage, casualtyLedgerItemSchema, casualtyFormats)
+const ledgerResponse = listContent('A page of casualty reports (JSON), or every match streamed as NDJSON, CSV or Parquet', casualtyLedgerPage,
+  casualtyLedgerItemSchema, casualtyFormats, casualtyLedgerProjection)
 
 export default async function casualtyRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -36,18 +37,19 @@ export default async function casualtyRoutes (app: FastifyInstance) {
         '`country`, `from` and `to` are the incident\'s (its countryCodes and occurredAt). Sorted by `createdAt` by default; ' +
         '`reportedAt` sorts reports without it last, in either direction. With `format` (or Accept) ndjson or csv, every match streams in this order.',
       tags,
-      querystring: casualtyLedgerQuery,
+      querystring: casualtyLedgerFieldsQuery,
       response: { 200: ledgerResponse, ...problems(...readProblems, 406) }
     }
   }, async (request, reply) => {
-    const { include, format, ...q } = request.query
+    const { include, format, fields, ...q } = request.query
     return listOrExport(request, reply, q, format, {
       formats: casualtyFormats,
       list: ledger,
       views: (rows) => expandCasualties(app.pool, rows, include),
-      columns: casualtyCsvColumns,
+      shape: casualtyExport,
       filename: 'casualties',
-      copy: include?.length ? undefined : (filters, format) => casualtyExportSql(filters, format as 'ndjson' | 'csv')
+      fields,
+      copy: include?.length ? undefined : (filters, format, shape) => casualtyExportSql(filters, format as 'ndjson' | 'csv', shape)
     })
   })
 
@@ -58,7 +60,8 @@ export default async function casualtyRoutes (app: FastifyInstance) {
     tags,
     nested: true,
     querystring: casualtyListQuery,
-    response: casualtyPage
+    response: casualtyPage,
+    projection: casualtyProjection
   }, (query, incidentId) => listCasualtyReports(app.pool, incidentId, query), toCasualtyReport)
 
   createRoute(app, record, {
@@ -71,7 +74,7 @@ export default async function casualtyRoutes (app: FastifyInstance) {
     problems: [404, 409]
   }, async (body, keyName, { id }) => toCasualtyReport(await reports.create(id, body, keyName)))
 
-  getRoute(app, record, { operationId: 'getCasualtyReport', summary: 'Get a casualty report' }, {
+  getRoute(app, record, { operationId: 'getCasualtyReport', summary: 'Get a casualty report', querystring: casualtyReadQuery, projection: casualtyProjection }, {
     current: async (id) => toCasualtyReport(await getCasualtyReport(app.pool, id))
   })
 

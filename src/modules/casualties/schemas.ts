@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
+import { projectionOf } from '../../http/fields.ts'
 
 export const casualtyCategories = ['killed', 'injured', 'missing', 'detained', 'displaced'] as const
 export const casualtyQualifiers = ['exact', 'at_least', 'at_most', 'approximately', 'range', 'unquantified'] as const
@@ -46,6 +47,9 @@ export const casualtyReportSchema = z.object({
 
 export type CasualtyReportView = z.infer<typeof casualtyReportSchema>
 
+/** fields= on casualty reports: the paths, the parameter, and the answers' schemas (full or projected). */
+export const casualtyProjection = projectionOf(casualtyReportSchema, 'CasualtyReport')
+
 const count = z.number().int().min(0).max(10_000_000)
 const timestamp = timestampInput
 const phrase = text(40).describe('required with qualifier unquantified, refused with the others: the words of the source, up to 40 characters')
@@ -82,14 +86,17 @@ export type CreateCasualty = z.output<typeof createCasualtySchema>
 export type PatchCasualty = z.output<typeof patchCasualtySchema>
 
 export const casualtyListQuery = z.strictObject({
-  ...listQueryShape(['createdAt'], 'createdAt')
+  ...listQueryShape(['createdAt'], 'createdAt'),
+  fields: casualtyProjection.param
 })
+
+export const casualtyReadQuery = z.strictObject({ fields: casualtyProjection.param })
 
 export const casualtyPage = pageOf(casualtyReportSchema).meta({ id: 'CasualtyReportPage' })
 
 // The casualty ledger: every live report, across incidents.
 export const casualtyIncludes = ['incident', 'reportedBy', 'affectedActor'] as const
-export const casualtyFormats = ['json', 'ndjson', 'csv'] as const
+export const casualtyFormats = ['json', 'ndjson', 'csv', 'parquet'] as const
 
 /** The ledger's filters, shared by the list and the casualty stats; values within one filter mean "any of". */
 export const casualtyFilterShape = {

@@ -31,6 +31,7 @@ export function incidentConditions (f: IncidentFilters): Prisma.Sql[] {
   if (f.type) c.push(Prisma.sql`i.type = ANY(${f.type}::"IncidentType"[])`)
   if (f.status) c.push(Prisma.sql`i.status = ANY(${f.status}::"IncidentStatus"[])`)
   if (f.country) c.push(Prisma.sql`i.country_codes && ${f.country}::text[]`)
+  if (f.admin1) c.push(Prisma.sql`lower(i.location_admin1) = ANY(${f.admin1.map((a) => a.toLowerCase())}::text[])`)
   const role = roleConditions(f)
   if (role.length > 0) c.push(Prisma.sql`EXISTS (SELECT 1 FROM incident_actors ia WHERE ia.incident_id = i.id AND ${Prisma.join(role, ' AND ')})`)
   if (f.from) c.push(Prisma.sql`i.occurred_at >= ${f.from}`)

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect } from '../../db/export-sql.ts'
+import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -158,9 +158,9 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 }
 
 /** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location). */
-export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv' | 'geojson') {
+export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv' | 'geojson', shape: ExportShape = incidentExport) {
   const filters = { ...q, hasLocation: format === 'geojson' || undefined } as IncidentFilters
-  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, incidentExport))
+  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, shape))
 }
 
 // The fields a write takes: a patch is merged over the incident's current ones.

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
 import { listContent, listOrExport } from '../../http/list-export.ts'
-import { incidentCsvColumns, incidentPoint } from './export.ts'
+import { incidentExport, incidentPoint } from './export.ts'
+import { acledColumns, toAcledRows } from './acled-export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
@@ -13,14 +14,14 @@ import { findIncident, loadIncidentRows, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
 import {
-  actorIncidentsQuery, createIncidentSchema, relatedPage, relatedQuery, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentSchema, patchIncidentSchema,
+  actorIncidentsQuery, createIncidentSchema, relatedPage, relatedQuery, includeQuery, incidentFormats, incidentListQuery, incidentPage, incidentProjection, incidentSchema, patchIncidentSchema,
   type IncidentListQuery, type IncidentView
 } from './schemas.ts'
 
 const tags = ['Incidents']
 const record = { url: '/v1/incidents/:id', tags, view: incidentSchema }
 
-const listResponse = listContent('A page of incidents (JSON), or every match streamed as NDJSON, CSV or GeoJSON', incidentPage, incidentSchema, incidentFormats)
+const listResponse = listContent('A page of incidents (JSON), or every match streamed as NDJSON, CSV, GeoJSON, Parquet or ACLED\'s CSV', incidentPage, incidentSchema, incidentFormats, incidentProjection)
 
 export default async function incidentRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -28,19 +29,21 @@ export default async function incidentRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
-    const { include, format, ...q } = query
+    const { include, format, fields, ...q } = query
     return listOrExport(request, reply, q, format, {
       formats: incidentFormats,
       list,
       views: (rows) => expandIncidents(app.pool, rows, include),
-      columns: incidentCsvColumns,
+      shape: incidentExport,
       point: incidentPoint,
       filename: 'incidents',
+      fields,
+      acled: { columns: acledColumns, rows: (views) => toAcledRows(app.pool, views) },
       exportList: (filters, to) => ({
         list: (b) => listIncidents(app.pool, b),
         query: { ...filters, hasLocation: to === 'geojson' || undefined, includeTotal: false }
       }),
-      copy: include?.length ? undefined : incidentExportSql
+      copy: include?.length ? undefined : (filters, format, shape) => incidentExportSql(filters, format, shape)
     })
   }
 
@@ -72,7 +75,7 @@ export default async function incidentRoutes (app: FastifyInstance) {
     return respond(request, reply, { ...request.query, actor: [request.params.id] })
   })
 
-  getRoute(app, record, { operationId: 'getIncident', summary: 'Get an incident', querystring: includeQuery }, {
+  getRoute(app, record, { operationId: 'getIncident', summary: 'Get an incident', querystring: includeQuery, projection: incidentProjection }, {
     current: async (id, { include }) => (await expandIncidents(app.pool, [await findIncident(app.pool, id)], include))[0],
     asOf: (id, at) => recordAsOf<IncidentView>(app.pool, 'incident', id, at, 'Incident')
   })

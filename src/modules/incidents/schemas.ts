@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { asOfParam, queryNumber, text, timestamps, timestampInput } from '../../http/schemas.ts'
-import { formatParam, formats } from '../../http/formats.ts'
+import { formatParam, formats, type Format } from '../../http/formats.ts'
+import { projectionOf } from '../../http/fields.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { casualtyReportSchema } from '../casualties/schemas.ts'
@@ -142,6 +143,9 @@ export const incidentSchema = z.object({
 
 export type IncidentView = z.infer<typeof incidentSchema>
 
+/** fields= on incidents: the paths, the parameter, and the answers' schemas (full or projected). */
+export const incidentProjection = projectionOf(incidentSchema, 'Incident')
+
 const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'tags are lower-case words joined by hyphens')
 
 const incidentFields = {
@@ -227,6 +231,11 @@ export const incidentFilterShape = {
   type: commaList(incidentTypes, 'incident types').optional(),
   status: commaList(incidentStatuses, 'statuses').optional(),
   country: commaCountries('countries (matches any of the incident\'s countryCodes)').optional(),
+  admin1: z.string().max(4000)
+    .regex(/^[^,]*\S[^,]*(,[^,]*\S[^,]*)*$/, 'must be comma-separated names, none empty')
+    .transform((s) => s.split(',').map((v) => v.trim()))
+    .refine((names) => names.length <= 100, 'at most 100 names')
+    .optional().describe('first-level administrative divisions (location.admin1, e.g. Paktika); comma-separated, any of; case-insensitive'),
   ...roleFilterShape,
   from: instantSchema.optional().describe('occurredAt on or after (a date or a timestamp)'),
   to: instantSchema.optional().describe('occurredAt before (exclusive)'),
@@ -248,12 +257,13 @@ export const incidentFilterShape = {
   q: z.string().trim().min(1).max(500).optional().describe('full-text search over title and summary, web-search syntax: "exact phrase", -word, or')
 }
 
-export const incidentFormats = formats
+export const incidentFormats: readonly Format[] = [...formats, 'parquet', 'acled-csv']
 
 const listShape = {
   ...incidentFilterShape,
   include: commaList(incidentIncludes, 'related records to expand inline').optional(),
-  format: formatParam(incidentFormats),
+  fields: incidentProjection.param,
+  format: formatParam([...formats, 'parquet', 'acled-csv']),
   ...listQueryShape(['occurredAt', 'fatalities', 'updatedAt'], '-occurredAt')
 }
 
@@ -270,13 +280,14 @@ const { actor: _actor, ...actorIncidentsShape } = listShape
 export const actorIncidentsQuery = withCrossChecks(z.strictObject(actorIncidentsShape))
 
 export type IncidentListQuery = z.output<typeof incidentListQuery>
-export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'> & {
+export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format' | 'fields'> & {
   /** internal: only incidents with a location (GeoJSON exports) */
   hasLocation?: boolean
 }
 
 export const includeQuery = z.strictObject({
   include: commaList(incidentIncludes, 'related records to expand inline').optional(),
+  fields: incidentProjection.param,
   asOf: asOfParam
 }).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 

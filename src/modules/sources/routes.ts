@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { asOfQuery, createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
+import { createRoute, deleteRoute, getRoute, mergePatchRule, pageRoute, patchRoute } from '../../http/crud.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { createSourceRepository, listSources } from './repository.ts'
 import { getSource, toSource } from './views.ts'
-import { sourceListQuery, sourcePage, sourceSchema, createSourceSchema, patchSourceSchema } from './schemas.ts'
+import { sourceListQuery, sourcePage, sourceProjection, sourceReadQuery, sourceSchema, createSourceSchema, patchSourceSchema } from './schemas.ts'
 import type { SourceView } from './schemas.ts'
 
 const tags = ['Sources']
@@ -18,10 +18,11 @@ export default async function sourceRoutes (app: FastifyInstance) {
     description: 'Filter by words (`q`), publisher, kind, language and publication window (`from` inclusive, `to` exclusive).',
     tags,
     querystring: sourceListQuery,
-    response: sourcePage
+    response: sourcePage,
+    projection: sourceProjection
   }, (query) => listSources(app.pool, query), toSource)
 
-  getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: asOfQuery }, {
+  getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: sourceReadQuery, projection: sourceProjection }, {
     current: async (id) => toSource(await getSource(app.pool, id)),
     asOf: (id, at) => recordAsOf<SourceView>(app.pool, 'source', id, at, 'Source')
   })

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { projectionOf } from '../../http/fields.ts'
+import { asOfParam } from '../../http/schemas.ts'
 import { commaList, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { languageSchema, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { normaliseUrl } from './rules.ts'
@@ -36,6 +38,12 @@ export const sourceSchema = z.object({
 
 export type SourceView = z.infer<typeof sourceSchema>
 
+/** fields= on sources: the paths, the parameter, and the answers' schemas (full or projected). */
+export const sourceProjection = projectionOf(sourceSchema, 'Source')
+
+/** A single read: as it stood at a time, and fields=. */
+export const sourceReadQuery = z.strictObject({ fields: sourceProjection.param, asOf: asOfParam })
+
 const urlSchema = z.string().trim().max(2000)
   .refine((u) => normaliseUrl(u) !== null, 'must be an absolute http(s) URL')
   .describe('absolute http(s) URL; unique after normalisation')
@@ -72,6 +80,7 @@ export type CreateSource = z.output<typeof createSourceSchema>
 export type PatchSource = z.output<typeof patchSourceSchema>
 
 export const sourceListQuery = z.strictObject({
+  fields: sourceProjection.param,
   q: z.string().trim().min(1).max(200).optional().describe('words in the title, publisher or URL (case-insensitive)'),
   publisher: z.string().trim().min(1).max(200).optional().describe('publisher name, case-insensitive exact match'),
   kind: commaList(sourceKinds, 'source kinds').optional(),

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect } from '../../db/export-sql.ts'
+import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
@@ -58,8 +58,8 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
 }
 
 /** Every match of the list, in its order, as PostgreSQL writes `format`. */
-export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv') {
-  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, statementExport))
+export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv', shape: ExportShape = statementExport) {
+  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, shape))
 }
 
 /** One page in the list's keyset order, plus the exact total when asked. */

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
 import { listContent, listOrExport } from '../../http/list-export.ts'
-import { statementCsvColumns } from './export.ts'
+import { statementExport } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
@@ -14,13 +14,13 @@ import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
   actorStatementsQuery, createStatementSchema, incidentStatementsQuery, patchStatementSchema, statementIncludeQuery,
-  statementFormats, statementListQuery, statementPage, statementSchema, type StatementListQuery, type StatementView
+  statementFormats, statementListQuery, statementPage, statementProjection, statementSchema, type StatementListQuery, type StatementView
 } from './schemas.ts'
 
 const tags = ['Statements']
 const record = { url: '/v1/statements/:id', tags, view: statementSchema }
 
-const listResponse = listContent('A page of statements (JSON), or every match streamed as NDJSON or CSV', statementPage, statementSchema, statementFormats)
+const listResponse = listContent('A page of statements (JSON), or every match streamed as NDJSON, CSV or Parquet', statementPage, statementSchema, statementFormats, statementProjection)
 
 export default async function statementRoutes (app: FastifyInstance) {
   const r = app.withTypeProvider<ZodTypeProvider>()
@@ -28,14 +28,15 @@ export default async function statementRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
-    const { include, format, ...q } = query
+    const { include, format, fields, ...q } = query
     return listOrExport(request, reply, q, format, {
       formats: statementFormats,
       list,
       views: (rows) => expandStatements(app.pool, rows, include),
-      columns: statementCsvColumns,
+      shape: statementExport,
       filename: 'statements',
-      copy: include?.length ? undefined : (filters, format) => statementExportSql(filters, format as 'ndjson' | 'csv')
+      fields,
+      copy: include?.length ? undefined : (filters, format, shape) => statementExportSql(filters, format as 'ndjson' | 'csv', shape)
     })
   }
 
@@ -78,7 +79,7 @@ export default async function statementRoutes (app: FastifyInstance) {
     return page(request, reply, { ...request.query, speaker: [request.params.id] })
   })
 
-  getRoute(app, record, { operationId: 'getStatement', summary: 'Get a statement', querystring: statementIncludeQuery }, {
+  getRoute(app, record, { operationId: 'getStatement', summary: 'Get a statement', querystring: statementIncludeQuery, projection: statementProjection }, {
     current: async (id, { include }) => (await expandStatements(app.pool, [await findStatement(app.pool, id)], include))[0],
     asOf: (id, at) => recordAsOf<StatementView>(app.pool, 'statement', id, at, 'Statement')
   })

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { commaList, commaUuids, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
 import { asOfParam, languageSchema, text, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
+import { projectionOf } from '../../http/fields.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { sourceSchema } from '../sources/schemas.ts'
 import { datePrecisions } from '../common.ts'
@@ -46,6 +47,9 @@ export const statementSchema = z.object({
 })
 
 export type StatementView = z.infer<typeof statementSchema>
+
+/** fields= on statements: the paths, the parameter, and the answers' schemas (full or projected). */
+export const statementProjection = projectionOf(statementSchema, 'Statement')
 
 const timestamp = timestampInput
 const ids = z.array(z.uuid()).max(100)
@@ -109,11 +113,12 @@ export const statementFilterShape = {
   q: z.string().trim().min(1).max(500).optional().describe('full-text search over summary, quote and originalQuote, web-search syntax: "exact phrase", -word, or')
 }
 
-export const statementFormats = ['json', 'ndjson', 'csv'] as const
+export const statementFormats = ['json', 'ndjson', 'csv', 'parquet'] as const
 
 const listShape = {
   ...statementFilterShape,
   include: commaList(statementIncludes, 'related records to expand inline').optional(),
+  fields: statementProjection.param,
   format: formatParam(statementFormats),
   ...listQueryShape(['statedAt', 'updatedAt'], '-statedAt')
 }
@@ -125,10 +130,11 @@ const { incident: _incident, ...incidentless } = listShape
 export const incidentStatementsQuery = z.strictObject(incidentless)
 
 export type StatementListQuery = z.output<typeof statementListQuery>
-export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'>
+export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format' | 'fields'>
 
 export const statementIncludeQuery = z.strictObject({
   include: commaList(statementIncludes, 'related records to expand inline').optional(),
+  fields: statementProjection.param,
   asOf: asOfParam
 }).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 

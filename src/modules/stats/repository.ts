@@ -17,6 +17,7 @@ const dimensions: Record<StatDimension, Dimension> = {
   type: { select: Prisma.sql`i.type::text AS type`, group: Prisma.sql`i.type`, key: Prisma.sql`g.type`, tieBreak: Prisma.sql`g.type` },
   status: { select: Prisma.sql`i.status::text AS status`, group: Prisma.sql`i.status`, key: Prisma.sql`g.status`, tieBreak: Prisma.sql`g.status` },
   country: { select: Prisma.sql`c.code AS country`, group: Prisma.sql`c.code`, key: Prisma.sql`g.country`, tieBreak: Prisma.sql`g.country` },
+  admin1: { select: Prisma.sql`i.location_admin1 AS admin1`, group: Prisma.sql`i.location_admin1`, key: Prisma.sql`g.admin1`, tieBreak: Prisma.sql`g.admin1 NULLS LAST` },
   actor: { select: Prisma.sql`a.id AS actor_id, a.name AS actor_name`, group: Prisma.sql`a.id, a.name`, key: Prisma.sql`g.actor_id`, tieBreak: Prisma.sql`g.actor_name, g.actor_id` },
   day: { select: Prisma.sql`${bucket.day} AS day`, group: bucket.day, key: Prisma.sql`g.day`, tieBreak: null },
   week: { select: Prisma.sql`${bucket.week} AS week`, group: bucket.week, key: Prisma.sql`g.week`, tieBreak: null },
@@ -48,6 +49,7 @@ interface GroupedRow {
   type?: IncidentStatsRow['type']
   status?: IncidentStatsRow['status']
   country?: string
+  admin1?: string | null
   actor_id?: string
   actor_name?: string
   day?: string

@@ -10,6 +10,8 @@ import { incidentStatsQuery, incidentStatsSchema, statsFormats, type IncidentSta
 import { negotiate, sendExport, streamedContent, type Format } from '../../http/formats.ts'
 import { casualtyStats } from './casualty-repository.ts'
 import { casualtyStatsQuery, casualtyStatsSchema, type CasualtyStatsQuery } from './casualty-schemas.ts'
+import { statementStats } from './statement-repository.ts'
+import { statementStatsQuery, statementStatsSchema, type StatementStatsQuery } from './statement-schemas.ts'
 
 /** The 200 of a stats route: its rows as JSON, or flattened as CSV. */
 const statsResponse = (schema: z.ZodType, flattened: string) => ({
@@ -56,7 +58,8 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
         'keys, `count`, the sums of the incidents\' fatality roll-ups (incidents without figures add 0) and how many are ' +
         'contested; empty buckets are left out. `day`, `week` (ISO, Monday) and `month` are UTC buckets named by their ' +
         'first day. An incident counts once in each of its countryCodes and once per distinct linked actor, whatever its ' +
-        'roles; incidents without actors have no actor row. `country`, `actor` and `actorRole` also restrict those buckets: ' +
+        'roles; incidents without actors have no actor row. `admin1` is the location\'s first-level division as recorded (null for ' +
+        'incidents without one). `country`, `actor` and `actorRole` also restrict those buckets: ' +
         '`groupBy=actor&actorRole=perpetrator` counts per perpetrator. Rows are ordered by the dimensions in the order ' +
         'given: time buckets oldest first; other keys by the incident count of their rows (within the preceding key) ' +
         'descending, then by value (actors by name). ' +
@@ -96,5 +99,29 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
     const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
     const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
     return answer(request, reply, query, format, casualtyCounts, columns, 'casualty-stats')
+  })
+
+  const statementCounts = capped((query: StatementStatsQuery, limit) => statementStats(app.pool, query, limit), 'from, to, speaker, kind')
+
+  r.get('/v1/stats/statements', {
+    schema: {
+      operationId: 'getStatementStats',
+      summary: 'Statement counts by speaker, kind, month or incident',
+      description: 'Groups the live statements that match every statement filter (as GET /v1/statements) by one or two dimensions. ' +
+        'Each row has its keys, `count` and `withQuote` (how many carry a verbatim quote); empty buckets are left out. `speaker` is ' +
+        '`{ id, name }`; `incident` is `{ id, title }`: a statement counts once in each live incident it is linked to, and those ' +
+        'linked to none form the `null` bucket (an `incident` filter also restricts these buckets). `month` is a UTC bucket of ' +
+        '`statedAt` named by its first day. Rows are ordered by the dimensions in the order given: months oldest first; other keys ' +
+        'by the statement count of their rows (within the preceding key) descending, then by value (speakers by name, incidents by title, null last). ' +
+        `At most ${maxRows} rows: a query whose result would have more is a 400 naming the cap.`,
+      tags: ['Stats'],
+      querystring: statementStatsQuery,
+      response: statsResponse(statementStatsSchema, 'speaker.id')
+    }
+  }, async (request, reply) => {
+    const { format, ...query } = request.query
+    const keyColumns = (d: string) => (d === 'speaker' ? ['speaker.id', 'speaker.name'] : d === 'incident' ? ['incident.id', 'incident.title'] : [d])
+    const columns = [...query.groupBy.flatMap(keyColumns), 'count', 'withQuote']
+    return answer(request, reply, query, format, statementCounts, columns, 'statement-stats')
   })
 }

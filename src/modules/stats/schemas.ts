@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { formatParam } from '../../http/formats.ts'
 import { incidentFilterShape, incidentStatuses, incidentTypes, withCrossChecks } from '../incidents/schemas.ts'
 
-export const statDimensions = ['type', 'status', 'country', 'actor', 'day', 'week', 'month'] as const
+export const statDimensions = ['type', 'status', 'country', 'admin1', 'actor', 'day', 'week', 'month'] as const
 export type StatDimension = typeof statDimensions[number]
 
 /** `groupBy`: one or two dimensions; the pattern documents both the values and the count in the spec. */
@@ -29,6 +29,7 @@ export const incidentStatsRowSchema = z.object({
   type: z.enum(incidentTypes).optional(),
   status: z.enum(incidentStatuses).optional(),
   country: z.string().optional().describe('ISO 3166-1 alpha-2 code'),
+  admin1: z.string().nullable().optional().describe('the location\'s first-level administrative division, as recorded; null for incidents without one'),
   actor: z.object({ id: z.uuid(), name: z.string() }).optional(),
   day: bucketStart('day'),
   week: bucketStart('week, a Monday (ISO weeks)'),
