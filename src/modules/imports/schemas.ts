@@ -49,9 +49,13 @@ export const importQuery = z.strictObject({
   dryRun: queryBool().default(false).describe('validate everything, write nothing')
 })
 
+const perEntity = () => z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>)
+
 export const importResultSchema = z.object({
   dryRun: z.boolean(),
-  created: z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>),
+  created: perEntity(),
+  updated: perEntity().describe('records a dataset import (from=acled|ucdp-ged) found again by their dataset ids and rewrote; always 0 for NDJSON'),
+  unchanged: z.number().int().describe('records a dataset import found again exactly as stored (not written, no change logged)'),
   refs: z.record(z.string(), z.uuid()).describe('each line\'s ref and the id it was given (not kept on a dry run)')
 }).meta({ id: 'ImportResult' })
 
