@@ -45,8 +45,14 @@ export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: '
   ]
 }
 
+/** The datasets an import reads (`from=`), as their CSV exports are named. */
+export const datasetFormats = ['acled', 'ucdp-ged'] as const
+export type DatasetFormat = typeof datasetFormats[number]
+
 export const importQuery = z.strictObject({
-  dryRun: queryBool().default(false).describe('validate everything, write nothing')
+  dryRun: queryBool().default(false).describe('validate everything, write nothing'),
+  from: z.enum(datasetFormats).optional()
+    .describe('the body is a dataset\'s CSV export (text/csv) instead of NDJSON: `acled` (ACLED events) or `ucdp-ged` (UCDP Georeferenced Event Dataset)')
 })
 
 const perEntity = () => z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>)
