@@ -180,5 +180,5 @@ describe('npm run import -- --from acled', () => {
     const bad = await run(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', '--from', 'acled-csv', file], { cwd: root, env }).catch((e) => e)
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('--from takes acled or ucdp-ged')
-  })
+  }, 60_000)
 })
