@@ -37,7 +37,7 @@ export interface Accepted {
   linkedStatements: Array<{ before: StatementRow, after: StatementRow }>
   /**
    * Live records that `existing` lines rewrite, as they were and as they will be. A rewritten
-   * incident keeps its relations (the line's are not read), its statements and other reporters' figures.
+   * incident keeps its relations and status (the line's are not read), its statements and other reporters' figures.
    */
   rewrites: { incidents: Array<{ before: IncidentRow, after: NewIncident }>, reports: Array<{ before: ReportRow, after: NewReport }> }
 }
@@ -103,7 +103,8 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     const input = incidentOf(line)
     const before = line.existing ? facts.incidents.get(line.id) : undefined
     if (line.existing && !before) return notFound('Incident', line.id)
-    if (before) input.relations = []
+    // A dataset row says nothing of relations or of how far the event is confirmed: an editor's stand.
+    if (before) Object.assign(input, { relations: [], status: before.status })
     const broken = incidentRuleError(input) ?? roleRuleError(input.actors) ?? relationRuleError(line.id, input.relations)
     if (broken) return validationProblem([broken])
     const refs = brokenReferences(incidentReferences(input))
