@@ -50,8 +50,8 @@ export default defineConfig({
       // The real app (supertest) on a real PostgreSQL.
       { extends: true, test: { name: 'api', include: ['test/modules/**/*.test.ts', 'test/platform/**/*.test.ts', 'test/db/**/*.test.ts'], exclude: [...configDefaults.exclude, ...slow], ...database } },
       { extends: true, test: { name: 'slow', include: slow, ...database } },
-      // What integrators see: the docs page in a browser, the demo through the typed client.
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...database } }
+      // What integrators see: the docs page in a browser, the demo through the typed client, the analysts' Python recipes.
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts', 'test/analysts/**/*.test.ts'], ...database } }
     ]
   }
 })

@@ -1,13 +1,24 @@
 import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { Problem } from '../http/problems.ts'
 import { runImport } from '../modules/imports/service.ts'
+import { runDatasetImport } from '../modules/imports/external/index.ts'
+import { datasetFormats, type DatasetFormat } from '../modules/imports/schemas.ts'
 import { UsageError, withCliDatabase } from './database.ts'
 
-// `npm run import -- FILE.ndjson [--dry-run]`: the same import as POST /v1/import, from the command line.
-const args = process.argv.slice(2)
-const file = args.find((a) => !a.startsWith('--'))
-const dryRun = args.includes('--dry-run')
+// `npm run import -- FILE.ndjson [--dry-run]`, or `npm run import -- --from acled|ucdp-ged FILE.csv`:
+// the same import as POST /v1/import, from the command line.
+const usage = `usage: npm run import -- [--from ${datasetFormats.join('|')}] FILE [--dry-run]`
+let args: { file?: string, from?: string, dryRun: boolean }
+try {
+  const { values, positionals } = parseArgs({ options: { from: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } }, allowPositionals: true })
+  args = { file: positionals[0], from: values.from, dryRun: values['dry-run'] }
+} catch (err) {
+  args = { dryRun: false }
+  console.error((err as Error).message)
+}
+const { file, from, dryRun } = args
 
 function progressBar (done: number, total: number) {
   const width = 30
@@ -16,13 +27,15 @@ function progressBar (done: number, total: number) {
 }
 
 await withCliDatabase(async ({ appUrl: databaseUrl }) => {
-  if (!file) throw new UsageError('usage: npm run import -- FILE.ndjson [--dry-run]')
+  if (!file) throw new UsageError(usage)
+  if (from !== undefined && !(datasetFormats as readonly string[]).includes(from)) throw new UsageError(`--from takes ${datasetFormats.join(' or ')}\n${usage}`)
   const text = await readFile(file, 'utf8').catch(() => { throw new UsageError(`cannot read ${file}`) })
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
   const started = Date.now()
   try {
     let lastDraw = 0
-    const result = await runImport(pool, text, {
+    const run = (opts: Parameters<typeof runImport>[2]) => (from ? runDatasetImport(pool, from as DatasetFormat, text, opts) : runImport(pool, text, opts))
+    const result = await run({
       dryRun,
       keyName: 'cli import',
       onProgress: process.stderr.isTTY
@@ -36,6 +49,8 @@ await withCliDatabase(async ({ appUrl: databaseUrl }) => {
     const total = Object.values(result.created).reduce((a, b) => a + b, 0)
     const parts = Object.entries(result.created).filter(([, n]) => n > 0).map(([e, n]) => `${n} ${e}`)
     console.log(`${dryRun ? 'dry run: would import' : 'imported'} ${total} records (${parts.join(', ') || 'none'}) in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} records/s)`)
+    const updated = Object.entries(result.updated).filter(([, n]) => n > 0).map(([e, n]) => `${n} ${e}`)
+    if (from) console.log(`${dryRun ? 'would update' : 'updated'} ${updated.join(', ') || 'none'}; ${result.unchanged} unchanged`)
   } catch (err) {
     if (process.stderr.isTTY) process.stderr.write('\n')
     if (!(err instanceof Problem)) throw err

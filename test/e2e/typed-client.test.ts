@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import createClient, { type Client } from 'openapi-fetch'
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
@@ -261,6 +262,25 @@ describe('projections and statement stats through the typed client', () => {
   })
 })
 
+describe('a UCDP GED export through the typed client', () => {
+  it('imports it with from=ucdp-ged as text/csv, and a second time updates nothing', async () => {
+    const ged = await readFile(new URL('../fixtures/ucdp-ged-sample.csv', import.meta.url), 'utf8')
+    const send = () => client.POST('/v1/import', {
+      params: { query: { from: 'ucdp-ged' } },
+      body: ged,
+      bodySerializer: (csv) => csv,
+      headers: { 'content-type': 'text/csv' }
+    })
+    const first = ok(await send())
+    expect(first.created.incident).toBe(4)
+    const again = ok(await send())
+    expectTypeOf(again.updated).toEqualTypeOf<Schemas['ImportResult']['updated']>()
+    expect(again).toMatchObject({ created: { incident: 0 }, updated: { incident: 0, casualtyReport: 0 }, unchanged: 14 })
+    const found = ok(await client.GET('/v1/incidents', { params: { query: { externalId: 'ucdp:562388' } } }))
+    expect(found.data.map((i) => i.type)).toEqual(['attack_on_civilians'])
+  })
+})
+
 // Never called: it only has to type-check. The generated types reject what the spec rejects.
 export async function rejectedByTheTypes (c: Client<paths, Json>) {
   // @ts-expect-error sort takes only the documented fields
@@ -281,4 +301,6 @@ export async function rejectedByTheTypes (c: Client<paths, Json>) {
   await c.GET('/v1/incidents/{id}', {})
   // @ts-expect-error the casualty ledger sorts by createdAt or reportedAt only
   await c.GET('/v1/casualties', { params: { query: { sort: 'min' } } })
+  // @ts-expect-error an import reads ACLED and UCDP GED exports only
+  await c.POST('/v1/import', { params: { query: { from: 'gdelt' } }, body: '' })
 }

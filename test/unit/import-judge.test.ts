@@ -36,6 +36,7 @@ function facts (overrides: Partial<Facts> = {}): Facts {
     cited: new Map(),
     reports: [],
     denials: new Map(),
+    rewritten: new Map(),
     ...overrides
   }
 }

@@ -7,6 +7,7 @@ import { externalIdHoldersSql, linkedDenials, loadIncidentRows, type ExternalIdH
 import { reportReferences } from '../casualties/rules.ts'
 import { denialIncidents, statementReferences } from '../statements/rules.ts'
 import { statementRowSql, type StatementRow } from '../statements/views.ts'
+import { reportRowSql, type ReportRow } from '../casualties/views.ts'
 import { normaliseUrl } from '../sources/rules.ts'
 import type { CreateActor } from '../actors/schemas.ts'
 import type { CreateSource } from '../sources/schemas.ts'
@@ -52,6 +53,8 @@ export interface Facts {
   denials: Map<string, LinkedDenial[]>
   /** existing statements that roles and relations cite, locked until commit: each gets linked to its new incident */
   cited: Map<string, StatementRow>
+  /** the live casualty reports that `existing` lines rewrite, locked until commit */
+  rewritten: Map<string, ReportRow>
 }
 
 /** Every reference a line makes, as the single-record routes check them (a report's incident included). */
@@ -65,10 +68,14 @@ export function lineReferences (line: Line): Reference[] {
   }
 }
 
-/** Existing incidents whose fatalities or contested flag the lines may change: those given figures or linked to a denial. */
+/**
+ * Existing incidents whose fatalities or contested flag the lines may change: those given figures or
+ * linked to a denial, and those the lines rewrite.
+ */
 function touchedIncidents (lines: Line[], inFile: Set<string>) {
   const ids = new Set<string>()
   for (const line of lines) {
+    if (line.entity === 'incident' && line.existing) ids.add(line.id)
     if (line.entity === 'casualtyReport') ids.add(reportOf(line).incidentId)
     if (line.entity === 'statement') for (const id of denialIncidents(statementOf(line))) ids.add(id)
   }
@@ -88,8 +95,16 @@ const lockStatements = (ids: string[]) =>
 const lockIncidents = (ids: string[]) =>
   Prisma.sql`SELECT i.id FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL ORDER BY i.id FOR UPDATE`
 
+/** The ids of the records the lines create (not those they rewrite). */
+export const createdIds = (lines: Line[]) => new Set(lines.filter((l) => !l.existing).map((l) => l.id))
+
+const lockReports = (ids: string[]) =>
+  Prisma.sql`SELECT r.id FROM casualty_reports r WHERE r.id = ANY(${ids}::uuid[]) AND r.deleted_at IS NULL ORDER BY r.id FOR UPDATE`
+
 export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<Facts> {
-  const inFile = new Set(lines.map((l) => l.id))
+  const inFile = createdIds(lines)
+  const rewrittenIds = lines.filter((l) => l.entity === 'casualtyReport' && l.existing).map((l) => l.id).sort()
+  let rewritten: ReportRow[] = []
   const [{ now }] = await rawRows<{ now: Date }>(client, Prisma.sql`SELECT now() AS now`)
   const touched = touchedIncidents(lines, inFile)
   const citedIds = citedStatements(lines, inFile)
@@ -111,6 +126,10 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
       // Statements of their own, after the lock: a SELECT … FOR UPDATE that waited for a writer re-reads
       // the row it locked, but not its links (e.g. the roles an actor merge just replaced).
       incidents = await loadIncidentRows(client, touched)
+    }
+    if (kind === 'incident' && rewrittenIds.length > 0) {
+      await rawRows(client, lockReports(rewrittenIds))
+      rewritten = await rawRows<ReportRow>(client, Prisma.sql`SELECT ${reportRowSql} FROM casualty_reports r WHERE r.id = ANY(${rewrittenIds}::uuid[]) AND r.deleted_at IS NULL`)
     }
     const ids = [...wanted[kind]]
     const rows = ids.length === 0 ? [] : await rawRows<LiveRow>(client, liveSql(kind, ids))
@@ -157,6 +176,7 @@ export async function loadFacts (client: pg.ClientBase, lines: Line[]): Promise<
     incidents: new Map(incidents.map((i) => [i.id, i])),
     reports,
     denials,
-    cited: new Map(cited.map((s) => [s.id, s]))
+    cited: new Map(cited.map((s) => [s.id, s])),
+    rewritten: new Map(rewritten.map((r) => [r.id, r]))
   }
 }

@@ -4,8 +4,28 @@ import { figureProblem } from '../casualties/rules.ts'
 import { dataSchemas, importEntities, lineSchema, referenceFields, type ImportEntity } from './schemas.ts'
 import { findUnstorable } from '../../http/unicode.ts'
 
-/** One NDJSON line: its number, the id it will get, its data (refs replaced by ids) and the lines it depends on. */
-export interface Line { n: number, entity: ImportEntity, ref?: string, id: string, data: Record<string, unknown>, deps: Set<number> }
+/**
+ * One record of an import: its number, the id it will get, its data (refs replaced by ids) and the
+ * lines it depends on. `at` is the line of the file it came from when that is not `n` (a CSV row
+ * becomes several records); `existing` marks a record that rewrites the live record `id`
+ * (an incident or casualty report a dataset import finds again) instead of creating one.
+ */
+export interface Line {
+  n: number
+  entity: ImportEntity
+  ref?: string
+  id: string
+  data: Record<string, unknown>
+  deps: Set<number>
+  at?: number
+  existing?: true
+}
+
+/** The line of the file a record is reported on. */
+export const lineOf = (line: Pick<Line, 'n' | 'at'>) => line.at ?? line.n
+
+/** A record to import as a file line would give it, before its refs are resolved and its data checked. */
+export interface RawRecord { n: number, at?: number, entity: ImportEntity, ref?: string, id?: string, existing?: true, data: Record<string, unknown> }
 
 const isRef = (v: unknown): v is { ref: string } =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { ref: unknown }).ref === 'string'
@@ -36,43 +56,60 @@ function eachAt (node: unknown, keys: string[], i: number, at: string[], visit: 
   }
 }
 
-/** Parses, resolves refs and validates every line against the create schemas; collects every error. */
+/** Parses NDJSON, then resolves refs and validates every line against the create schemas; collects every error. */
 export function parseLines (text: string) {
   const errors: FieldError[] = []
-  const fail = (line: number, path: string, message: string) => errors.push({ in: 'body', line, path, message })
-  const lines: Line[] = []
-  const byRef = new Map<string, Line>()
+  const records: RawRecord[] = []
   text.split('\n').forEach((raw, i) => {
     const n = i + 1
     if (!/\S/.test(raw)) return
+    const fail = (path: string, message: string) => errors.push({ in: 'body', line: n, path, message })
     let json: unknown
-    try { json = JSON.parse(raw) } catch { return fail(n, '', 'not valid JSON') }
+    try { json = JSON.parse(raw) } catch { return fail('', 'not valid JSON') }
     const unstorable = findUnstorable(json)
-    if (unstorable) return fail(n, unstorable.path, unstorable.message)
+    if (unstorable) return fail(unstorable.path, unstorable.message)
     const parsed = lineSchema.safeParse(json)
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) fail(n, issue.path.join('.'), issue.message)
+      for (const issue of parsed.error.issues) fail(issue.path.join('.'), issue.message)
       return
     }
-    const line: Line = { n, entity: parsed.data.entity, ref: parsed.data.ref, id: uuidv7(), data: parsed.data.data, deps: new Set() }
+    records.push({ n, ...parsed.data })
+  })
+  if (records.length === 0 && errors.length === 0) errors.push({ in: 'body', line: 1, path: '', message: 'the body has no lines' })
+  const checked = checkRecords(records)
+  return { lines: checked.lines, errors: [...errors, ...checked.errors] }
+}
+
+/** Resolves refs and validates every record against the create schemas; collects every error. */
+export function checkRecords (records: RawRecord[]) {
+  const errors: FieldError[] = []
+  const lines: Line[] = []
+  const byRef = new Map<string, Line>()
+  for (const record of records) {
+    const line: Line = { n: record.n, entity: record.entity, ref: record.ref, id: record.id ?? uuidv7(), data: record.data, deps: new Set() }
+    if (record.at !== undefined) line.at = record.at
+    if (record.existing) line.existing = true
     if (line.ref !== undefined) {
       const first = byRef.get(line.ref)
-      if (first) return fail(n, 'ref', `ref "${line.ref}" is already used by line ${first.n}`)
+      if (first) {
+        errors.push({ in: 'body', line: lineOf(line), path: 'ref', message: `ref "${line.ref}" is already used by line ${lineOf(first)}` })
+        continue
+      }
       byRef.set(line.ref, line)
     }
     lines.push(line)
-  })
-  if (lines.length === 0 && errors.length === 0) fail(1, '', 'the body has no lines')
+  }
 
   for (const line of lines) {
     const before = errors.length
+    const fail = (path: string, message: string) => errors.push({ in: 'body', line: lineOf(line), path, message })
     for (const field of fieldPaths[line.entity]) {
       eachAt(line.data, field.keys, 0, [], (holder, key, at) => {
         const value = holder[key]
         if (!isRef(value)) return
         const target = byRef.get(value.ref)
-        if (!target) return fail(line.n, `data.${at.join('.')}`, `no line has ref "${value.ref}"`)
-        if (target.entity !== field.kind) return fail(line.n, `data.${at.join('.')}`, `ref "${value.ref}" is a ${target.entity}, not a ${field.kind}`)
+        if (!target) return fail(`data.${at.join('.')}`, `no line has ref "${value.ref}"`)
+        if (target.entity !== field.kind) return fail(`data.${at.join('.')}`, `ref "${value.ref}" is a ${target.entity}, not a ${field.kind}`)
         if (!field.loose) line.deps.add(target.n)
         holder[key] = target.id
       })
@@ -83,14 +120,14 @@ export function parseLines (text: string) {
     if (!checked.success) {
       for (const issue of checked.error.issues) {
         const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path]
-        for (const k of keys) fail(line.n, ['data', ...k].join('.'), issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message)
+        for (const k of keys) fail(['data', ...k].join('.'), issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message)
       }
       continue
     }
     line.data = checked.data as Record<string, unknown>
     if (line.entity === 'casualtyReport') {
       const figure = figureProblem(line.data as unknown as Parameters<typeof figureProblem>[0])
-      if (figure) fail(line.n, `data.${figure.path}`, figure.message)
+      if (figure) fail(`data.${figure.path}`, figure.message)
     }
   }
   return { lines, errors }
@@ -163,6 +200,6 @@ export function orderLines (lines: Line[], fail: (line: number, message: string)
       if (left === 0) ready.push(d)
     }
   }
-  for (const line of lines) if (waiting.get(line.n)! > 0) fail(line.n, 'its refs form a cycle')
+  for (const line of lines) if (waiting.get(line.n)! > 0) fail(lineOf(line), 'its refs form a cycle')
   return ordered
 }

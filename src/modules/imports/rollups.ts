@@ -7,13 +7,15 @@ import type { Facts } from './facts.ts'
 
 /**
  * Every touched incident's fatalities, contested flag and disputed roles, computed once from all its
- * live killed reports and denials, old and new, by the rules the single writes use. New incidents get
- * them in their rows (and so in their 'created' change); existing incidents whose values change are
+ * live killed reports and denials, old and new, by the rules the single writes use. New and rewritten
+ * incidents get them in their rows (and so in their change); other existing incidents whose values change are
  * returned as they were and as they will be, with the roles whose `disputed` turns.
  */
 export function settleRollUps (accepted: Accepted, facts: Facts): { changed: Array<{ before: IncidentRow, after: IncidentRow }>, flipped: string[] } {
   const killed = new Map<string, KilledReport[]>()
-  for (const r of [...facts.reports, ...accepted.reports]) {
+  const rewritten = accepted.rewrites.reports.map((r) => r.after)
+  const replaced = new Set(rewritten.map((r) => r.id))
+  for (const r of [...facts.reports.filter((r) => !replaced.has(r.id)), ...accepted.reports, ...rewritten]) {
     if (r.category !== 'killed') continue
     const list = killed.get(r.incidentId)
     if (list) list.push(r)
@@ -36,14 +38,17 @@ export function settleRollUps (accepted: Accepted, facts: Facts): { changed: Arr
     return { columns: derivedColumns(killed.get(incidentId) ?? [], linked.length > 0 || disputed.some(Boolean)), disputed }
   }
 
-  for (const incident of accepted.incidents) {
+  const rewrittenIncidents = accepted.rewrites.incidents.map((r) => r.after)
+  for (const incident of [...accepted.incidents, ...rewrittenIncidents]) {
     const { columns, disputed } = derive(incident.id, incident.actors)
     Object.assign(incident, columns)
     for (const [n, role] of incident.actors.entries()) role.disputed = disputed[n]
   }
   const changed = []
   const flipped: string[] = []
+  const settled = new Set(rewrittenIncidents.map((i) => i.id))
   for (const before of facts.incidents.values()) {
+    if (settled.has(before.id)) continue
     const { columns, disputed } = derive(before.id, before.actors)
     const turned = before.actors.filter((a, n) => a.disputed !== disputed[n])
     if (sameDerived(before, columns) && turned.length === 0) continue

@@ -9,6 +9,7 @@ import { concurrencyLimit } from '../../http/slots.ts'
 import { problems, writeProblems } from '../../http/responses.ts'
 import { importQuery, importResultSchema } from './schemas.ts'
 import { runImport } from './service.ts'
+import { runDatasetImport } from './external/index.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +47,8 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
   const releases = new WeakMap<object, () => void>()
   const release = async (request: object) => { releases.get(request)?.() }
   app.decorateRequest('bodyDigest', null)
+  // Dataset exports (from=acled|ucdp-ged) arrive as CSV text; only this route reads it.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body))
 
   r.post('/v1/import', {
     config: { scope: 'write' },
@@ -55,8 +58,12 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
     onResponse: release,
     onRequestAbort: release,
     preValidation: async (request) => {
-      const type = (request.headers['content-type'] ?? '').split(';')[0].trim()
-      if (type !== 'application/x-ndjson') throw new Problem('unsupported-media-type', 'Send the import as application/x-ndjson, one record per line')
+      const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+      const from = (request.query as { from?: string }).from
+      if (from !== undefined && type !== 'text/csv') throw new Problem('unsupported-media-type', `Send a from=${from} import as text/csv, the dataset's CSV export`)
+      if (from === undefined && type !== 'application/x-ndjson') {
+        throw new Problem('unsupported-media-type', 'Send the import as application/x-ndjson, one record per line (or a dataset\'s CSV export as text/csv with from=acled|ucdp-ged)')
+      }
     },
     schema: {
       operationId: 'importRecords',
@@ -65,12 +72,16 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
         'In `data`, any id field may be `{ "ref": "local-name" }` naming another line (in any order) or a real id. ' +
         'Every line goes through the same validation as the single-record routes; the import is atomic: all lines are written, or none and a 400 lists ' +
         'every bad line as `{ line, path, message }`. `dryRun=true` validates (including against the database) and writes nothing. ' +
+        'With `from=acled` or `from=ucdp-ged` the body is that dataset\'s CSV export (`text/csv`): each row becomes an incident (its dataset id in ' +
+        '`externalIds`), its actors (matched by their ACLED name or UCDP id, or by name, else created), a source, and casualty reports given by the ' +
+        'dataset as an actor. Importing a file again rewrites the incidents it finds by their dataset ids (`updated`; those that did not change count as ' +
+        '`unchanged`); a row that cannot be mapped is listed with its line in the 400. ' +
         `Body limit ${size(opts.bodyLimit)}. At most ${opts.total} imports run at once per API process (IMPORTS_TOTAL); past that, 429 with Retry-After.`,
       tags: ['Import'],
       security: bearer,
-      consumes: ['application/x-ndjson'],
+      consumes: ['application/x-ndjson', 'text/csv'],
       querystring: importQuery,
-      body: z.string().describe('NDJSON: one JSON record per line'),
+      body: z.string().describe('NDJSON: one JSON record per line; with from=, the dataset\'s CSV export'),
       response: { 200: importResultSchema, ...problems(...writeProblems, 404) }
     }
   }, async (request) => {
@@ -78,6 +89,7 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
     // The request would hold the text (up to 64 MiB, twice that as UTF-16) until the import is written;
     // without it, the text can be collected as soon as its lines are parsed.
     request.body = ''
-    return runImport(app.pool, text, { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null })
+    const opts = { dryRun: request.query.dryRun, keyName: request.apiKey?.name ?? null }
+    return request.query.from ? runDatasetImport(app.pool, request.query.from, text, opts) : runImport(app.pool, text, opts)
   })
 }

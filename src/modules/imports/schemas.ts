@@ -45,13 +45,23 @@ export const referenceFields: Record<ImportEntity, Array<{ path: string, kind: '
   ]
 }
 
+/** The datasets an import reads (`from=`), as their CSV exports are named. */
+export const datasetFormats = ['acled', 'ucdp-ged'] as const
+export type DatasetFormat = typeof datasetFormats[number]
+
 export const importQuery = z.strictObject({
-  dryRun: queryBool().default(false).describe('validate everything, write nothing')
+  dryRun: queryBool().default(false).describe('validate everything, write nothing'),
+  from: z.enum(datasetFormats).optional()
+    .describe('the body is a dataset\'s CSV export (text/csv) instead of NDJSON: `acled` (ACLED events) or `ucdp-ged` (UCDP Georeferenced Event Dataset)')
 })
+
+const perEntity = () => z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>)
 
 export const importResultSchema = z.object({
   dryRun: z.boolean(),
-  created: z.object(Object.fromEntries(importEntities.map((e) => [e, z.number().int()])) as Record<ImportEntity, z.ZodNumber>),
+  created: perEntity(),
+  updated: perEntity().describe('records a dataset import (from=acled|ucdp-ged) found again by their dataset ids and rewrote; always 0 for NDJSON'),
+  unchanged: z.number().int().describe('records a dataset import found again exactly as stored (not written, no change logged)'),
   refs: z.record(z.string(), z.uuid()).describe('each line\'s ref and the id it was given (not kept on a dry run)')
 }).meta({ id: 'ImportResult' })
 

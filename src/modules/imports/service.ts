@@ -8,7 +8,8 @@ import { toIncident, type IncidentRow } from '../incidents/views.ts'
 import { toCasualtyReport } from '../casualties/views.ts'
 import { toStatement, type StatementRow } from '../statements/views.ts'
 import { importEntities, type ImportEntity, type ImportResult } from './schemas.ts'
-import { orderLines, parseLines } from './lines.ts'
+import { orderLines, parseLines, type Line } from './lines.ts'
+import { dropUnchanged, incidentViews, reportViews } from './rewrites.ts'
 import { loadFacts } from './facts.ts'
 import { judge } from './judge.ts'
 import { linkCitedStatements, relationErrors } from './relations.ts'
@@ -30,9 +31,11 @@ const views: Record<ImportEntity, (row: any) => object> = {
 }
 
 type Logged = { entity: ImportEntity, row: { id: string } } | { before: IncidentRow, after: IncidentRow } | { statement: { before: StatementRow, after: StatementRow } }
+  | { rewrite: 'incident' | 'casualtyReport', before: object, after: { id: string, version: number } }
 
 /** A record's change-log entry: 'created' with its snapshot, or 'updated' for an existing incident whose roll-up changed. */
 function changeOf (item: Logged, keyName: string | null): ChangeInput {
+  if ('rewrite' in item) return { entity: item.rewrite, id: item.after.id, action: 'updated', version: item.after.version, before: item.before, after: item.after, keyName }
   if ('statement' in item) {
     const { before, after } = item.statement
     return { entity: 'statement', id: after.id, action: 'updated', version: after.version, before: toStatement(before), after: toStatement(after), keyName }
@@ -57,14 +60,23 @@ function logWrites (items: Logged[], keyName: string | null): Write[] {
  * statement per batch of rows, with one change-log entry per record; see README "Import".
  */
 export async function runImport (pool: pg.Pool, text: string, opts: ImportOptions): Promise<ImportResult> {
-  const { lines, errors } = parseLines(text)
-  const ordered = orderLines(lines, (line, message) => errors.push({ in: 'body', line, path: 'ref', message }))
-  if (errors.length > 0) throw importProblem(errors)
+  const parsed = parseLines(text)
+  return importLines(pool, async () => parsed, opts)
+}
 
-  const created = Object.fromEntries(importEntities.map((e) => [e, 0])) as ImportResult['created']
+/** What an import writes: its records, or every error found in them. */
+export interface Prepared { lines: Line[], errors: FieldError[] }
+
+/**
+ * The import of records that `prepare` gives, run inside the import's transaction (a dataset import
+ * looks up the records it finds again there): the same checks, writes and change log as the NDJSON import.
+ */
+export async function importLines (pool: pg.Pool, prepare: (client: pg.ClientBase) => Promise<Prepared>, opts: ImportOptions): Promise<ImportResult> {
+  const zero = () => Object.fromEntries(importEntities.map((e) => [e, 0])) as ImportResult['created']
+  const created = zero()
+  const updated = zero()
   const refs: Record<string, string> = {}
-  for (const line of lines) if (line.ref) refs[line.ref] = line.id
-  const result: ImportResult = { dryRun: opts.dryRun ?? false, created, refs }
+  const result: ImportResult = { dryRun: opts.dryRun ?? false, created, updated, unchanged: 0, refs }
   const claim = pendingClaim()
   const client = await pool.connect()
   let broken = false
@@ -75,17 +87,29 @@ export async function runImport (pool: pg.Pool, text: string, opts: ImportOption
     // The Idempotency-Key's row, locked for the whole import (an import can outlive the key's
     // abandonment lease) and marked applied with the answer in the same transaction: see writeTransaction.
     if (claim) assertClaimHeld(claim, await rawRows(client, lockClaimSql(claim)))
+    const { lines, errors } = await prepare(client)
+    const ordered = orderLines(lines, (line, message) => errors.push({ in: 'body', line, path: 'ref', message }))
+    if (errors.length > 0) throw importProblem(errors)
+    for (const line of lines) if (line.ref) refs[line.ref] = line.id
     const facts = await loadFacts(client, ordered)
     const judged = judge(ordered, facts)
     judged.errors.push(...relationErrors(judged.accepted.incidents, ordered))
     if (judged.errors.length > 0) throw importProblem(judged.errors)
     linkCitedStatements(judged.accepted, facts)
     const { changed, flipped } = settleRollUps(judged.accepted, facts)
+    result.unchanged = dropUnchanged(judged.accepted)
+    const { rewrites } = judged.accepted
+    const rewritten: Logged[] = [
+      ...rewrites.incidents.map((r) => ({ rewrite: 'incident' as const, ...incidentViews(r) })),
+      ...rewrites.reports.map((r) => ({ rewrite: 'casualtyReport' as const, ...reportViews(r) }))
+    ]
     await runWrites(client, [
       ...tableWrites(judged.accepted, changed.map((c) => c.after), flipped, (done) => opts.onProgress?.(done, ordered.length)),
-      ...logWrites([...judged.accepted.order, ...judged.accepted.linkedStatements.map((statement) => ({ statement })), ...changed], opts.keyName)
+      ...logWrites([...judged.accepted.order, ...rewritten, ...judged.accepted.linkedStatements.map((statement) => ({ statement })), ...changed], opts.keyName)
     ])
     for (const { entity } of judged.accepted.order) created[entity]++
+    updated.incident = rewrites.incidents.length
+    updated.casualtyReport = rewrites.reports.length
     if (claim && !opts.dryRun) {
       await rawRows(client, markAppliedSql(claim, { answer: { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(result) } }))
     }

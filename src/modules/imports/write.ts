@@ -82,6 +82,20 @@ function updateRollUps (rows: IncidentRow[]): Write[] {
     UPDATE incidents i SET ${set} FROM json_to_recordset(${json}::json) AS x(id uuid, ${recordType(rolledUp)}) WHERE i.id = x.id`)
 }
 
+/** Rewrites these rows' columns (every key of the table but id and createdAt), matched by id. */
+function rewrite (table: 'incidents' | 'casualty_reports', rows: object[]): Write[] {
+  const list = tables[table].filter(([key]) => key !== 'id' && key !== 'createdAt')
+  const keys = keysOf(list)
+  const set = Prisma.raw(keys.map((key) => `${columnName(key)} = x."${key}"`).join(', '))
+  return batched(rows, ['id', ...keys], (json) => Prisma.sql`
+    UPDATE ${Prisma.raw(table)} t SET ${set} FROM json_to_recordset(${json}::json) AS x(id uuid, ${recordType(list)}) WHERE t.id = x.id`)
+}
+
+/** Deletes the link rows of these records (their new ones are inserted after). */
+function unlink (table: 'incident_actors' | 'incident_sources' | 'casualty_report_sources', column: string, ids: string[]): Write[] {
+  return inBatches(ids).map((batch) => ({ build: () => Prisma.sql`DELETE FROM ${Prisma.raw(table)} WHERE ${Prisma.raw(column)} = ANY(${batch}::uuid[])` }))
+}
+
 /** Turns the `disputed` of these roles of existing incidents (the denials the import links changed it). */
 function flipDisputed (roleIds: string[]): Write[] {
   return inBatches(roleIds).map((batch) => ({ build: () => Prisma.sql`UPDATE incident_actors SET disputed = NOT disputed WHERE id = ANY(${batch}::uuid[])` }))
@@ -108,17 +122,27 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], flipped: strin
   const entity = (records: number, writes: Write[]): Write[] => writes.length === 0
     ? []
     : [...writes.slice(0, -1), { ...writes[writes.length - 1], done: () => { written += records; progress(written) } }]
+  const incidents = [...a.incidents, ...a.rewrites.incidents.map((r) => r.after)]
+  const reports = [...a.reports, ...a.rewrites.reports.map((r) => r.after)]
+  const rewrittenIncidents = a.rewrites.incidents.map((r) => r.after.id)
+  const rewrittenReports = a.rewrites.reports.map((r) => r.after.id)
   return [
     ...entity(a.actors.length, insert('actors', a.actors)),
     ...entity(a.sources.length, insert('sources', a.sources)),
-    ...entity(a.incidents.length, [
+    ...entity(incidents.length, [
       ...insert('incidents', a.incidents),
-      ...insert('incident_actors', a.incidents.flatMap((i) => i.actors)),
-      ...insert('incident_sources', a.incidents.flatMap((i) => i.sources))
+      ...rewrite('incidents', a.rewrites.incidents.map((r) => r.after)),
+      // A rewritten incident's roles go with their statement links (ON DELETE CASCADE); its relations stay.
+      ...unlink('incident_actors', 'incident_id', rewrittenIncidents),
+      ...unlink('incident_sources', 'incident_id', rewrittenIncidents),
+      ...insert('incident_actors', incidents.flatMap((i) => i.actors)),
+      ...insert('incident_sources', incidents.flatMap((i) => i.sources))
     ]),
-    ...entity(a.reports.length, [
+    ...entity(reports.length, [
       ...insert('casualty_reports', a.reports),
-      ...insert('casualty_report_sources', a.reports.flatMap((r) => r.sources))
+      ...rewrite('casualty_reports', a.rewrites.reports.map((r) => r.after)),
+      ...unlink('casualty_report_sources', 'casualty_report_id', rewrittenReports),
+      ...insert('casualty_report_sources', reports.flatMap((r) => r.sources))
     ]),
     ...entity(a.statements.length, [
       ...insert('statements', a.statements),
@@ -129,7 +153,7 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], flipped: strin
     // After every incident and statement: a relation may name either further down the file.
     ...insert('incident_relations', a.incidents.flatMap((i) => i.relations)),
     ...insert('incident_relation_statements', a.incidents.flatMap((i) => i.relations.flatMap((r) => r.statements))),
-    ...insert('incident_actor_statements', a.incidents.flatMap((i) => i.actors.flatMap((r) => r.statements))),
+    ...insert('incident_actor_statements', incidents.flatMap((i) => i.actors.flatMap((r) => r.statements))),
     ...insert('statement_incidents', a.statementLinks),
     ...bumpStatements(a.linkedStatements.map((s) => s.after)),
     ...updateRollUps(updated),

@@ -41,3 +41,39 @@ export const acledCrosswalk: Record<IncidentType, AcledCategory> = {
   policy_measure: development('Other'),
   territory_change: development('Non-violent transfer of territory')
 }
+
+// ACLED's sub-event types that no type of ours is cross-walked to, and the type each comes in as.
+const acledOnly: Record<string, IncidentType> = {
+  'Battles|Government regains territory': 'territory_change',
+  'Battles|Non-state actor overtakes territory': 'territory_change',
+  'Explosions/Remote violence|Suicide bomb': 'bombing',
+  'Explosions/Remote violence|Grenade': 'bombing',
+  'Explosions/Remote violence|Chemical weapon': 'other',
+  'Protests|Protest with intervention': 'protest',
+  'Protests|Excessive force against protesters': 'protest',
+  'Riots|Mob violence': 'riot',
+  'Strategic developments|Change to group/activity': 'other',
+  'Strategic developments|Disrupted weapons use': 'other',
+  'Strategic developments|Headquarters or base established': 'other',
+  // Several of our types are filed under ACLED's "Agreement"; the general one comes back.
+  'Strategic developments|Agreement': 'agreement'
+}
+
+/**
+ * The reverse cross-walk: the type an ACLED event comes in as, from its event and sub-event type
+ * (the codebook's wording, compared ignoring case), or null when ACLED's taxonomy has no such pair.
+ * Of our types that share a pair, the first in acledCrosswalk's order stands (airstrike before drone_strike,
+ * armed_clash before the others ACLED codes as an armed clash).
+ */
+export const acledReverseCrosswalk: ReadonlyMap<string, IncidentType> = (() => {
+  const reverse = new Map<string, IncidentType>()
+  for (const [pair, type] of Object.entries(acledOnly)) reverse.set(pair.toLowerCase(), type)
+  for (const [type, c] of Object.entries(acledCrosswalk) as Array<[IncidentType, AcledCategory]>) {
+    const pair = `${c.eventType}|${c.subEventType}`.toLowerCase()
+    if (!reverse.has(pair)) reverse.set(pair, type)
+  }
+  return reverse
+})()
+
+export const typeOfAcled = (eventType: string, subEventType: string): IncidentType | null =>
+  acledReverseCrosswalk.get(`${eventType.trim()}|${subEventType.trim()}`.toLowerCase()) ?? null
