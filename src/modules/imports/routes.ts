@@ -58,6 +58,8 @@ export default async function importRoutes (app: FastifyInstance, opts: { bodyLi
     onResponse: release,
     onRequestAbort: release,
     preValidation: async (request) => {
+      // A bad query parameter is the 400 validation gives, whatever the body's type.
+      if (!importQuery.safeParse(request.query).success) return
       const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
       const from = (request.query as { from?: string }).from
       if (from !== undefined && type !== 'text/csv') throw new Problem('unsupported-media-type', `Send a from=${from} import as text/csv, the dataset's CSV export`)
