@@ -8,7 +8,8 @@ import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
-import { createIncidentRepository, incidentExportSql, listIncidents, listRelated } from './repository.ts'
+import { createIncidentRepository, incidentExportSql, listIncidents, listIncidentsAsOf, listRelated } from './repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { findIncident, loadIncidentRows, toIncident } from './views.ts'
 import { expandIncidents } from './expand.ts'
 import { accountsSchema, incidentAccounts } from './accounts.ts'
@@ -28,7 +29,21 @@ export default async function incidentRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listIncidents>[1]) => listIncidents(app.pool, q)
 
   async function respond (request: FastifyRequest, reply: FastifyReply, query: IncidentListQuery) {
-    const { include, format, ...q } = query
+    const { include, format, asOf: _asOf, ...q } = query
+    const snapshot = await snapshotOf(request)
+    if (snapshot) {
+      const pastList = (b: typeof q & { hasLocation?: boolean }) => listIncidentsAsOf(app.pool, snapshot.seq, b)
+      return listOrExport(request, reply, q, format, {
+        formats: incidentFormats,
+        list: pastList,
+        views: async (rows) => rows.map((row) => JSON.parse(row.view) as IncidentView),
+        columns: incidentCsvColumns,
+        point: incidentPoint,
+        filename: 'incidents',
+        exportList: (filters, to) => ({ list: pastList, query: { ...filters, hasLocation: to === 'geojson' || undefined, includeTotal: false } }),
+        copy: (filters, to) => incidentExportSql(filters, to, snapshot.seq)
+      })
+    }
     return listOrExport(request, reply, q, format, {
       formats: incidentFormats,
       list,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { asOfParam, queryNumber, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
@@ -254,6 +255,7 @@ const listShape = {
   ...incidentFilterShape,
   include: commaList(incidentIncludes, 'related records to expand inline').optional(),
   format: formatParam(incidentFormats),
+  asOf: snapshotParam,
   ...listQueryShape(['occurredAt', 'fatalities', 'updatedAt'], '-occurredAt')
 }
 
@@ -264,10 +266,14 @@ export function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: 
       { path: ['maxFatalities'], message: 'maxFatalities must be ≥ minFatalities' })
 }
 
-export const incidentListQuery = withCrossChecks(z.strictObject(listShape))
+/** The past has no expansions: include= would read today's related records. */
+export const noIncludeAsOf = <T extends z.ZodType<{ asOf?: unknown, include?: unknown }>>(schema: T) =>
+  schema.refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
+
+export const incidentListQuery = noIncludeAsOf(withCrossChecks(z.strictObject(listShape)))
 
 const { actor: _actor, ...actorIncidentsShape } = listShape
-export const actorIncidentsQuery = withCrossChecks(z.strictObject(actorIncidentsShape))
+export const actorIncidentsQuery = noIncludeAsOf(withCrossChecks(z.strictObject(actorIncidentsShape)))
 
 export type IncidentListQuery = z.output<typeof incidentListQuery>
 export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format'> & {
