@@ -42,9 +42,10 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec, scop
   if (parsed[0] !== (scope === undefined ? sort : `${sort}@${scope}`)) {
     const [issuedSort, issuedSeq] = String(parsed[0]).split('@')
     if (issuedSort === sort) {
-      throw validationProblem([{ in: 'query', path: 'cursor', message: issuedSeq === undefined
+      const message = issuedSeq === undefined
         ? 'cursor was issued without asOf; repeat the query without asOf or start without a cursor'
-        : `cursor was issued for asOf=seq:${issuedSeq}; repeat that asOf or start without a cursor` }])
+        : `cursor was issued for asOf=seq:${issuedSeq}; repeat that asOf or start without a cursor`
+      throw validationProblem([{ in: 'query', path: 'cursor', message }])
     }
     throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${issuedSort}; repeat that sort or start without a cursor` }])
   }

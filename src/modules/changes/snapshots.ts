@@ -63,7 +63,7 @@ const withTables = (tables: Array<[string, Prisma.Sql]>) =>
 
 // A role has a row id its statements point at; the log's views leave it out, so one is derived from
 // the incident and the role's place, stable within a query (all the export SQL needs of it).
-const roleId = Prisma.raw(`md5(x.id::text || ':' || a.n)::uuid`)
+const roleId = Prisma.raw("md5(x.id::text || ':' || a.n)::uuid")
 const roleItems = Prisma.raw('FROM snap x CROSS JOIN LATERAL jsonb_array_elements(coalesce(x.doc->\'actors\', \'[]\')) WITH ORDINALITY AS a(v, n)')
 const relationItems = Prisma.raw('FROM snap x CROSS JOIN LATERAL jsonb_array_elements(coalesce(x.doc->\'relations\', \'[]\')) WITH ORDINALITY AS r(v, n)')
 
