@@ -11,6 +11,10 @@ export const snapshotParam = z.union([
   .describe('answer the data as it stood then: an RFC 3339 timestamp (a date is UTC midnight) or `seq:N`, a position of the change log ' +
     '(`seq` of GET /v1/changes, or a write\'s `Sitrep-Seq`). Past the log\'s last position, or in the future, is a 400; before the log began, nothing existed')
 
+/** The past has no expansions: include= would read today's related records. */
+export const noIncludeAsOf = <T extends z.ZodType<{ asOf?: unknown, include?: unknown }>>(schema: T) =>
+  schema.refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
+
 const kSnapshot = Symbol('snapshot')
 type WithSnapshot = FastifyRequest & { [kSnapshot]?: Promise<Snapshot> }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
-import { snapshotParam } from '../../http/snapshot.ts'
+import { noIncludeAsOf, snapshotParam } from '../../http/snapshot.ts'
 import { asOfParam, queryNumber, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam, formats } from '../../http/formats.ts'
 import { actorSchema } from '../actors/schemas.ts'
@@ -265,10 +265,6 @@ export function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: 
     .refine((q) => q.minFatalities === undefined || q.maxFatalities === undefined || q.minFatalities <= q.maxFatalities,
       { path: ['maxFatalities'], message: 'maxFatalities must be ≥ minFatalities' })
 }
-
-/** The past has no expansions: include= would read today's related records. */
-export const noIncludeAsOf = <T extends z.ZodType<{ asOf?: unknown, include?: unknown }>>(schema: T) =>
-  schema.refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export const incidentListQuery = noIncludeAsOf(withCrossChecks(z.strictObject(listShape)))
 

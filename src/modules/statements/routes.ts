@@ -9,7 +9,8 @@ import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
 import { findIncident } from '../incidents/views.ts'
-import { createStatementRepository, listStatements, statementExportSql } from './repository.ts'
+import { createStatementRepository, listStatements, listStatementsAsOf, statementExportSql } from './repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
@@ -28,7 +29,18 @@ export default async function statementRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
-    const { include, format, ...q } = query
+    const { include, format, asOf: _asOf, ...q } = query
+    const snapshot = await snapshotOf(request)
+    if (snapshot) {
+      return listOrExport(request, reply, q, format, {
+        formats: statementFormats,
+        list: (b) => listStatementsAsOf(app.pool, snapshot.seq, b),
+        views: async (rows) => rows.map((row) => JSON.parse(row.view) as StatementView),
+        columns: statementCsvColumns,
+        filename: 'statements',
+        copy: (filters, to) => statementExportSql(filters, to as 'ndjson' | 'csv', snapshot.seq)
+      })
+    }
     return listOrExport(request, reply, q, format, {
       formats: statementFormats,
       list,
