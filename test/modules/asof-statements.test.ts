@@ -59,8 +59,13 @@ describe('asOf on statement lists and exports, across imports, merges, derived r
 
     // A denial contests the raid (a derived refresh), the duplicate is merged, the clash deleted (its statements lose the link).
     await t.http().post('/v1/statements').set(t.auth()).send({
-      speakerId: refs.militia, kind: 'denial', summary: 'The militia denies the raid', language: 'en', statedAt: '2025-10-10T09:00:00Z',
-      incidentIds: [refs.raid], respondsToId: refs.accusation
+      speakerId: refs.militia,
+      kind: 'denial',
+      summary: 'The militia denies the raid',
+      language: 'en',
+      statedAt: '2025-10-10T09:00:00Z',
+      incidentIds: [refs.raid],
+      respondsToId: refs.accusation
     }).expect(201)
     await t.http().post(`/v1/actors/${refs.dup}/merge`).set(t.auth()).send({ into: refs.ministry }).expect(200)
     await t.http().patch(`/v1/statements/${refs.accusation}`).set(t.auth()).send({ summary: 'The ministry blames the militia', quote: null }).expect(200)
