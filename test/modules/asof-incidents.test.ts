@@ -43,13 +43,19 @@ const urls = [
   '/v1/incidents?format=geojson',
   '/v1/stats/incidents?groupBy=type',
   '/v1/stats/incidents?groupBy=actor,month',
-  '/v1/stats/incidents?groupBy=country&minFatalities=1'
+  '/v1/stats/incidents?groupBy=country&minFatalities=1',
+  '/v1/casualties',
+  '/v1/casualties?country=PK&sort=-reportedAt',
+  '/v1/casualties?format=csv',
+  '/v1/casualties?format=ndjson&category=killed',
+  '/v1/stats/casualties?groupBy=reportedBy,category',
+  '/v1/stats/casualties?groupBy=country'
 ]
 const withAsOf = (url: string, asOf: string) => `${url}${url.includes('?') ? '&' : '?'}asOf=${encodeURIComponent(asOf)}`
 const answer = (res: { headers: Record<string, string>, body: unknown, text: string }) =>
   res.headers['content-type'].startsWith('application/json') ? res.body : res.text
 
-describe('asOf on incident lists, exports and stats', () => {
+describe('asOf on incident and casualty lists, exports and stats', () => {
   let seq: number
   let at: string
   const before = new Map<string, unknown>()

@@ -4,13 +4,14 @@ import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../..
 import { listContent, listOrExport } from '../../http/list-export.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
+import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtiesAsOf, listCasualtyReports } from './repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { expandCasualties } from './expand.ts'
 import { casualtyCsvColumns } from './export.ts'
 import { casualtyLedgerItemSchema, casualtyLedgerPage } from './ledger-schemas.ts'
 import {
-  casualtyFormats, casualtyLedgerQuery, casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
+  type CasualtyReportView, casualtyFormats, casualtyLedgerQuery, casualtyListQuery, casualtyPage, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
 } from './schemas.ts'
 
 const tags = ['Casualty reports']
@@ -40,7 +41,18 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       response: { 200: ledgerResponse, ...problems(...readProblems, 406) }
     }
   }, async (request, reply) => {
-    const { include, format, ...q } = request.query
+    const { include, format, asOf: _asOf, ...q } = request.query
+    const snapshot = await snapshotOf(request)
+    if (snapshot) {
+      return listOrExport(request, reply, q, format, {
+        formats: casualtyFormats,
+        list: (b) => listCasualtiesAsOf(app.pool, snapshot.seq, b),
+        views: async (rows) => rows.map((row) => JSON.parse(row.view) as CasualtyReportView),
+        columns: casualtyCsvColumns,
+        filename: 'casualties',
+        copy: (filters, to) => casualtyExportSql(filters, to as 'ndjson' | 'csv', snapshot.seq)
+      })
+    }
     return listOrExport(request, reply, q, format, {
       formats: casualtyFormats,
       list: ledger,

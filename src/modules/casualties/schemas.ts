@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { commaCountries, commaList, commaUuids, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
@@ -107,8 +108,9 @@ export const casualtyLedgerQuery = z.strictObject({
   ...listQueryShape(['createdAt', 'reportedAt'], 'createdAt'),
   ...casualtyFilterShape,
   include: commaList(casualtyIncludes, 'related records to expand inline').optional(),
-  format: formatParam(casualtyFormats)
-})
+  format: formatParam(casualtyFormats),
+  asOf: snapshotParam
+}).refine((q) => !(q.asOf && q.include), { path: ['include'], message: 'include cannot be combined with asOf' })
 
 export type CasualtyLedgerQuery = z.output<typeof casualtyLedgerQuery>
 export type CasualtyFilters = Pick<CasualtyLedgerQuery, keyof typeof casualtyFilterShape>

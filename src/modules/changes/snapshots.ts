@@ -55,9 +55,9 @@ const sql = Prisma.sql
 const text = (path: string) => Prisma.raw(`x.doc #>> '{${path}}'`)
 const time = (path: string) => sql`(${text(path)})::timestamptz`
 const textArray = (key: string) => Prisma.raw(`ARRAY(SELECT jsonb_array_elements_text(coalesce(x.doc->'${key}', '[]')))`)
-/** A record's list of ids: its rows (owner, item id, position), for a link table. */
-const idList = (key: string, owner: string, item: string) => Prisma.raw(`SELECT x.id AS ${owner}, l.v::uuid AS ${item}, l.n::int AS position
-  FROM snap x CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.doc->'${key}', '[]')) WITH ORDINALITY AS l(v, n)`)
+/** A record's list of ids: its rows (owner, item id, position), for a link table; `from` names the snapshot. */
+const idList = (key: string, owner: string, item: string, from = 'snap') => Prisma.raw(`SELECT x.id AS ${owner}, l.v::uuid AS ${item}, l.n::int AS position
+  FROM ${from} x CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.doc->'${key}', '[]')) WITH ORDINALITY AS l(v, n)`)
 const withTables = (tables: Array<[string, Prisma.Sql]>) =>
   Prisma.join(tables.map(([name, body]) => sql`${Prisma.raw(name)} AS (${body})`), ', ')
 
@@ -99,9 +99,28 @@ const incidentTables = (): Array<[string, Prisma.Sql]> => [
  * prefixed to a query over incidents i, its filters, order and export SQL read the past.
  */
 export function incidentSnapshotWith (seq: string): Prisma.Sql {
-  return sql`WITH snap AS MATERIALIZED (${latestSql('incident', seq)}), ${withTables(incidentTables())},
+  return sql`WITH ${incidentParts(seq)} `
+}
+
+const incidentParts = (seq: string) => sql`snap AS MATERIALIZED (${latestSql('incident', seq)}), ${withTables(incidentTables())},
     actor_snap AS (${latestSql('actor', seq)}),
-    actors AS (SELECT x.id, ${text('name')} AS name, NULL::timestamptz AS deleted_at FROM actor_snap x) `
+    actors AS (SELECT x.id, ${text('name')} AS name, NULL::timestamptz AS deleted_at FROM actor_snap x)`
+
+/**
+ * `WITH` the casualty reports as they stood at `seq`, with the incidents and actors then (the ledger's
+ * filters on the incident, the stats' actor names). Deleting an incident deleted its reports, each
+ * with its change.
+ */
+export function casualtySnapshotWith (seq: string): Prisma.Sql {
+  return sql`WITH report_snap AS MATERIALIZED (${latestSql('casualtyReport', seq)}), ${withTables([
+    ['casualty_reports', sql`SELECT x.id, (${text('incidentId')})::uuid AS incident_id, (${text('reportedById')})::uuid AS reported_by_id,
+      (${text('affectedActorId')})::uuid AS affected_actor_id, (${text('category')})::"CasualtyCategory" AS category,
+      (${text('min')})::int AS min, (${text('max')})::int AS max, (${text('qualifier')})::"CasualtyQualifier" AS qualifier, ${text('phrase')} AS phrase,
+      ${textArray('groups')} AS groups, ${text('note')} AS note, ${time('reportedAt')} AS reported_at,
+      ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+      FROM report_snap x`],
+    ['casualty_report_sources', idList('sourceIds', 'casualty_report_id', 'source_id', 'report_snap')]
+  ])}, ${incidentParts(seq)} `
 }
 
 /**

@@ -97,7 +97,9 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
       response: statsResponse(casualtyStatsSchema, 'reportedBy.id')
     }
   }, async (request, reply) => {
-    const { format, ...query } = request.query
+    const { format, asOf: _asOf, ...filters } = request.query
+    const snapshot = await snapshotOf(request)
+    const query = { ...filters, ...(snapshot ? { asOf: { seq: snapshot.seq } } : {}) }
     const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
     const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
     return answer(request, reply, query, format, casualtyCounts, columns, 'casualty-stats')
