@@ -26,7 +26,7 @@ export default async function actorRoutes (app: FastifyInstance) {
     tags,
     querystring: actorListQuery,
     response: actorPage
-  }, (query) => listActors(app.pool, query), toActor)
+  }, (query, _id, asOf) => listActors(app.pool, query, asOf), toActor)
 
   getRoute(app, record, {
     operationId: 'getActor',

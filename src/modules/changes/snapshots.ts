@@ -102,9 +102,30 @@ export function incidentSnapshotWith (seq: string): Prisma.Sql {
   return sql`WITH ${incidentParts(seq)} `
 }
 
-const incidentParts = (seq: string) => sql`snap AS MATERIALIZED (${latestSql('incident', seq)}), ${withTables(incidentTables())},
-    actor_snap AS (${latestSql('actor', seq)}),
-    actors AS (SELECT x.id, ${text('name')} AS name, NULL::timestamptz AS deleted_at FROM actor_snap x)`
+const incidentParts = (seq: string) => sql`snap AS MATERIALIZED (${latestSql('incident', seq)}), ${withTables(incidentTables())}, ${actorParts(seq)}`
+
+const actorParts = (seq: string) => sql`actor_snap AS (${latestSql('actor', seq)}),
+  actors AS (SELECT x.id, ${text('name')} AS name, (${text('kind')})::"ActorKind" AS kind, ${textArray('aliases')} AS aliases,
+    ${text('countryCode')} AS country_code, (${text('parentId')})::uuid AS parent_id, ${text('title')} AS title, ${text('description')} AS description,
+    ${text('externalIds,wikidata')} AS wikidata_id, ${text('externalIds,acled')} AS acled_name, ${text('externalIds,ucdp')} AS ucdp_id,
+    ${text('externalIds,gdelt')} AS gdelt_code, (${text('mergedIntoId')})::uuid AS merged_into_id,
+    ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+    FROM actor_snap x),
+  actor_names AS (SELECT a.id AS actor_id, n.name, sitrep_name_key(n.name) AS key FROM actors a CROSS JOIN LATERAL unnest(a.name || a.aliases) AS n(name))`
+
+/** `WITH` the actors (and the names their search matches) as they stood at `seq`. */
+export function actorSnapshotWith (seq: string): Prisma.Sql {
+  return sql`WITH ${actorParts(seq)} `
+}
+
+/** `WITH` the sources as they stood at `seq`. */
+export function sourceSnapshotWith (seq: string): Prisma.Sql {
+  return sql`WITH snap AS (${latestSql('source', seq)}), sources AS (SELECT x.id, ${text('url')} AS url, ${text('title')} AS title,
+    ${text('publisher')} AS publisher, ${time('publishedAt')} AS published_at, (${text('kind')})::"SourceKind" AS kind, ${text('language')} AS language,
+    ${text('author')} AS author, ${text('archiveUrl')} AS archive_url,
+    ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+    FROM snap x) `
+}
 
 /**
  * `WITH` the casualty reports as they stood at `seq`, with the incidents and actors then (the ledger's

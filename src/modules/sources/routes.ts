@@ -19,7 +19,7 @@ export default async function sourceRoutes (app: FastifyInstance) {
     tags,
     querystring: sourceListQuery,
     response: sourcePage
-  }, (query) => listSources(app.pool, query), toSource)
+  }, (query, _id, asOf) => listSources(app.pool, query, asOf), toSource)
 
   getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: asOfQuery }, {
     current: async (id) => toSource(await getSource(app.pool, id)),
