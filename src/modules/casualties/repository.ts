@@ -13,7 +13,7 @@ import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../ch
 import { mergePatch } from '../../http/merge-patch.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { casualtyConditions } from './filters.ts'
-import { casualtyExport } from './export.ts'
+import { casualtyExport, casualtyExportOf } from './export.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
 import { createCasualtySchema, type CasualtyFilters, type CasualtyLedgerQuery, type CreateCasualty, type PatchCasualty } from './schemas.ts'
@@ -46,7 +46,7 @@ export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery
 /** A ledger page's row read asOf a snapshot: the sort keys its cursor needs and the view, as the NDJSON export writes it. */
 export interface CasualtySnapshotRow { id: string, createdAt: Date, reportedAt: Date | null, view: string }
 
-const snapshotSelect = Prisma.sql`r.id::text AS id, r.created_at AS "createdAt", r.reported_at AS "reportedAt", ${jsonSql(casualtyExport.fields)} AS view`
+const snapshotSelect = Prisma.sql`r.id::text AS id, r.created_at AS "createdAt", r.reported_at AS "reportedAt", ${jsonSql(casualtyExportOf('log').fields)} AS view`
 
 /** One page of the ledger as it stood at change-log position `seq` (src/modules/changes/snapshots.ts). */
 export function listCasualtiesAsOf (pool: pg.Pool, seq: string, q: Omit<CasualtyLedgerQuery, 'include' | 'format'>) {
@@ -56,7 +56,7 @@ export function listCasualtiesAsOf (pool: pg.Pool, seq: string, q: Omit<Casualty
 
 /** Every match of the ledger, in its order, as PostgreSQL writes `format`; asOf position `seq` when given. */
 export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format'>, format: 'ndjson' | 'csv', seq?: string) {
-  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, casualtyExport),
+  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, seq === undefined ? casualtyExport : casualtyExportOf('log')),
     seq === undefined ? undefined : casualtySnapshotWith(seq))
 }
 

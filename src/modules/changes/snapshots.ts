@@ -8,7 +8,9 @@ import type { Entity } from './repository.ts'
  * touches with its whole API view in `after` (creates, edits, deletes, merges, imports and the derived
  * roll-ups alike), so a record's last change at or before position N is what a mirror replaying the
  * log had then. The views are turned back into rows under the tables' own names, as CTEs that shadow
- * the tables: the lists' filter, sort, keyset and export SQL run over them unchanged.
+ * the tables: the lists' filter, sort, keyset and export SQL run over them unchanged. A record's row
+ * keeps its view as `doc`, from which the exports read its links (`…ExportOf('log')`): a correlated
+ * lookup in a link CTE, which has no index, would scan it once per record.
  */
 
 /** A position of the change log, and whether no later commit can still land at or before it. */
@@ -58,8 +60,10 @@ const textArray = (key: string) => Prisma.raw(`ARRAY(SELECT jsonb_array_elements
 /** A record's list of ids: its rows (owner, item id, position), for a link table; `from` names the snapshot. */
 const idList = (key: string, owner: string, item: string, from = 'snap') => Prisma.raw(`SELECT x.id AS ${owner}, l.v::uuid AS ${item}, l.n::int AS position
   FROM ${from} x CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.doc->'${key}', '[]')) WITH ORDINALITY AS l(v, n)`)
+// Inlined where they are used, never computed whole: a query reads of a table's row only the columns it
+// needs (the search vector only under q=), and a filter on a link table reaches the snapshot's scan.
 const withTables = (tables: Array<[string, Prisma.Sql]>) =>
-  Prisma.join(tables.map(([name, body]) => sql`${Prisma.raw(name)} AS (${body})`), ', ')
+  Prisma.join(tables.map(([name, body]) => sql`${Prisma.raw(name)} AS NOT MATERIALIZED (${body})`), ', ')
 
 // A role has a row id its statements point at; the log's views leave it out, so one is derived from
 // the incident and the role's place, stable within a query (all the export SQL needs of it).
@@ -79,7 +83,8 @@ const incidentTables = (): Array<[string, Prisma.Sql]> => [
     coalesce((${text('contested')})::boolean, false) AS contested,
     ${text('externalIds,acled')} AS acled_event_id, ${text('externalIds,ucdp')} AS ucdp_ged_id, ${text('externalIds,gdelt')} AS gdelt_event_id,
     to_tsvector('english'::regconfig, (${text('title')} || ' ') || coalesce(${text('summary')}, '')) AS search,
-    ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+    ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at,
+    x.doc
     FROM snap x`],
   ['incident_actors', sql`SELECT ${roleId} AS id, x.id AS incident_id, (a.v->>'actorId')::uuid AS actor_id, (a.v->>'role')::"ActorRole" AS role,
     coalesce(a.v->>'attribution', 'confirmed')::"ActorAttribution" AS attribution, (a.v->>'assertedById')::uuid AS asserted_by_id,
@@ -104,14 +109,14 @@ export function incidentSnapshotWith (seq: string): Prisma.Sql {
 
 const incidentParts = (seq: string) => sql`snap AS MATERIALIZED (${latestSql('incident', seq)}), ${withTables(incidentTables())}, ${actorParts(seq)}`
 
-const actorParts = (seq: string) => sql`actor_snap AS (${latestSql('actor', seq)}),
-  actors AS (SELECT x.id, ${text('name')} AS name, (${text('kind')})::"ActorKind" AS kind, ${textArray('aliases')} AS aliases,
+const actorParts = (seq: string) => sql`actor_snap AS MATERIALIZED (${latestSql('actor', seq)}),
+  actors AS NOT MATERIALIZED (SELECT x.id, ${text('name')} AS name, (${text('kind')})::"ActorKind" AS kind, ${textArray('aliases')} AS aliases,
     ${text('countryCode')} AS country_code, (${text('parentId')})::uuid AS parent_id, ${text('title')} AS title, ${text('description')} AS description,
     ${text('externalIds,wikidata')} AS wikidata_id, ${text('externalIds,acled')} AS acled_name, ${text('externalIds,ucdp')} AS ucdp_id,
     ${text('externalIds,gdelt')} AS gdelt_code, (${text('mergedIntoId')})::uuid AS merged_into_id,
     ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
     FROM actor_snap x),
-  actor_names AS (SELECT a.id AS actor_id, n.name, sitrep_name_key(n.name) AS key FROM actors a CROSS JOIN LATERAL unnest(a.name || a.aliases) AS n(name))`
+  actor_names AS NOT MATERIALIZED (SELECT a.id AS actor_id, n.name, sitrep_name_key(n.name) AS key FROM actors a CROSS JOIN LATERAL unnest(a.name || a.aliases) AS n(name))`
 
 /** `WITH` the actors (and the names their search matches) as they stood at `seq`. */
 export function actorSnapshotWith (seq: string): Prisma.Sql {
@@ -120,7 +125,7 @@ export function actorSnapshotWith (seq: string): Prisma.Sql {
 
 /** `WITH` the sources as they stood at `seq`. */
 export function sourceSnapshotWith (seq: string): Prisma.Sql {
-  return sql`WITH snap AS (${latestSql('source', seq)}), sources AS (SELECT x.id, ${text('url')} AS url, ${text('title')} AS title,
+  return sql`WITH snap AS MATERIALIZED (${latestSql('source', seq)}), sources AS NOT MATERIALIZED (SELECT x.id, ${text('url')} AS url, ${text('title')} AS title,
     ${text('publisher')} AS publisher, ${time('publishedAt')} AS published_at, (${text('kind')})::"SourceKind" AS kind, ${text('language')} AS language,
     ${text('author')} AS author, ${text('archiveUrl')} AS archive_url,
     ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
@@ -138,7 +143,8 @@ export function casualtySnapshotWith (seq: string): Prisma.Sql {
       (${text('affectedActorId')})::uuid AS affected_actor_id, (${text('category')})::"CasualtyCategory" AS category,
       (${text('min')})::int AS min, (${text('max')})::int AS max, (${text('qualifier')})::"CasualtyQualifier" AS qualifier, ${text('phrase')} AS phrase,
       ${textArray('groups')} AS groups, ${text('note')} AS note, ${time('reportedAt')} AS reported_at,
-      ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+      ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at,
+      x.doc
       FROM report_snap x`],
     ['casualty_report_sources', idList('sourceIds', 'casualty_report_id', 'source_id', 'report_snap')]
   ])}, ${incidentParts(seq)} `
@@ -158,7 +164,8 @@ export function statementSnapshotWith (seq: string): Prisma.Sql {
       (${text('respondsToId')})::uuid AS responds_to_id,
       to_tsvector('english'::regconfig, (${text('summary')} || ' ') || coalesce(${text('quote')}, '')) ||
         to_tsvector('simple'::regconfig, coalesce(${text('originalQuote')}, '')) AS search,
-      ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at
+      ${time('createdAt')} AS created_at, ${time('updatedAt')} AS updated_at, (${text('version')})::int AS version, NULL::timestamptz AS deleted_at,
+      x.doc
       FROM snap x`],
     ['statement_incidents', idList('incidentIds', 'statement_id', 'incident_id')],
     ['statement_about_actors', idList('aboutActorIds', 'statement_id', 'actor_id')],

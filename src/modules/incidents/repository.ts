@@ -20,7 +20,7 @@ import {
   externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, withLinks, type ExternalIdHolder, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
-import { incidentExport } from './export.ts'
+import { incidentExport, incidentExportOf } from './export.ts'
 import {
   citedStatementIds, countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError,
   roleRuleError, sameAsConflict, type IncidentInput
@@ -162,7 +162,7 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
 export type IncidentSnapshotRow = Pick<Incident, 'id' | 'occurredAt' | 'updatedAt' | 'fatalitiesBest'> & { view: string }
 
 const snapshotSelect = Prisma.sql`i.id::text AS id, i.occurred_at AS "occurredAt", i.updated_at AS "updatedAt", i.fatalities_best AS "fatalitiesBest",
-  ${jsonSql(incidentExport.fields)} AS view`
+  ${jsonSql(incidentExportOf('log').fields)} AS view`
 
 /**
  * One page of the list as it stood at change-log position `seq`: the same filters, order and keyset
@@ -177,7 +177,7 @@ export function listIncidentsAsOf (pool: pg.Pool, seq: string, q: Omit<IncidentL
 /** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location); asOf position `seq` when given. */
 export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv' | 'geojson', seq?: string) {
   const filters = { ...q, hasLocation: format === 'geojson' || undefined } as IncidentFilters
-  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, incidentExport), seq === undefined ? undefined : incidentSnapshotWith(seq))
+  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, seq === undefined ? incidentExport : incidentExportOf('log')), seq === undefined ? undefined : incidentSnapshotWith(seq))
 }
 
 // The fields a write takes: a patch is merged over the incident's current ones.

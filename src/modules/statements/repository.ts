@@ -13,7 +13,7 @@ import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
-import { statementExport } from './export.ts'
+import { statementExport, statementExportOf } from './export.ts'
 import { denialIncidents, statementColumns, statementLinks, statementReferences, statementRuleError } from './rules.ts'
 import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
@@ -60,7 +60,7 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
 
 /** Every match of the list, in its order, as PostgreSQL writes `format`. */
 export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format'>, format: 'ndjson' | 'csv', seq?: string) {
-  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, statementExport),
+  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, seq === undefined ? statementExport : statementExportOf('log')),
     seq === undefined ? undefined : statementSnapshotWith(seq))
 }
 
@@ -72,7 +72,7 @@ export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery,
 /** A page's row read asOf a snapshot: the sort keys its cursor needs and the view, as the NDJSON export writes it. */
 export interface StatementSnapshotRow { id: string, statedAt: Date, updatedAt: Date, view: string }
 
-const snapshotSelect = Prisma.sql`s.id::text AS id, s.stated_at AS "statedAt", s.updated_at AS "updatedAt", ${jsonSql(statementExport.fields)} AS view`
+const snapshotSelect = Prisma.sql`s.id::text AS id, s.stated_at AS "statedAt", s.updated_at AS "updatedAt", ${jsonSql(statementExportOf('log').fields)} AS view`
 
 /** One page of the list as it stood at change-log position `seq` (src/modules/changes/snapshots.ts). */
 export function listStatementsAsOf (pool: pg.Pool, seq: string, q: Omit<StatementListQuery, 'include' | 'format'>) {
