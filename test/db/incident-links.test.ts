@@ -60,7 +60,11 @@ describe('link columns through the API', () => {
       .send({ speakerId: id.pak, kind: 'claim', summary: 'We struck hideouts', language: 'en', statedAt: '2025-10-10T00:00:00Z' })
     ok(stated, 201)
     const strikes = await t.http().post('/v1/incidents').set(t.auth()).send({
-      type: 'airstrike', title: 'Strikes', occurredAt: '2025-10-09T21:30:00Z', countryCodes: ['AF'], sourceIds: [id.s1],
+      type: 'airstrike',
+      title: 'Strikes',
+      occurredAt: '2025-10-09T21:30:00Z',
+      countryCodes: ['AF'],
+      sourceIds: [id.s1],
       actors: [{ actorId: id.pak, role: 'perpetrator' }, { actorId: id.ttp, role: 'target', attribution: 'alleged', assertedById: id.pak, statementIds: [stated.body.id] }]
     })
     ok(strikes, 201)
@@ -82,8 +86,13 @@ describe('link columns through the API', () => {
 
     // A denial by the target disputes its role (a derived refresh of incident_actors).
     const denial = await t.http().post('/v1/statements').set(t.auth()).send({
-      speakerId: id.ttp, kind: 'denial', summary: 'We were not there', language: 'en', statedAt: '2025-10-11T00:00:00Z',
-      incidentIds: [strikes.body.id], respondsToId: stated.body.id
+      speakerId: id.ttp,
+      kind: 'denial',
+      summary: 'We were not there',
+      language: 'en',
+      statedAt: '2025-10-11T00:00:00Z',
+      incidentIds: [strikes.body.id],
+      respondsToId: stated.body.id
     })
     ok(denial, 201)
     const read = await t.http().get(`/v1/incidents/${strikes.body.id}`)

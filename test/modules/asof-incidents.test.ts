@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
+import { Prisma } from '../../src/generated/prisma/client.ts'
+import { rawRows } from '../../src/db/rows.ts'
+import { incidentSnapshotWith } from '../../src/modules/changes/snapshots.ts'
 import { addCasualtyReport, createActor, createIncident, createSource } from '../factories/index.ts'
 
 let t: TestContext
@@ -41,6 +44,9 @@ const urls = [
   '/v1/incidents?format=ndjson',
   '/v1/incidents?format=csv',
   '/v1/incidents?format=geojson',
+  '/v1/incidents?fields=id,title,actors,sourceIds',
+  '/v1/incidents?format=ndjson&fields=id,type,tags',
+  '/v1/incidents?format=csv&fields=id,title,actors',
   '/v1/stats/incidents?groupBy=type',
   '/v1/stats/incidents?groupBy=actor,month',
   '/v1/stats/incidents?groupBy=country&minFatalities=1',
@@ -48,6 +54,8 @@ const urls = [
   '/v1/casualties?country=PK&sort=-reportedAt',
   '/v1/casualties?format=csv',
   '/v1/casualties?format=ndjson&category=killed',
+  '/v1/casualties?fields=id,min',
+  '/v1/casualties?format=csv&fields=id,min',
   '/v1/stats/casualties?groupBy=reportedBy,category',
   '/v1/stats/casualties?groupBy=country'
 ]
@@ -80,7 +88,11 @@ describe('asOf on incident and casualty lists, exports and stats', () => {
     const last = await position()
     seq = last.seq
     at = last.at
-    for (const url of urls) before.set(url, answer(await get(url)))
+    for (const url of urls) {
+      const res = await get(url)
+      expect(res.status, url).toBe(200)
+      before.set(url, answer(res))
+    }
     await sleep(5)
 
     // Then everything changes: an edit, a new figure, a role, a rename, a delete and a new incident.
@@ -156,11 +168,32 @@ describe('asOf on incident and casualty lists, exports and stats', () => {
     const included = await get(`/v1/incidents?asOf=seq:${seq}&include=actors`)
     expect(included.status).toBe(400)
     expect(included.body.errors[0].path).toBe('include')
+    const acled = await get(`/v1/incidents?asOf=seq:${seq}&format=acled-csv`)
+    expect(acled.status).toBe(400)
+    expect(acled.body.errors[0].path).toBe('format')
   })
 
   it('an actor\'s incidents asOf a position are those it was linked to then', async () => {
     const url = `/v1/actors/${ids.army}/incidents`
     expect((await get(url)).body.data.map((i: { id: string }) => i.id)).not.toContain(ids.shelling)
     expect((await get(withAsOf(url, `seq:${seq}`))).body.data.map((i: { id: string }) => i.id)).toEqual([ids.strike])
+  })
+
+  it('a snapshot\'s incident rows carry the link columns a live row has, built from the logged view', async () => {
+    const later = await createIncident(t, { type: 'shelling', title: 'Reply across the border', occurredAt: '2025-10-12T00:00:00Z', countryCodes: ['AF'] })
+    await t.http().patch(`/v1/incidents/${later.id}`).set(t.auth()).send({ relations: [{ incidentId: ids.strike, kind: 'responds_to' }] }).expect(200)
+    type Links = { id: string, actors: Array<{ id: string }>, sources: unknown[], relations: unknown[] }
+    const read = (snapshot: Prisma.Sql) => rawRows<Links>(t.app.pool, Prisma.sql`${snapshot}SELECT i.id::text AS id, i.actor_links AS actors,
+      i.source_links AS sources, i.relation_links AS relations FROM incidents i WHERE i.deleted_at IS NULL ORDER BY i.id`)
+    // A role's row id is not in the log: a snapshot derives its own
+    const withoutRoleIds = (rows: Links[]) => rows.map((r) => ({ ...r, actors: r.actors.map(({ id: _id, ...role }) => role) }))
+    const now = await read(Prisma.empty)
+    expect(now.some((r) => r.actors.length > 0 && r.sources.length > 0)).toBe(true)
+    expect(now.some((r) => r.relations.length > 0)).toBe(true)
+    const last = await position()
+    expect(withoutRoleIds(await read(incidentSnapshotWith(String(last.seq))))).toEqual(withoutRoleIds(now))
+    const past = await read(incidentSnapshotWith(String(seq)))
+    expect(past.find((r) => r.id === ids.shelling)).toMatchObject({ actors: [], sources: [], relations: [] })
+    expect(past.find((r) => r.id === ids.strike)?.actors).toMatchObject([{ actorId: ids.army, role: 'perpetrator', attribution: 'confirmed', disputed: false, statementIds: [] }])
   })
 })
