@@ -122,7 +122,7 @@ describe('format=parquet', () => {
       expect(past.columns, url).toEqual(now.columns)
       expect(past.rows, url).toEqual(now.rows)
     }
-    expect((await parquet(`/v1/incidents?format=parquet&asOf=seq:0`)).rows).toEqual([])
+    expect((await parquet('/v1/incidents?format=parquet&asOf=seq:0')).rows).toEqual([])
   })
 
   it('when nothing matches, then a valid file with the columns and no rows', async () => {
