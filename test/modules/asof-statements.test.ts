@@ -50,12 +50,18 @@ describe('asOf on statement lists and exports, across imports, merges, derived r
       '/v1/statements?hasQuote=true',
       '/v1/statements?format=ndjson',
       '/v1/statements?format=csv',
+      '/v1/statements?fields=id,summary,incidentIds',
+      '/v1/statements?format=csv&fields=id,summary,quote',
       `/v1/actors/${refs.ministry}/statements`,
       `/v1/incidents/${refs.raid}/statements`,
       '/v1/incidents?format=ndjson',
       '/v1/stats/incidents?groupBy=actor'
     ]
-    for (const url of urls) before.set(url, answer(await get(url)))
+    for (const url of urls) {
+      const res = await get(url)
+      expect(res.status, url).toBe(200)
+      before.set(url, answer(res))
+    }
 
     // A denial contests the raid (a derived refresh), the duplicate is merged, the clash deleted (its statements lose the link).
     await t.http().post('/v1/statements').set(t.auth()).send({
