@@ -45,6 +45,8 @@ export interface KeysetPage {
   conditions: Prisma.Sql[]
   limit: number
   includeTotal?: boolean
+  /** a WITH clause the page's queries start with (a snapshot's tables, src/modules/changes/snapshots.ts) */
+  with?: Prisma.Sql
 }
 
 const where = (conditions: Prisma.Sql[]) => conditions.length === 0 ? Prisma.empty : Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
@@ -78,9 +80,10 @@ export const keysetCount = (p: KeysetPage) => Prisma.sql`SELECT count(*)::int AS
  * count of all matches, the two queries side by side.
  */
 export async function keysetPage<T> (on: ListReader, p: KeysetPage): Promise<{ rows: T[], total: number | undefined }> {
+  const prefix = (query: Prisma.Sql) => p.with ? Prisma.sql`${p.with}${query}` : query
   const [rows, total] = await Promise.all([
-    rawRows<T>(on, keysetQuery(p)),
-    p.includeTotal ? rawRows<{ n: number }>(on, keysetCount(p)).then((r) => r[0].n) : undefined
+    rawRows<T>(on, prefix(keysetQuery(p))),
+    p.includeTotal ? rawRows<{ n: number }>(on, prefix(keysetCount(p))).then((r) => r[0].n) : undefined
   ])
   return { rows, total }
 }

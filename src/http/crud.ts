@@ -6,6 +6,8 @@ import { movedResponse, problems, readProblems, writeProblems, type Status } fro
 import { sendPage } from './list.ts'
 import { idParams } from './schemas.ts'
 import { fieldsMediaType, projector, sendProjected } from './fields.ts'
+import { snapshotOf } from './snapshot.ts'
+import type { Snapshot } from '../modules/changes/snapshots.ts'
 
 // The operations every record shares: read one, create, patch and delete. Each resource's routes.ts
 // declares them with its own schemas and says how to read or write the record; the status codes,
@@ -54,7 +56,7 @@ interface Rows<Row> { rows: Row[], total?: number, cursorOf: (row: Row) => strin
  */
 export function pageRoute<Q extends z.ZodType, Row, V> (app: FastifyInstance, url: string,
   op: Operation & { tags: string[], querystring: Q, response: z.ZodType, nested?: boolean, scope?: 'admin', projection?: { page: z.ZodType } },
-  list: (query: z.output<Q>, id: string) => Promise<Rows<Row>>, view: (row: Row) => V) {
+  list: (query: z.output<Q>, id: string, asOf?: Snapshot) => Promise<Rows<Row>>, view: (row: Row) => V) {
   app.route({
     method: 'GET',
     url,
@@ -69,7 +71,7 @@ export function pageRoute<Q extends z.ZodType, Row, V> (app: FastifyInstance, ur
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const query = request.query as z.output<Q> & { limit: number, fields?: string[] }
-      const { rows, total, cursorOf } = await list(query, idOf(request))
+      const { rows, total, cursorOf } = await list(query, idOf(request), await snapshotOf(request))
       const page = sendPage(request, reply, rows, query.limit, cursorOf, total)
       if (!query.fields) return { ...page, data: page.data.map(view) }
       const project = projector(query.fields)

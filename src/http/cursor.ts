@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { Prisma } from '../generated/prisma/client.ts'
+import { Prisma } from '../generated/prisma/client.ts'
 import { keysetPage, orderedQuery, sortSpec, type After, type SortSpec } from '../db/keyset.ts'
 import type { ListReader } from '../db/rows.ts'
 import { inInstantRange, uuidSchema } from './list.ts'
@@ -29,7 +29,7 @@ export function encodeCursor (sort: string, value: CursorValue, id: string): str
 
 const badCursor = () => validationProblem([{ in: 'query', path: 'cursor', message: 'malformed or tampered cursor' }])
 
-export function decodeCursor (cursor: string, sort: string, spec: SortSpec): After & { value: Date | string | number | null } {
+export function decodeCursor (cursor: string, sort: string, spec: SortSpec, scope?: string): After & { value: Date | string | number | null } {
   const [payload, mac] = cursor.split('.')
   if (!payload || !mac) throw badCursor()
   const expected = Buffer.from(sign(payload))
@@ -38,8 +38,16 @@ export function decodeCursor (cursor: string, sort: string, spec: SortSpec): Aft
   let parsed: unknown
   try { parsed = JSON.parse(Buffer.from(payload, 'base64url').toString()) } catch { throw badCursor() }
   if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== 'string') throw badCursor()
-  if (parsed[0] !== sort) {
-    throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${String(parsed[0])}; repeat that sort or start without a cursor` }])
+  // Read asOf a snapshot, a cursor is minted for `sort@seq`: it continues that snapshot and no other.
+  if (parsed[0] !== (scope === undefined ? sort : `${sort}@${scope}`)) {
+    const [issuedSort, issuedSeq] = String(parsed[0]).split('@')
+    if (issuedSort === sort) {
+      const message = issuedSeq === undefined
+        ? 'cursor was issued without asOf; repeat the query without asOf or start without a cursor'
+        : `cursor was issued for asOf=seq:${issuedSeq}; repeat that asOf or start without a cursor`
+      throw validationProblem([{ in: 'query', path: 'cursor', message }])
+    }
+    throw validationProblem([{ in: 'query', path: 'cursor', message: `cursor was issued for sort=${issuedSort}; repeat that sort or start without a cursor` }])
   }
   // Whoever holds the signing key (an operator, a leaked CURSOR_SECRET) can still forge a cursor:
   // its values are checked as strictly as any other input before they reach SQL.
@@ -80,24 +88,30 @@ export interface ListTable<Row> {
 
 export interface ListQuery { sort: string, cursor?: string, limit: number, includeTotal?: boolean }
 
+/** A list read at a past position of the change log: the WITH clause of its tables then, and the position its cursors are bound to. */
+export interface AsOfRead { with: Prisma.Sql, seq: string }
+
 /**
  * One page of a list in its `sort` order after its signed cursor: limit + 1 rows, the exact total when
  * asked, and the cursor of a row. `select` stands in for the table's own when a caller reads less.
+ * Read `asOf` a snapshot, its cursors name the snapshot's position, so a page never continues another.
  */
 export async function listPage<Row extends { id: string }> (on: ListReader, table: ListTable<Row>, q: ListQuery,
-  conditions: Prisma.Sql[], select: Prisma.Sql = table.select) {
+  conditions: Prisma.Sql[], select: Prisma.Sql = table.select, asOf?: AsOfRead) {
   const spec = sortSpec(q.sort, table.sorts)
   const sort = table.sorts[spec.field]
-  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec) : undefined
+  const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec, asOf?.seq) : undefined
   const { rows, total } = await keysetPage<Row>(on, {
-    select, from: table.from, column: sort.column, id: table.id, spec, after, conditions, limit: q.limit, includeTotal: q.includeTotal
+    select, from: table.from, column: sort.column, id: table.id, spec, after, conditions, limit: q.limit, includeTotal: q.includeTotal, with: asOf?.with
   })
-  const cursorOf = (row: Row) => sort.cursorValue ? encodeCursor(q.sort, sort.cursorValue(row), row.id) : cursorFor(spec, q.sort, row as unknown as Record<string, unknown>)
+  const scoped = asOf ? `${q.sort}@${asOf.seq}` : q.sort
+  const cursorOf = (row: Row) => sort.cursorValue ? encodeCursor(scoped, sort.cursorValue(row), row.id) : cursorFor(spec, scoped, row as unknown as Record<string, unknown>)
   return { rows, total, cursorOf }
 }
 
 /** Every match of a list in its `sort` order, one text select per row or the given columns: an export's query. */
-export function listAllSql<Row> (table: ListTable<Row>, sort: string, conditions: Prisma.Sql[], select: Prisma.Sql) {
+export function listAllSql<Row> (table: ListTable<Row>, sort: string, conditions: Prisma.Sql[], select: Prisma.Sql, withTables?: Prisma.Sql) {
   const spec = sortSpec(sort, table.sorts)
-  return orderedQuery({ select, from: table.from, column: table.sorts[spec.field].column, id: table.id, spec, conditions })
+  const query = orderedQuery({ select, from: table.from, column: table.sorts[spec.field].column, id: table.id, spec, conditions })
+  return withTables ? Prisma.sql`${withTables}${query}` : query
 }

@@ -9,6 +9,7 @@ import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEnc
 import { conditionalReadHeaders, notModified } from '../http/conditional.ts'
 import { negotiate, type Format } from '../http/formats.ts'
 import type { HttpCacheOptions } from '../http/cache-options.ts'
+import { snapshotOf } from '../http/snapshot.ts'
 
 /**
  * How a GET is cached. `log`: its answer may change with any write, so its ETag is the change log's
@@ -50,7 +51,7 @@ const compressors = {
   gzip: (body: string) => gzipSync(body)
 }
 
-interface State { mode: Exclude<CacheMode, false>, key: string, position: string, served?: boolean, lead?: (s: Stored | null) => void }
+interface State { mode: Exclude<CacheMode, false>, key: string, position: string, immutable?: boolean, served?: boolean, lead?: (s: Stored | null) => void }
 
 const kState = Symbol('http-cache')
 type WithState = FastifyRequest & { [kState]?: State }
@@ -84,6 +85,8 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
   new Gauge({ name: 'sitrep_response_cache_bytes', help: 'bytes the response cache holds', registers: [app.metrics], collect () { this.set(store.usage().bytes) } })
   const position = positionReader(async () => (await rawRows<{ seq: string }>(app.pool, lastSeq))[0].seq, () => positionReads.inc())
   const publicControl = `public, max-age=${opts.maxAgeSeconds}, stale-while-revalidate=${opts.staleWhileRevalidateSeconds}`
+  // An answer asOf a settled snapshot is the past, which does not change: a year, the longest RFC 9111 advises.
+  const immutableControl = (keyed: boolean) => `${keyed ? 'private' : 'public'}, max-age=31536000, immutable`
 
   app.decorate('responseCache', { usage: () => store.usage() })
   app.decorateRequest('logPosition', null)
@@ -137,7 +140,9 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     } catch {
       return // not acceptable: the handler answers it, nothing is kept
     }
-    const at = await position()
+    // Read asOf a snapshot, the answer is named by the snapshot's position, not the log's current one.
+    const snapshot = await snapshotOf(request)
+    const at = snapshot ? snapshot.seq : await position()
     request.logPosition = at
     const key = cacheKey({
       route: request.routeOptions.url!,
@@ -146,7 +151,7 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
       format,
       audience: request.apiKey?.scopes.join('+') ?? ''
     })
-    const state: State = { mode, key, position: at }
+    const state: State = { mode, key, position: at, immutable: snapshot?.settled }
     request[kState] = state
     if (mode === 'log') {
       const tag = positionTag(at, key)
@@ -194,9 +199,9 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
       return payload
     }
     const keyed = opts.readRequiresKey || request.headers.authorization !== undefined
-    reply.header('cache-control', keyed ? 'private, no-cache' : publicControl)
-    reply.header('vary', varyWith(reply.getHeader('vary'), vary))
     const state = request[kState]
+    reply.header('cache-control', state?.immutable ? immutableControl(keyed) : keyed ? 'private, no-cache' : publicControl)
+    reply.header('vary', varyWith(reply.getHeader('vary'), vary))
     if (!state || state.served || !state.lead) return payload
     const etag = reply.getHeader('etag') as string | undefined
     let stored: Stored | null = null

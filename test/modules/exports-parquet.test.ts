@@ -112,6 +112,19 @@ describe('format=parquet', () => {
     expect(casualties.columns.find((c) => c.name === 'min')).toMatchObject({ type: 'INT32' })
   })
 
+  it('when asOf names the last position, then the rows and columns are today\'s, fields= too', async () => {
+    const changes = await t.http().get('/v1/changes?since=0&limit=1000').expect(200)
+    const seq = changes.body.data.at(-1).seq as number
+    for (const url of ['/v1/incidents?format=parquet&sort=occurredAt', '/v1/incidents?format=parquet&fields=id,actors,fatalities.best', '/v1/statements?format=parquet']) {
+      const now = await parquet(url)
+      const past = await parquet(`${url}&asOf=seq:${seq}`)
+      expect(past.rows.length, url).toBeGreaterThan(0)
+      expect(past.columns, url).toEqual(now.columns)
+      expect(past.rows, url).toEqual(now.rows)
+    }
+    expect((await parquet('/v1/incidents?format=parquet&asOf=seq:0')).rows).toEqual([])
+  })
+
   it('when nothing matches, then a valid file with the columns and no rows', async () => {
     const { rows, columns } = await parquet('/v1/incidents?format=parquet&country=FR')
     expect(rows).toEqual([])

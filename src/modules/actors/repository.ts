@@ -9,6 +9,7 @@ import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
 import { lockAllLive } from '../../db/locks.ts'
 import { assertReferencesExist } from '../../http/references.ts'
+import { actorSnapshotWith, type Snapshot } from '../changes/snapshots.ts'
 import { bumped, createRecord, deleteRecord, editsOf, softDelete, updateRecord } from '../changes/edit.ts'
 import { actorRowSql, toActor } from './views.ts'
 import { actorColumns, actorReferences, conflictWith, externalColumns, missingParent } from './rules.ts'
@@ -50,9 +51,9 @@ function listConditions (q: ActorListQuery, nameKey: string | null): Prisma.Sql[
 }
 
 /** One page of live, unmerged actors in the list's keyset order, plus the exact total when asked. */
-export async function listActors (pool: pg.Pool, q: ActorListQuery) {
+export async function listActors (pool: pg.Pool, q: ActorListQuery, asOf?: Snapshot) {
   const nameKey = q.q ? (await rawRows<{ key: string }>(pool, Prisma.sql`SELECT sitrep_name_key(${q.q}) AS key`))[0].key : null
-  return listPage(pool, actorList, q, listConditions(q, nameKey))
+  return listPage(pool, actorList, q, listConditions(q, nameKey), actorList.select, asOf && { with: actorSnapshotWith(asOf.seq), seq: asOf.seq })
 }
 
 export function createActorRepository (db: Db) {

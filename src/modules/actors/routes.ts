@@ -27,7 +27,7 @@ export default async function actorRoutes (app: FastifyInstance) {
     querystring: actorListQuery,
     response: actorPage,
     projection: actorProjection
-  }, (query) => listActors(app.pool, query), toActor)
+  }, (query, _id, asOf) => listActors(app.pool, query, asOf), toActor)
 
   getRoute(app, record, {
     operationId: 'getActor',

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { projectionOf } from '../../http/fields.ts'
 import { asOfParam } from '../../http/schemas.ts'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { text, timestamps } from '../../http/schemas.ts'
 
@@ -96,6 +97,7 @@ export const actorListQuery = z.strictObject({
   parent: commaUuids('parent actors').optional(),
   externalId: z.string().regex(/^(wikidata|acled|ucdp|gdelt):.+$/, 'must be dataset:id, e.g. wikidata:Q1001')
     .optional().describe('an id in another dataset, as dataset:id (wikidata, acled, ucdp, gdelt)'),
+  asOf: snapshotParam,
   ...listQueryShape(['name', 'createdAt'], 'name')
 })
 

@@ -3,7 +3,8 @@ import { pageOf } from '../../http/list.ts'
 import { actorSchema } from '../actors/schemas.ts'
 import { incidentSchema } from '../incidents/schemas.ts'
 import { projectionOf } from '../../http/fields.ts'
-import { casualtyLedgerQuery, casualtyReportSchema } from './schemas.ts'
+import { noIncludeAsOf } from '../../http/snapshot.ts'
+import { casualtyLedgerShape, casualtyReportSchema } from './schemas.ts'
 
 // Apart from schemas.ts: the incident's schema embeds casualty reports, so the ledger's expanded
 // report, which embeds the incident, cannot live beside the report's own schema without a cycle.
@@ -21,4 +22,4 @@ export const casualtyLedgerPage = pageOf(casualtyLedgerItemSchema).meta({ id: 'C
 /** fields= on the ledger: the paths, the parameter, and the answers' schemas (full or projected). */
 export const casualtyLedgerProjection = projectionOf(casualtyLedgerItemSchema, 'CasualtyLedgerReport')
 
-export const casualtyLedgerFieldsQuery = casualtyLedgerQuery.extend({ fields: casualtyLedgerProjection.param })
+export const casualtyLedgerFieldsQuery = noIncludeAsOf(z.strictObject({ ...casualtyLedgerShape, fields: casualtyLedgerProjection.param }))

@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
+import { exportSelect, jsonSql, type ExportShape } from '../../db/export-sql.ts'
+import { casualtySnapshotWith } from '../changes/snapshots.ts'
 import { rawRows } from '../../db/rows.ts'
 import { notFound, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -12,7 +13,7 @@ import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../ch
 import { mergePatch } from '../../http/merge-patch.ts'
 import { reportRowSql, toCasualtyReport, type ReportRow } from './views.ts'
 import { casualtyConditions } from './filters.ts'
-import { casualtyExport } from './export.ts'
+import { casualtyExport, casualtyExportOf } from './export.ts'
 import { refreshIncidentDerived } from './derived.ts'
 import { figureProblem, reportColumns, reportReferences, twinConflict } from './rules.ts'
 import { createCasualtySchema, type CasualtyFilters, type CasualtyLedgerQuery, type CreateCasualty, type PatchCasualty } from './schemas.ts'
@@ -42,9 +43,22 @@ export async function listCasualties (pool: pg.Pool, q: Omit<CasualtyLedgerQuery
   return listPage(pool, ledgerList, q, casualtyConditions(q as CasualtyFilters))
 }
 
-/** Every match of the ledger, in its order, as PostgreSQL writes `format`. */
-export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv', shape: ExportShape = casualtyExport) {
-  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, shape))
+/** A ledger page's row read asOf a snapshot: the sort keys its cursor needs and the view, as the NDJSON export writes it. */
+export interface CasualtySnapshotRow { id: string, createdAt: Date, reportedAt: Date | null, view: string }
+
+const snapshotSelect = Prisma.sql`r.id::text AS id, r.created_at AS "createdAt", r.reported_at AS "reportedAt", ${jsonSql(casualtyExportOf('log').fields)} AS view`
+
+/** One page of the ledger as it stood at change-log position `seq` (src/modules/changes/snapshots.ts). */
+export function listCasualtiesAsOf (pool: pg.Pool, seq: string, q: Omit<CasualtyLedgerQuery, 'include' | 'format'>) {
+  return listPage(pool, ledgerList as unknown as ListTable<CasualtySnapshotRow>, q, casualtyConditions(q as CasualtyFilters), snapshotSelect,
+    { with: casualtySnapshotWith(seq), seq })
+}
+
+/** Every match of the ledger, in its order, as PostgreSQL writes `format`; asOf position `seq` when given (with a shape that reads links from the log). */
+export function casualtyExportSql (q: Omit<CasualtyLedgerQuery, 'include' | 'format' | 'fields' | 'asOf'>, format: 'ndjson' | 'csv', shape: ExportShape = casualtyExport,
+  seq?: string) {
+  return listAllSql(ledgerList, q.sort, casualtyConditions(q as CasualtyFilters), exportSelect(format, shape),
+    seq === undefined ? undefined : casualtySnapshotWith(seq))
 }
 
 async function validateReport (tx: Tx, incidentId: string, input: ReportInput, selfId: string | null) {

@@ -4,13 +4,14 @@ import { createRoute, deleteRoute, getRoute, pageRoute, patchRoute } from '../..
 import { listContent, listOrExport } from '../../http/list-export.ts'
 import { problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
-import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtyReports } from './repository.ts'
+import { casualtyExportSql, createCasualtyRepository, listCasualties, listCasualtiesAsOf, listCasualtyReports } from './repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { getCasualtyReport, toCasualtyReport } from './views.ts'
 import { expandCasualties } from './expand.ts'
-import { casualtyExport } from './export.ts'
+import { casualtyExport, casualtyExportOf } from './export.ts'
 import { casualtyLedgerFieldsQuery, casualtyLedgerItemSchema, casualtyLedgerPage, casualtyLedgerProjection } from './ledger-schemas.ts'
 import {
-  casualtyFormats, casualtyListQuery, casualtyPage, casualtyProjection, casualtyReadQuery, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
+  type CasualtyReportView, casualtyFormats, casualtyListQuery, casualtyPage, casualtyProjection, casualtyReadQuery, casualtyReportSchema, createCasualtySchema, patchCasualtySchema
 } from './schemas.ts'
 
 const tags = ['Casualty reports']
@@ -41,7 +42,19 @@ export default async function casualtyRoutes (app: FastifyInstance) {
       response: { 200: ledgerResponse, ...problems(...readProblems, 406) }
     }
   }, async (request, reply) => {
-    const { include, format, fields, ...q } = request.query
+    const { include, format, fields, asOf: _asOf, ...q } = request.query
+    const snapshot = await snapshotOf(request)
+    if (snapshot) {
+      return listOrExport(request, reply, q, format, {
+        formats: casualtyFormats,
+        list: (b) => listCasualtiesAsOf(app.pool, snapshot.seq, b),
+        views: async (rows) => rows.map((row) => JSON.parse(row.view) as CasualtyReportView),
+        shape: casualtyExportOf('log'),
+        filename: 'casualties',
+        fields,
+        copy: (filters, to, shape) => casualtyExportSql(filters, to as 'ndjson' | 'csv', shape, snapshot.seq)
+      })
+    }
     return listOrExport(request, reply, q, format, {
       formats: casualtyFormats,
       list: ledger,

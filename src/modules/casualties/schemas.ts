@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { noIncludeAsOf, snapshotParam } from '../../http/snapshot.ts'
 import { commaCountries, commaList, commaUuids, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
@@ -110,12 +111,16 @@ export const casualtyFilterShape = {
   to: instantSchema.optional().describe('the incident occurred before this instant')
 }
 
-export const casualtyLedgerQuery = z.strictObject({
+/** The ledger's parameters; ledger-schemas.ts adds fields= (a refined object cannot be extended). */
+export const casualtyLedgerShape = {
   ...listQueryShape(['createdAt', 'reportedAt'], 'createdAt'),
   ...casualtyFilterShape,
   include: commaList(casualtyIncludes, 'related records to expand inline').optional(),
-  format: formatParam(casualtyFormats)
-})
+  format: formatParam(casualtyFormats),
+  asOf: snapshotParam
+}
+
+export const casualtyLedgerQuery = noIncludeAsOf(z.strictObject(casualtyLedgerShape))
 
 export type CasualtyLedgerQuery = z.output<typeof casualtyLedgerQuery>
 export type CasualtyFilters = Pick<CasualtyLedgerQuery, keyof typeof casualtyFilterShape>

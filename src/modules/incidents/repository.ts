@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
+import { exportSelect, jsonSql, type ExportShape } from '../../db/export-sql.ts'
+import { incidentSnapshotWith } from '../changes/snapshots.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { assertReferencesExist } from '../../http/references.ts'
@@ -19,7 +20,7 @@ import {
   externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
-import { incidentExport } from './export.ts'
+import { incidentExport, incidentExportOf } from './export.ts'
 import {
   citedStatementIds, countriesOf, externalIdConflict, incidentColumns, incidentLinks, incidentReferences, incidentRuleError, partOfCycle, relationRuleError,
   roleRuleError, sameAsConflict, type IncidentInput
@@ -157,10 +158,30 @@ export async function listIncidents (pool: pg.Pool, q: Omit<IncidentListQuery, '
   return { rows: page.rows, total: page.total, cursorOf: page.cursorOf }
 }
 
-/** Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location). */
-export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv' | 'geojson', shape: ExportShape = incidentExport) {
+/** A page's row read asOf a snapshot: the sort keys its cursor needs and the view, as the NDJSON export writes it. */
+export type IncidentSnapshotRow = Pick<IncidentRow, 'id' | 'occurredAt' | 'updatedAt' | 'fatalitiesBest'> & { view: string }
+
+const snapshotSelect = Prisma.sql`i.id::text AS id, i.occurred_at AS "occurredAt", i.updated_at AS "updatedAt", i.fatalities_best AS "fatalitiesBest",
+  ${jsonSql(incidentExportOf('log').fields)} AS view`
+
+/**
+ * One page of the list as it stood at change-log position `seq`: the same filters, order and keyset
+ * over the incident tables rebuilt from the log (src/modules/changes/snapshots.ts). The views come
+ * from the export's SQL over the logged view, since the links of the past are not in today's links.
+ */
+export function listIncidentsAsOf (pool: pg.Pool, seq: string, q: Omit<IncidentListQuery, 'include' | 'format'> & { hasLocation?: boolean }) {
+  return listPage(pool, incidentList as unknown as ListTable<IncidentSnapshotRow>, q, incidentConditions(q as IncidentFilters), snapshotSelect,
+    { with: incidentSnapshotWith(seq), seq })
+}
+
+/**
+ * Every match of the list, in its order, as PostgreSQL writes `format` (GeoJSON: those with a location);
+ * asOf position `seq` when given (with a shape that reads links from the log, incidentExportOf('log')).
+ */
+export function incidentExportSql (q: Omit<IncidentListQuery, 'include' | 'format' | 'fields' | 'asOf'>, format: 'ndjson' | 'csv' | 'geojson',
+  shape: ExportShape = incidentExport, seq?: string) {
   const filters = { ...q, hasLocation: format === 'geojson' || undefined } as IncidentFilters
-  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, shape))
+  return listAllSql(incidentList, q.sort, incidentConditions(filters), exportSelect(format, shape), seq === undefined ? undefined : incidentSnapshotWith(seq))
 }
 
 // The fields a write takes: a patch is merged over the incident's current ones.

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaCountries, commaList, commaUuids, countryCodeSchema, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
+import { noIncludeAsOf, snapshotParam } from '../../http/snapshot.ts'
 import { asOfParam, queryNumber, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { formatParam, formats, type Format } from '../../http/formats.ts'
 import { projectionOf } from '../../http/fields.ts'
@@ -264,6 +265,7 @@ const listShape = {
   include: commaList(incidentIncludes, 'related records to expand inline').optional(),
   fields: incidentProjection.param,
   format: formatParam([...formats, 'parquet', 'acled-csv']),
+  asOf: snapshotParam,
   ...listQueryShape(['occurredAt', 'fatalities', 'updatedAt'], '-occurredAt')
 }
 
@@ -274,10 +276,10 @@ export function withCrossChecks<T extends z.ZodType<{ radiusKm?: number, near?: 
       { path: ['maxFatalities'], message: 'maxFatalities must be ≥ minFatalities' })
 }
 
-export const incidentListQuery = withCrossChecks(z.strictObject(listShape))
+export const incidentListQuery = noIncludeAsOf(withCrossChecks(z.strictObject(listShape)))
 
 const { actor: _actor, ...actorIncidentsShape } = listShape
-export const actorIncidentsQuery = withCrossChecks(z.strictObject(actorIncidentsShape))
+export const actorIncidentsQuery = noIncludeAsOf(withCrossChecks(z.strictObject(actorIncidentsShape)))
 
 export type IncidentListQuery = z.output<typeof incidentListQuery>
 export type IncidentFilters = Omit<IncidentListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format' | 'fields'> & {

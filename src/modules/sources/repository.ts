@@ -6,6 +6,7 @@ import { Problem, notFound } from '../../http/problems.ts'
 import { isUniqueViolation } from '../../db/errors.ts'
 import { escapeLike } from '../../db/like.ts'
 import type { ChangeOptions } from '../../db/transaction.ts'
+import { sourceSnapshotWith, type Snapshot } from '../changes/snapshots.ts'
 import { bumped, createRecord, deleteRecord, editsOf, updateRecord } from '../changes/edit.ts'
 import { sourceRowSql, toSource } from './views.ts'
 import type { CreateSource, PatchSource, SourceListQuery } from './schemas.ts'
@@ -38,8 +39,8 @@ function listConditions (q: SourceListQuery): Prisma.Sql[] {
 }
 
 /** One page of live sources in the list's keyset order, plus the exact total when asked. */
-export async function listSources (pool: pg.Pool, q: SourceListQuery) {
-  return listPage(pool, sourceList, q, listConditions(q))
+export async function listSources (pool: pg.Pool, q: SourceListQuery, asOf?: Snapshot) {
+  return listPage(pool, sourceList, q, listConditions(q), sourceList.select, asOf && { with: sourceSnapshotWith(asOf.seq), seq: asOf.seq })
 }
 
 export function createSourceRepository (db: Db) {

@@ -20,7 +20,7 @@ export default async function sourceRoutes (app: FastifyInstance) {
     querystring: sourceListQuery,
     response: sourcePage,
     projection: sourceProjection
-  }, (query) => listSources(app.pool, query), toSource)
+  }, (query, _id, asOf) => listSources(app.pool, query, asOf), toSource)
 
   getRoute(app, record, { operationId: 'getSource', summary: 'Get a source', querystring: sourceReadQuery, projection: sourceProjection }, {
     current: async (id) => toSource(await getSource(app.pool, id)),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { projectionOf } from '../../http/fields.ts'
 import { asOfParam } from '../../http/schemas.ts'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { commaList, instantSchema, listQueryShape, pageOf } from '../../http/list.ts'
 import { languageSchema, text, timestamps, timestampInput } from '../../http/schemas.ts'
 import { normaliseUrl } from './rules.ts'
@@ -88,6 +89,7 @@ export const sourceListQuery = z.strictObject({
     .pipe(z.array(languageSchema).min(1)).optional().describe('language tags; comma-separated, any of'),
   from: instantSchema.optional().describe('publishedAt on or after'),
   to: instantSchema.optional().describe('publishedAt before'),
+  asOf: snapshotParam,
   ...listQueryShape(['publishedAt', 'createdAt', 'title'], '-publishedAt')
 })
 

@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { Db, Tx } from '../../db/client.ts'
 import { listAllSql, listPage, type ListTable } from '../../http/cursor.ts'
-import { exportSelect, type ExportShape } from '../../db/export-sql.ts'
+import { exportSelect, jsonSql, type ExportShape } from '../../db/export-sql.ts'
+import { statementSnapshotWith } from '../changes/snapshots.ts'
 import { Problem, validationProblem } from '../../http/problems.ts'
 import { assertReferencesExist } from '../../http/references.ts'
 import { lockAllLive, lockLive } from '../../db/locks.ts'
@@ -12,7 +13,7 @@ import { mergePatch } from '../../http/merge-patch.ts'
 import { refreshIncidentDerived } from '../casualties/derived.ts'
 import { findStatement, statementRowSql, toStatement, type StatementRow } from './views.ts'
 import { statementConditions } from './filters.ts'
-import { statementExport } from './export.ts'
+import { statementExport, statementExportOf } from './export.ts'
 import { denialIncidents, statementColumns, statementLinks, statementReferences, statementRuleError } from './rules.ts'
 import { createStatementSchema, type CreateStatement, type PatchStatement, type StatementFilters, type StatementListQuery } from './schemas.ts'
 
@@ -58,13 +59,26 @@ async function refreshIncidents (tx: Tx, incidentIds: string[], keyName: string 
 }
 
 /** Every match of the list, in its order, as PostgreSQL writes `format`. */
-export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format' | 'fields'>, format: 'ndjson' | 'csv', shape: ExportShape = statementExport) {
-  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, shape))
+export function statementExportSql (q: Omit<StatementListQuery, 'include' | 'format' | 'fields' | 'asOf'>, format: 'ndjson' | 'csv', shape: ExportShape = statementExport,
+  seq?: string) {
+  return listAllSql(statementList, q.sort, statementConditions(q as StatementFilters), exportSelect(format, shape),
+    seq === undefined ? undefined : statementSnapshotWith(seq))
 }
 
 /** One page in the list's keyset order, plus the exact total when asked. */
 export async function listStatements (pool: pg.Pool, q: Omit<StatementListQuery, 'include' | 'format'>) {
   return listPage(pool, statementList, q, statementConditions(q as StatementFilters))
+}
+
+/** A page's row read asOf a snapshot: the sort keys its cursor needs and the view, as the NDJSON export writes it. */
+export interface StatementSnapshotRow { id: string, statedAt: Date, updatedAt: Date, view: string }
+
+const snapshotSelect = Prisma.sql`s.id::text AS id, s.stated_at AS "statedAt", s.updated_at AS "updatedAt", ${jsonSql(statementExportOf('log').fields)} AS view`
+
+/** One page of the list as it stood at change-log position `seq` (src/modules/changes/snapshots.ts). */
+export function listStatementsAsOf (pool: pg.Pool, seq: string, q: Omit<StatementListQuery, 'include' | 'format'>) {
+  return listPage(pool, statementList as unknown as ListTable<StatementSnapshotRow>, q, statementConditions(q as StatementFilters), snapshotSelect,
+    { with: statementSnapshotWith(seq), seq })
 }
 
 // The fields a write takes: a patch is merged over the statement's current ones.

@@ -3,13 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { createRoute, deleteRoute, getRoute, patchRoute } from '../../http/crud.ts'
 import { sendPage } from '../../http/list.ts'
 import { listContent, listOrExport } from '../../http/list-export.ts'
-import { statementExport } from './export.ts'
+import { statementExport, statementExportOf } from './export.ts'
 import { movedResponse, problems, readProblems } from '../../http/responses.ts'
 import { idParams } from '../../http/schemas.ts'
 import { recordAsOf } from '../changes/feed.ts'
 import { getActor } from '../actors/views.ts'
 import { findIncident } from '../incidents/views.ts'
-import { createStatementRepository, listStatements, statementExportSql } from './repository.ts'
+import { createStatementRepository, listStatements, listStatementsAsOf, statementExportSql } from './repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { findStatement } from './views.ts'
 import { expandStatements } from './expand.ts'
 import {
@@ -28,7 +29,19 @@ export default async function statementRoutes (app: FastifyInstance) {
   const list = (q: Parameters<typeof listStatements>[1]) => listStatements(app.pool, q)
 
   async function page (request: Parameters<typeof sendPage>[0], reply: Parameters<typeof sendPage>[1], query: StatementListQuery) {
-    const { include, format, fields, ...q } = query
+    const { include, format, fields, asOf: _asOf, ...q } = query
+    const snapshot = await snapshotOf(request)
+    if (snapshot) {
+      return listOrExport(request, reply, q, format, {
+        formats: statementFormats,
+        list: (b) => listStatementsAsOf(app.pool, snapshot.seq, b),
+        views: async (rows) => rows.map((row) => JSON.parse(row.view) as StatementView),
+        shape: statementExportOf('log'),
+        filename: 'statements',
+        fields,
+        copy: (filters, to, shape) => statementExportSql(filters, to as 'ndjson' | 'csv', shape, snapshot.seq)
+      })
+    }
     return listOrExport(request, reply, q, format, {
       formats: statementFormats,
       list,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { commaList, commaUuids, instantSchema, listQueryShape, pageOf, queryBool } from '../../http/list.ts'
+import { noIncludeAsOf, snapshotParam } from '../../http/snapshot.ts'
 import { asOfParam, languageSchema, text, timestampInput } from '../../http/schemas.ts'
 import { formatParam } from '../../http/formats.ts'
 import { projectionOf } from '../../http/fields.ts'
@@ -120,17 +121,18 @@ const listShape = {
   include: commaList(statementIncludes, 'related records to expand inline').optional(),
   fields: statementProjection.param,
   format: formatParam(statementFormats),
+  asOf: snapshotParam,
   ...listQueryShape(['statedAt', 'updatedAt'], '-statedAt')
 }
 
-export const statementListQuery = z.strictObject(listShape)
+export const statementListQuery = noIncludeAsOf(z.strictObject(listShape))
 const { speaker: _speaker, ...speakerless } = listShape
-export const actorStatementsQuery = z.strictObject(speakerless)
+export const actorStatementsQuery = noIncludeAsOf(z.strictObject(speakerless))
 const { incident: _incident, ...incidentless } = listShape
-export const incidentStatementsQuery = z.strictObject(incidentless)
+export const incidentStatementsQuery = noIncludeAsOf(z.strictObject(incidentless))
 
 export type StatementListQuery = z.output<typeof statementListQuery>
-export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format' | 'fields'>
+export type StatementFilters = Omit<StatementListQuery, 'limit' | 'cursor' | 'includeTotal' | 'sort' | 'include' | 'format' | 'fields' | 'asOf'>
 
 export const statementIncludeQuery = z.strictObject({
   include: commaList(statementIncludes, 'related records to expand inline').optional(),

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { Prisma } from '../../generated/prisma/client.ts'
 import { rawRows, type Int8 } from '../../db/rows.ts'
 import { casualtyConditions } from '../casualties/filters.ts'
+import { casualtySnapshotWith } from '../changes/snapshots.ts'
 import { actorDimension, ordering, type Dimension } from './grouping.ts'
 import type { CasualtyStatDimension, CasualtyStatsQuery, CasualtyStatsRow } from './casualty-schemas.ts'
 
@@ -51,7 +52,7 @@ function toStatsRow (dims: CasualtyStatDimension[], r: GroupedRow): CasualtyStat
  * A report counts once in each of its incident's countries; a country filter also picks the buckets.
  */
 export async function casualtyStats (pool: pg.Pool, query: CasualtyStatsQuery, limit: number): Promise<CasualtyStatsRow[]> {
-  const { groupBy: dims, format: _format, ...filters } = query
+  const { groupBy: dims, format: _format, asOf, ...filters } = query
   const needsIncident = dims.includes('country') || dims.includes('month')
   const joins = [
     ...(needsIncident ? [Prisma.sql`JOIN incidents i ON i.id = r.incident_id`] : []),
@@ -60,7 +61,9 @@ export async function casualtyStats (pool: pg.Pool, query: CasualtyStatsQuery, l
   const conditions = casualtyConditions(filters)
   if (dims.includes('country') && filters.country) conditions.push(Prisma.sql`c.code = ANY(${filters.country}::text[])`)
   const upper = Prisma.sql`CASE WHEN r.max IS NOT NULL THEN r.max WHEN r.qualifier = 'exact' THEN r.min END`
-  const rows = await rawRows<GroupedRow>(pool, Prisma.sql`
+  // asOf arrives resolved to a position (the route's snapshot): the reports, incidents and actors then.
+  const past = asOf && 'seq' in asOf ? casualtySnapshotWith(asOf.seq) : Prisma.empty
+  const rows = await rawRows<GroupedRow>(pool, Prisma.sql`${past}
     SELECT g.* FROM (
       SELECT ${Prisma.join(dims.map((d) => dimensions[d].select))},
         count(*)::int8 AS count,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { formatParam } from '../../http/formats.ts'
 import { casualtyCategories, casualtyFilterShape } from '../casualties/schemas.ts'
 import { groupByOf, statsFormats, statsSchema } from './schemas.ts'
@@ -8,7 +9,7 @@ export type CasualtyStatDimension = typeof casualtyStatDimensions[number]
 
 const groupBySchema = groupByOf(casualtyStatDimensions, 'country and month are the incident\'s, month a UTC bucket')
 
-export const casualtyStatsQuery = z.strictObject({ ...casualtyFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats) })
+export const casualtyStatsQuery = z.strictObject({ ...casualtyFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats), asOf: snapshotParam })
 
 export type CasualtyStatsQuery = z.output<typeof casualtyStatsQuery>
 

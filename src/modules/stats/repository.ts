@@ -4,6 +4,7 @@ import { incidentConditions, roleConditions, whereClause } from '../incidents/fi
 import type { IncidentFilters } from '../incidents/schemas.ts'
 import type { IncidentStatsQuery, IncidentStatsRow, StatDimension } from './schemas.ts'
 import { ordering, type Dimension } from './grouping.ts'
+import { incidentSnapshotWith } from '../changes/snapshots.ts'
 
 // The UTC bucket start as YYYY-MM-DD; date_trunc('week') starts ISO weeks on Monday. The unit is
 // written out, not bound: GROUP BY must repeat the selected expression exactly.
@@ -74,11 +75,14 @@ function toStatsRow (dims: StatDimension[], r: GroupedRow): IncidentStatsRow {
 
 export function createStatsRepository (on: Reader) {
   return {
-    /** Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are absent. At most `limit` rows. */
-    async incidentStats (query: IncidentStatsQuery, limit: number): Promise<IncidentStatsRow[]> {
-      const { groupBy: dims, ...filters } = query
+    /**
+     * Incident counts, fatality sums and contested counts per bucket, in one query; empty buckets are
+     * absent. At most `limit` rows. With `seq`, over the incidents and actors as they stood at that position.
+     */
+    async incidentStats (query: IncidentStatsQuery, limit: number, seq?: string): Promise<IncidentStatsRow[]> {
+      const { groupBy: dims, asOf: _asOf, ...filters } = query
       const { joins, conditions } = spread(dims, filters)
-      const rows = await rawRows<GroupedRow>(on, Prisma.sql`
+      const rows = await rawRows<GroupedRow>(on, Prisma.sql`${seq === undefined ? Prisma.empty : incidentSnapshotWith(seq)}
         SELECT g.* FROM (
           SELECT ${Prisma.join(dims.map((d) => dimensions[d].select))},
             count(*)::int8 AS count,

@@ -9,6 +9,7 @@ import { defaultStatsLimits, type StatsLimits } from './limits.ts'
 import { incidentStatsQuery, incidentStatsSchema, statsFormats, type IncidentStatsQuery } from './schemas.ts'
 import { negotiate, sendExport, streamedContent, type Format } from '../../http/formats.ts'
 import { casualtyStats } from './casualty-repository.ts'
+import { snapshotOf } from '../../http/snapshot.ts'
 import { casualtyStatsQuery, casualtyStatsSchema, type CasualtyStatsQuery } from './casualty-schemas.ts'
 import { statementStats } from './statement-repository.ts'
 import { statementStatsQuery, statementStatsSchema, type StatementStatsQuery } from './statement-schemas.ts'
@@ -48,7 +49,9 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
       return rows
     }, cacheBytes)
   }
-  const incidentStats = capped((query: IncidentStatsQuery, limit) => stats.incidentStats(query, limit), 'from, to, country, type')
+  // asOf arrives resolved to a position (`seq:N`), so the cache names a snapshot's answer by the position it reads.
+  const incidentStats = capped((query: IncidentStatsQuery, limit) =>
+    stats.incidentStats(query, limit, query.asOf && 'seq' in query.asOf ? query.asOf.seq : undefined), 'from, to, country, type')
 
   r.get('/v1/stats/incidents', {
     schema: {
@@ -69,7 +72,9 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
       response: statsResponse(incidentStatsSchema, 'fatalities.low')
     }
   }, async (request, reply) => {
-    const { format, ...query } = request.query
+    const { format, asOf: _asOf, ...filters } = request.query
+    const snapshot = await snapshotOf(request)
+    const query = { ...filters, ...(snapshot ? { asOf: { seq: snapshot.seq } } : {}) }
     const columns = [...query.groupBy.flatMap((d) => (d === 'actor' ? ['actor.id', 'actor.name'] : [d])), 'count', 'fatalities.low', 'fatalities.best', 'fatalities.high', 'contested']
     return answer(request, reply, query, format, incidentStats, columns, 'incident-stats')
   })
@@ -95,7 +100,9 @@ export default async function statsRoutes (app: FastifyInstance, opts: { limits?
       response: statsResponse(casualtyStatsSchema, 'reportedBy.id')
     }
   }, async (request, reply) => {
-    const { format, ...query } = request.query
+    const { format, asOf: _asOf, ...filters } = request.query
+    const snapshot = await snapshotOf(request)
+    const query = { ...filters, ...(snapshot ? { asOf: { seq: snapshot.seq } } : {}) }
     const actorColumns = (d: string) => (d === 'reportedBy' || d === 'affectedActor' ? [`${d}.id`, `${d}.name`] : [d])
     const columns = [...query.groupBy.flatMap(actorColumns), 'count', 'min', 'max']
     return answer(request, reply, query, format, casualtyCounts, columns, 'casualty-stats')

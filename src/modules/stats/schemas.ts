@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { formatParam } from '../../http/formats.ts'
+import { snapshotParam } from '../../http/snapshot.ts'
 import { incidentFilterShape, incidentStatuses, incidentTypes, withCrossChecks } from '../incidents/schemas.ts'
 
 export const statDimensions = ['type', 'status', 'country', 'admin1', 'actor', 'day', 'week', 'month'] as const
@@ -19,7 +20,7 @@ const groupBySchema = groupByOf(statDimensions, 'time buckets are UTC')
 
 export const statsFormats = ['json', 'csv'] as const
 
-export const incidentStatsQuery = withCrossChecks(z.strictObject({ ...incidentFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats) }))
+export const incidentStatsQuery = withCrossChecks(z.strictObject({ ...incidentFilterShape, groupBy: groupBySchema, format: formatParam(statsFormats), asOf: snapshotParam }))
 
 export type IncidentStatsQuery = z.output<typeof incidentStatsQuery>
 
