@@ -40,6 +40,9 @@ import type { StatsLimits } from './modules/stats/limits.ts'
 import keyRoutes from './modules/keys/routes.ts'
 import metricsRoutes from './modules/metrics/routes.ts'
 import explorerRoutes from './modules/explorer/routes.ts'
+import webhookRoutes from './modules/webhooks/routes.ts'
+import webhookWorker from './modules/webhooks/worker-plugin.ts'
+import { defaultWebhookSettings, type WebhookSettings } from './modules/webhooks/worker.ts'
 
 export interface AppOptions {
   databaseUrl: string
@@ -85,6 +88,8 @@ export interface AppOptions {
   httpCache?: Partial<HttpCacheOptions>
   /** answers at least this large are compressed (default 1024) */
   compressThresholdBytes?: number
+  /** webhook delivery: the worker, its poll, retry schedule, timeouts and target rules (defaults in src/modules/webhooks/worker.ts; tests shorten them) */
+  webhooks?: Partial<WebhookSettings>
 }
 
 /** One log line per request, when it is answered, instead of one on arrival and one on the answer. */
@@ -176,6 +181,9 @@ export async function buildApp (opts: AppOptions) {
   await app.register(keyRoutes)
   await app.register(metricsRoutes)
   await app.register(explorerRoutes)
+  const webhookSettings: WebhookSettings = { ...defaultWebhookSettings, ...opts.webhooks }
+  await app.register(webhookWorker, { settings: webhookSettings })
+  await app.register(webhookRoutes, { settings: webhookSettings })
 
   return app
 }

@@ -4,6 +4,7 @@ import { defaultLimits, type Limits } from './http/limits.ts'
 import { defaultExportLimits, type ExportLimits } from './http/export-limits.ts'
 import { defaultStatsLimits, type StatsLimits } from './modules/stats/limits.ts'
 import { defaultStreamLimits, type StreamLimits } from './modules/changes/stream-limits.ts'
+import { defaultWebhookSettings, type WebhookSettings } from './modules/webhooks/worker.ts'
 import { defaultCompressThresholdBytes, defaultHttpCache, type HttpCacheOptions } from './http/cache-options.ts'
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
@@ -25,6 +26,16 @@ const proxies = z.string()
     if (version === 0 || rest.length > 0) return false
     return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
   }, 'must be proxy addresses or CIDRs such as 10.0.0.0/8 (comma-separated); trusting every address is not allowed')).min(1))
+
+// Waits such as `5s,30s,2m,1h`: the retry schedule of webhook deliveries.
+const durations = z.string()
+  .regex(/^\d{1,6}(ms|s|m|h)(,\d{1,6}(ms|s|m|h)){0,49}$/, 'must be comma-separated waits such as 5s,30s,2m,1h (units ms, s, m, h)')
+  .transform((s) => s.split(',').map((d) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(d)!
+    return Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h']
+  }))
+
+const formatDurations = (ms: number[]) => ms.map((d) => (d % 3_600_000 === 0 ? `${d / 3_600_000}h` : d % 60_000 === 0 ? `${d / 60_000}m` : `${d / 1000}s`)).join(',')
 
 // Every setting the service reads, with its meaning; nothing else reads process.env (CLIs pass it here).
 const envSchema = z.object({
@@ -79,6 +90,15 @@ const envSchema = z.object({
   RESPONSE_CACHE_BYTES: int(0, 2 ** 34, defaultHttpCache.maxBytes)
     .describe('memory the response cache may keep, in bytes (bodies and keys), per API process; 0 turns it off (ETags and 304s stay)'),
   COMPRESS_THRESHOLD_BYTES: int(0, 2 ** 30, defaultCompressThresholdBytes).describe('answers at least this large are compressed (br or gzip, as Accept-Encoding asks)'),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false).describe('deliver webhooks to private, loopback and link-local addresses too (tests, a receiver on the same network); off, such URLs are refused'),
+  WEBHOOK_POLL_INTERVAL_MS: int(10, 600_000, defaultWebhookSettings.pollMs).describe('how often each API process dispatches new changes to webhook subscriptions and looks for due retries'),
+  WEBHOOK_RETRY_SCHEDULE: durations.optional().describe(`waits after each failed webhook attempt; after the last the delivery fails (default ${formatDurations(defaultWebhookSettings.retryScheduleMs)})`),
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 365).default(defaultWebhookSettings.disableAfterMs / 3_600_000)
+    .describe('a webhook subscription whose deliveries have failed, with no success, for this long is disabled (and says so)'),
+  WEBHOOK_CONNECT_TIMEOUT_MS: int(100, 120_000, defaultWebhookSettings.connectTimeoutMs).describe('time to connect (TCP and TLS) to a webhook endpoint'),
+  WEBHOOK_TIMEOUT_MS: int(100, 600_000, defaultWebhookSettings.timeoutMs).describe('time for a webhook endpoint to answer in full; later is a failed attempt'),
+  WEBHOOK_CONCURRENCY: int(1, 10_000, defaultWebhookSettings.concurrency).describe('webhook attempts in flight at once per API process (one per subscription at a time)'),
+  WEBHOOK_SECRET_GRACE_SECONDS: int(0, 7 * 86_400, defaultWebhookSettings.secretGraceSeconds).describe('how long a rotated webhook secret keeps signing next to the new one, unless the rotation says otherwise'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
     .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
 })
@@ -108,6 +128,7 @@ export interface Config {
   stats: StatsLimits
   httpCache: HttpCacheOptions
   compressThresholdBytes: number
+  webhooks: WebhookSettings
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +177,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     importsTotal: e.IMPORTS_TOTAL,
     stats: { maxRows: e.STATS_MAX_ROWS, cacheBytes: e.STATS_CACHE_BYTES },
     httpCache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS, staleWhileRevalidateSeconds: e.CACHE_STALE_WHILE_REVALIDATE_SECONDS, maxBytes: e.RESPONSE_CACHE_BYTES },
-    compressThresholdBytes: e.COMPRESS_THRESHOLD_BYTES
+    compressThresholdBytes: e.COMPRESS_THRESHOLD_BYTES,
+    webhooks: {
+      worker: true,
+      pollMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE ?? defaultWebhookSettings.retryScheduleMs,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
+      connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      secretGraceSeconds: e.WEBHOOK_SECRET_GRACE_SECONDS
+    }
   }
 }

@@ -46,7 +46,8 @@ async function main (config: Config) {
     importsTotal: config.importsTotal,
     stats: config.stats,
     httpCache: config.httpCache,
-    compressThresholdBytes: config.compressThresholdBytes
+    compressThresholdBytes: config.compressThresholdBytes,
+    webhooks: config.webhooks
   })
   for (const { msg, level } of notes) app.log[level](msg)
   const warning = privilegeWarning(await describeServingRole((sql) => app.pool.query(sql)))

@@ -21,8 +21,9 @@ export interface TestContext {
 export async function createTestApp (options: Partial<AppOptions> = {}): Promise<TestContext> {
   const database = await createTestDatabase()
   // A test file sends hundreds of requests a minute from one address, bad keys among them: the
-  // rate-limit and failed-authentication tests pass their own limits.
-  const app = await buildApp({ databaseUrl: database.url, logger: false, rateLimitPerMinute: 1_000_000, authFailuresPerMinute: 1_000_000, ...options })
+  // rate-limit and failed-authentication tests pass their own limits. The webhook worker would poll in
+  // the background of every file (and into the tests that count SQL statements): the webhook tests turn it on.
+  const app = await buildApp({ databaseUrl: database.url, logger: false, rateLimitPerMinute: 1_000_000, authFailuresPerMinute: 1_000_000, webhooks: { worker: false }, ...options })
   await app.ready()
   const repo = createKeyRepository(app.db)
   const keys = {
