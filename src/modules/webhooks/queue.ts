@@ -101,25 +101,38 @@ export function dispatch (pool: pg.Pool, batch: number): Promise<number> {
  */
 export function claim (pool: pg.Pool, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   return inTransaction(pool, async (client) => {
-    const rows = await rawRows<Omit<ClaimedDelivery, 'secrets' | 'body'> & { secret: string, previousSecret: string | null, payload: string }>(client, Prisma.sql`
-      SELECT d.id::text, d.webhook_id::text AS "webhookId", d.seq, d.event_type AS "eventType", d.retry_step AS "retryStep",
-        w.url, w.secret, CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS "previousSecret",
+    // Each subscription's head first (one index probe each), then only those rows are locked: the
+    // lock re-reads them, so a head another process has just leased (its next attempt moved into
+    // the future) or delivered is passed over, and a locked one is skipped, never the one after it.
+    const rows = await rawRows<{ id: string, webhookId: string, seq: Int8, eventType: string, retryStep: number }>(client, Prisma.sql`
+      SELECT d.id::text, d.webhook_id::text AS "webhookId", d.seq, d.event_type AS "eventType", d.retry_step AS "retryStep"
+      FROM webhook_deliveries d
+      WHERE d.id IN (
+        SELECT head.id FROM webhooks w
+        CROSS JOIN LATERAL (
+          SELECT e.id, e.next_attempt_at FROM webhook_deliveries e
+          WHERE e.webhook_id = w.id AND e.status = 'pending' ORDER BY e.seq LIMIT 1) head
+        WHERE w.enabled AND head.next_attempt_at <= now()
+        ORDER BY head.next_attempt_at
+        LIMIT ${limit})
+      AND d.status = 'pending' AND d.next_attempt_at <= now()
+      FOR UPDATE SKIP LOCKED`)
+    if (rows.length === 0) return []
+    const ids = rows.map((r) => r.id)
+    const details = await rawRows<{ id: string, url: string, secret: string, previousSecret: string | null, payload: string }>(client, Prisma.sql`
+      WITH leased AS (
+        UPDATE webhook_deliveries SET next_attempt_at = now() + ${leaseMs}::int8 * interval '1 millisecond'
+        WHERE id = ANY(${ids}::uuid[]) RETURNING id, webhook_id, seq, event_type)
+      SELECT d.id::text, w.url, w.secret, CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS "previousSecret",
         json_build_object('type', d.event_type, 'timestamp', to_char(c.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
           'data', json_build_object('seq', c.seq, 'entity', c.entity, 'id', c.entity_id, 'action', c.action, 'version', c.version,
             'at', to_char(c.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'record', c.after))::text AS payload
-      FROM webhook_deliveries d
-      JOIN webhooks w ON w.id = d.webhook_id
-      JOIN changes c ON c.seq = d.seq
-      WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.enabled
-        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id AND e.status = 'pending' AND e.seq < d.seq)
-      ORDER BY d.next_attempt_at, d.seq
-      LIMIT ${limit}
-      FOR UPDATE OF d SKIP LOCKED`)
-    if (rows.length > 0) {
-      await client.query('UPDATE webhook_deliveries SET next_attempt_at = now() + $2 * interval \'1 millisecond\' WHERE id = ANY($1::uuid[])',
-        [rows.map((r) => r.id), leaseMs])
-    }
-    return rows.map(({ secret, previousSecret, payload, ...r }) => ({ ...r, secrets: previousSecret ? [secret, previousSecret] : [secret], body: payload }))
+      FROM leased d JOIN webhooks w ON w.id = d.webhook_id JOIN changes c ON c.seq = d.seq`)
+    const byId = new Map(details.map((x) => [x.id, x]))
+    return rows.map((r) => {
+      const x = byId.get(r.id)!
+      return { ...r, url: x.url, secrets: x.previousSecret ? [x.secret, x.previousSecret] : [x.secret], body: x.payload }
+    })
   })
 }
 
