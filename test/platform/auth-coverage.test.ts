@@ -95,7 +95,8 @@ describe('auth coverage from the spec, reads public (the default)', () => {
 
   it('when an operation needs scope admin, then a write key gets 403', async () => {
     const adminOnly = operations.filter(needsAdmin)
-    expect(adminOnly.map((op) => op.operationId).sort()).toEqual(['createKey', 'listKeys', 'revokeKey'])
+    expect(adminOnly.map((op) => op.operationId).sort()).toEqual(['createKey', 'createWebhook', 'deleteWebhook', 'getWebhook', 'listKeys', 'listWebhookDeliveries',
+      'listWebhooks', 'redeliverWebhookDelivery', 'revokeKey', 'rotateWebhookSecret', 'updateWebhook'])
     for (const op of adminOnly) expectProblem(await send(t, op, `Bearer ${t.keys.write}`), op, 403)
   })
 })

@@ -17,7 +17,7 @@ function configuredNames (): string[] {
 const documents = ['README.md', 'SECURITY.md', 'bench/README.md', 'docs/api.md', 'docs/architecture.md', 'docs/development.md', 'docs/operations.md']
 
 // Links that leave the repository go to public standards only.
-const standards = /^https:\/\/(www\.rfc-editor\.org|datatracker\.ietf\.org|www\.w3\.org|html\.spec\.whatwg\.org|www\.iso\.org|semver\.org|spec\.openapis\.org|prometheus\.io\/docs\/instrumenting\/exposition_formats)\//
+const standards = /^https:\/\/(www\.rfc-editor\.org|datatracker\.ietf\.org|www\.w3\.org|html\.spec\.whatwg\.org|www\.iso\.org|semver\.org|www\.standardwebhooks\.com|spec\.openapis\.org|prometheus\.io\/docs\/instrumenting\/exposition_formats)\//
 
 describe('docs', () => {
   it('when src/config.ts reads a variable, then the configuration table of docs/operations.md lists it', () => {
