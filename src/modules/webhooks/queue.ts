@@ -60,7 +60,12 @@ async function matchingIncidents (client: pg.PoolClient, filter: string, ids: st
  * changes to dispatch. The log's seq order is its commit order, so reading after the position never
  * skips a change that commits later.
  */
-export function dispatch (pool: pg.Pool, batch: number): Promise<number> {
+export async function dispatch (pool: pg.Pool, batch: number): Promise<number> {
+  // Most polls find nothing to do: asked outside a transaction, they cost one index probe and leave
+  // no transaction behind (every process polls every second, subscriptions or not).
+  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (SELECT FROM webhooks w
+    WHERE w.enabled AND w.position < (SELECT coalesce(max(seq), 0) FROM changes)) AS due`)
+  if (!due) return 0
   return inTransaction(pool, async (client) => {
     const subscriptions = await rawRows<Subscription>(client, Prisma.sql`
       SELECT w.id::text, w.events, w.filter, w.position FROM webhooks w
@@ -99,7 +104,11 @@ export function dispatch (pool: pg.Pool, batch: number): Promise<number> {
  * they stay pending, so a process that dies mid-attempt leaves them to be tried again once the
  * lease runs out (at least once).
  */
-export function claim (pool: pg.Pool, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+export async function claim (pool: pg.Pool, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  // As in dispatch: an idle poll asks first, outside a transaction.
+  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (SELECT FROM webhook_deliveries d
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now()) AS due`)
+  if (!due) return []
   return inTransaction(pool, async (client) => {
     // Each subscription's head first (one index probe each), then only those rows are locked: the
     // lock re-reads them, so a head another process has just leased (its next attempt moved into
