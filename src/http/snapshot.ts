@@ -1,13 +1,18 @@
 import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { resolveSnapshot, type Snapshot, type SnapshotRef } from '../modules/changes/snapshots.ts'
-import { instantSchema } from './list.ts'
+import { inInstantRange, instantRangeMessage } from './list.ts'
 
 /** `asOf` on lists, exports and stats: a time or a change-log position, `seq:N`. */
+// One union of plain strings, transformed once: a union of transformed members came out of the
+// spec generator as `anyOf: []`, a parameter no client could send.
 export const snapshotParam = z.union([
-  z.string().regex(/^seq:(0|[1-9]\d{0,17})$/, 'must be seq:N, a position of the change log').transform((s): SnapshotRef => ({ seq: s.slice(4) })),
-  instantSchema.transform((at): SnapshotRef => ({ at }))
-]).optional()
+  z.string().regex(/^seq:(0|[1-9]\d{0,17})$/, 'must be seq:N, a position of the change log'),
+  z.iso.date(),
+  z.iso.datetime({ offset: true })
+]).transform((s): SnapshotRef => s.startsWith('seq:') ? { seq: s.slice(4) } : { at: new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s) })
+  .refine((r) => 'seq' in r || inInstantRange(r.at), instantRangeMessage)
+  .optional()
   .describe('answer the data as it stood then: an RFC 3339 timestamp (a date is UTC midnight) or `seq:N`, a position of the change log ' +
     '(`seq` of GET /v1/changes, or a write\'s `Sitrep-Seq`). Past the log\'s last position, or in the future, is a 400; before the log began, nothing existed')
 
