@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, migrate } from '../../src/db/migrate.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 // The attributed-roles migration on a database filled before it: every earlier migration applied,
 // incidents with their roles written, then the migration; every role is carried forward as
@@ -32,7 +33,7 @@ describe(`migration ${MIGRATION}`, () => {
     created.push(name)
     const url = new URL(inject('adminUrl'))
     url.pathname = `/${name}`
-    const db = new pg.Pool({ connectionString: url.href, max: 1 })
+    const db = droppablePool(url.href)
     try {
       expect((await migrate(url.href, { migrationsDir: dir })).applied).toEqual(earlier.sort())
       const [a, b, pak, ttp, said] = [1, 2, 3, 4, 5].map((n) => `0190f3a4-7b2c-7d3e-8f40-00000000000${n}`)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, migrate } from '../../src/db/migrate.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 // The casualty ledger's migration carries existing reports forward: filled at the migration before
 // it, then migrated, every report keeps its figures with no affected party and no phrase.
@@ -31,7 +32,7 @@ describe(`migration ${MIGRATION}`, () => {
     await admin.query(`CREATE DATABASE ${name}`)
     const url = new URL(inject('adminUrl'))
     url.pathname = `/${name}`
-    const db = new pg.Pool({ connectionString: url.href, max: 1 })
+    const db = droppablePool(url.href)
     try {
       const before = await migrate(url.href, { migrationsDir: dir })
       expect(before.applied).not.toContain(MIGRATION)

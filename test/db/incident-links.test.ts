@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, migrate } from '../../src/db/migrate.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { createActor, createSource } from '../factories/index.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 // An incident's links live in its link tables and, as the views show them, in three JSON columns
 // on the row (migration k_incident_links) that statement-level triggers keep current. These tests
@@ -143,7 +144,7 @@ describe(`migration ${MIGRATION}`, () => {
     created.push(name)
     const url = new URL(inject('adminUrl'))
     url.pathname = `/${name}`
-    const db = new pg.Pool({ connectionString: url.href, max: 1 })
+    const db = droppablePool(url.href)
     try {
       expect((await migrate(url.href, { migrationsDir: dir })).applied).toEqual(earlier.sort())
       const [a, b, pak, ttp, said, src, role] = [1, 2, 3, 4, 5, 6, 7].map((n) => `0190f3a4-7b2c-7d3e-8f40-00000000000${n}`)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, migrate } from '../../src/db/migrate.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 // The relations migration on a database filled before it: every earlier migration applied, an
 // incident with its links written, then the migration; nothing is lost and the new rules hold.
@@ -31,7 +32,7 @@ describe(`migration ${MIGRATION}`, () => {
     created.push(name)
     const url = new URL(inject('adminUrl'))
     url.pathname = `/${name}`
-    const db = new pg.Pool({ connectionString: url.href, max: 1 })
+    const db = droppablePool(url.href)
     try {
       expect((await migrate(url.href, { migrationsDir: dir })).applied).toEqual(earlier.sort())
       const [a, b, actor] = ['0190f3a4-7b2c-7d3e-8f40-000000000001', '0190f3a4-7b2c-7d3e-8f40-000000000002', '0190f3a4-7b2c-7d3e-8f40-000000000003']

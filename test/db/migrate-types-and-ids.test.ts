@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, migrate } from '../../src/db/migrate.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 // Migration i_types_and_ids on a database filled at the migration before it: nothing lost, the new
 // fields empty, and the rebuilt search column still finding what it found.
@@ -23,7 +24,7 @@ async function emptyDatabase () {
   cleanup.push(() => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   const url = new URL(inject('adminUrl'))
   url.pathname = `/${name}`
-  const pool = new pg.Pool({ connectionString: url.href, max: 1 })
+  const pool = droppablePool(url.href)
   cleanup.push(() => pool.end())
   return { url: url.href, pool }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { defaultMigrationsDir, diffSchemaSql, migrate, pendingMigrations } from '../../src/db/migrate.ts'
+import { droppablePool } from '../helpers/database.ts'
 
 const admin = new pg.Pool({ connectionString: inject('adminUrl'), max: 2 })
 const created: string[] = []
@@ -17,7 +18,7 @@ async function emptyDatabase (): Promise<{ url: string, pool: pg.Pool }> {
   created.push(name)
   const url = new URL(inject('adminUrl'))
   url.pathname = `/${name}`
-  return { url: url.href, pool: new pg.Pool({ connectionString: url.href, max: 1 }) }
+  return { url: url.href, pool: droppablePool(url.href) }
 }
 
 afterAll(async () => {
