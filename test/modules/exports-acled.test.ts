@@ -83,7 +83,7 @@ describe('format=acled-csv', () => {
       interaction: '17',
       civilian_targeting: 'Civilian targeting',
       iso: '4',
-      region: 'South Asia',
+      region: 'Caucasus and Central Asia',
       country: 'Afghanistan',
       admin1: 'Paktika',
       admin2: '',
