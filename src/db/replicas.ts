@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import pg from 'pg'
+import { POSITION_SQL } from './position.ts'
 
 /**
  * Read replicas (DATABASE_READ_URLS). The API's raw reads go through one pg pool, `app.pool`; that
@@ -44,8 +45,6 @@ export function noteWrittenSeq (seq: bigint) {
   const ctx = contexts.getStore()
   if (ctx && (ctx.seq === undefined || seq > ctx.seq)) ctx.seq = seq
 }
-
-export const POSITION_SQL = 'SELECT coalesce(max(seq), 0)::text AS seq FROM changes'
 
 export type ReplicaState = 'up' | 'down' | 'lagging'
 

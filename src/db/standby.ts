@@ -4,6 +4,7 @@ import { arch, platform } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { readPosition } from './position.ts'
 import { embeddedUrl, readEmbeddedCredentials, type EmbeddedCredentials } from './embedded.ts'
 
 const run = promisify(execFile)
@@ -86,8 +87,7 @@ export async function waitForReplay (standbyUrl: string, seq: bigint, timeoutMs 
   await client.connect()
   try {
     for (const until = Date.now() + timeoutMs; Date.now() < until;) {
-      const { rows: [row] } = await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0)::text AS seq FROM changes')
-      if (BigInt(row.seq) >= seq) return true
+      if (BigInt(await readPosition(client)) >= seq) return true
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     return false

@@ -2,7 +2,8 @@ import type { Db, Tx } from './client.ts'
 import { isTransientConflict } from './errors.ts'
 import { Problem } from '../http/problems.ts'
 import { assertClaimHeld, entityIdOf, lockClaimSql, markAppliedSql, pendingClaim } from './idempotency.ts'
-import { currentReadContext, noteWrittenSeq, onPrimary, POSITION_SQL } from './replicas.ts'
+import { currentReadContext, noteWrittenSeq, onPrimary } from './replicas.ts'
+import { POSITION_SQL } from './position.ts'
 
 /** For updates and deletes: `expect` sees the current version under the row lock (If-Match) and may refuse. */
 export interface ChangeOptions { expect?: (version: number) => void }

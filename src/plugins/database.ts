@@ -5,7 +5,8 @@ import { z } from 'zod'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from '../generated/prisma/client.ts'
 import { defaultLimits } from '../http/limits.ts'
-import { POSITION_SQL, ReplicaSet, RoutingPool, withReadContext, type ReadContext, type ReplicaSettings } from '../db/replicas.ts'
+import { readPosition } from '../db/position.ts'
+import { ReplicaSet, RoutingPool, withReadContext, type ReadContext, type ReplicaSettings } from '../db/replicas.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -113,10 +114,7 @@ export default fp<{ databaseUrl: string, statementTimeoutMs: number, readUrls?: 
   app.addHook('onSend', async (request, reply) => {
     if (!WRITES.has(request.method) || reply.statusCode >= 300 || !request.url.startsWith('/v1/')) return
     let seq = request.readContext?.seq
-    if (seq === undefined) {
-      const { rows: [row] } = await (pool as pg.Pool).query<{ seq: string }>(POSITION_SQL)
-      seq = BigInt(row.seq)
-    }
+    if (seq === undefined) seq = BigInt(await readPosition(pool as pg.Pool))
     reply.header(SEQ_HEADER, String(seq))
   })
 

@@ -3,8 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { z } from 'zod'
-import { Prisma } from '../generated/prisma/client.ts'
-import { rawRows } from '../db/rows.ts'
+import { readPosition } from '../db/position.ts'
 import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEncoding, varyWith } from '../http/cache.ts'
 import { conditionalReadHeaders, notModified } from '../http/conditional.ts'
 import { negotiate, type Format } from '../http/formats.ts'
@@ -56,10 +55,9 @@ interface State { mode: Exclude<CacheMode, false>, key: string, position: string
 const kState = Symbol('http-cache')
 type WithState = FastifyRequest & { [kState]?: State }
 
-// A transaction that appended to the log holds its lock until commit, so the highest committed seq
-// is the position: every write that changes an answer records a change (src/modules/changes/edit.ts,
-// the roll-ups in casualties/derived.ts, merges and imports), in the transaction that makes it.
-const lastSeq = Prisma.sql`SELECT coalesce((SELECT seq FROM changes ORDER BY seq DESC LIMIT 1), 0)::text AS seq`
+// The change log's position (src/db/position.ts) names every answer: every write that changes one
+// records a change (src/modules/changes/edit.ts, the roll-ups in casualties/derived.ts, merges and
+// imports), in the transaction that makes it.
 
 const vary = ['Accept', 'Authorization', 'accept-encoding']
 
@@ -83,7 +81,7 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
   const positionReads = new Counter({ name: 'sitrep_change_log_position_reads_total', help: 'reads of the change log position (each serves every request waiting)', registers: [app.metrics] })
   // eslint-disable-next-line no-new -- registered by the constructor, read on each scrape
   new Gauge({ name: 'sitrep_response_cache_bytes', help: 'bytes the response cache holds', registers: [app.metrics], collect () { this.set(store.usage().bytes) } })
-  const position = positionReader(async () => (await rawRows<{ seq: string }>(app.pool, lastSeq))[0].seq, () => positionReads.inc())
+  const position = positionReader(() => readPosition(app.pool), () => positionReads.inc())
   const publicControl = `public, max-age=${opts.maxAgeSeconds}, stale-while-revalidate=${opts.staleWhileRevalidateSeconds}`
   // An answer asOf a settled snapshot is the past, which does not change: a year, the longest RFC 9111 advises.
   const immutableControl = (keyed: boolean) => `${keyed ? 'private' : 'public'}, max-age=31536000, immutable`

@@ -1,8 +1,5 @@
 import type pg from 'pg'
-import { Prisma } from '../../generated/prisma/client.ts'
-import { rawRows } from '../../db/rows.ts'
-
-const lastSeq = Prisma.sql`SELECT coalesce(max(seq), 0)::text AS seq FROM changes`
+import { readPosition } from '../../db/position.ts'
 
 /**
  * Group-bys over the whole table cost a second of PostgreSQL per call at a million incidents and
@@ -41,7 +38,7 @@ export function changeLogCache<Q, R extends unknown[]> (pool: pg.Pool, compute: 
 
   return {
     async get (key: string, query: Q): Promise<R> {
-      const [{ seq }] = await rawRows<{ seq: string }>(pool, lastSeq)
+      const seq = await readPosition(pool)
       const hit = entries.get(key)
       if (hit && hit.seq === seq) {
         entries.delete(key)
