@@ -20,7 +20,7 @@ const geoPrecision = { exact: 1, near: 2, admin1: 3, country: 3 } as const
 /**
  * ACLED's actor-type codes (inter1, inter2) from our actor kinds: 1 state forces, 2 rebel groups,
  * 3 political militias, 7 civilians, 8 external/other forces. ACLED's 4 (identity militias), 5
- * (rioters) and 6 (protesters) have no kind of their own here.
+ * (rioters) and 6 (protesters) have no kind of their own here; a protest's participants are written as 6.
  */
 const interCode: Record<ActorView['kind'], number> = {
   state: 1,
@@ -46,6 +46,24 @@ function actorsIn (incident: IncidentView, roles: string[], actors: Map<string, 
 
 const nameOf = (a: ActorView | undefined) => (a ? a.externalIds.acled ?? a.name : '')
 
+const protesterCode = 6
+
+/** The tag an ACLED import gives a row coded with civilian targeting (src/modules/imports/external/acled.ts). */
+const civilianTag = 'civilian-targeting'
+
+/**
+ * The two sides: perpetrators, then targets or victims. A protest has neither (its actors take part,
+ * role other): ACLED codes it one-sided, the protesters as actor1 and those who joined as associates.
+ * Other events without sides (strategic developments) leave both empty rather than guess who is
+ * whose ally.
+ */
+function sidesOf (i: IncidentView, actors: Map<string, ActorView>) {
+  const side1 = actorsIn(i, ['perpetrator'], actors)
+  const side2 = actorsIn(i, ['target', 'victim'], actors)
+  if (side1.length === 0 && side2.length === 0 && i.acled.eventType === 'Protests') return { protesters: true, sides: [actorsIn(i, ['other'], actors), []] }
+  return { protesters: false, sides: [side1, side2] }
+}
+
 /**
  * Incidents as ACLED rows: actor1 is the first perpetrator (the others its associates), actor2 the
  * first target or victim; names are the actors' ACLED names where they have one. The interaction
@@ -56,9 +74,8 @@ export async function toAcledRows (on: Reader, incidents: IncidentView[]): Promi
   const actors = await loadActorViews(on, incidents.flatMap((i) => i.actors.map((a) => a.actorId)))
   const sources = await loadSourceViews(on, incidents.flatMap((i) => i.sourceIds))
   return incidents.map((i) => {
-    const [actor1, ...assoc1] = actorsIn(i, ['perpetrator'], actors)
-    const [actor2, ...assoc2] = actorsIn(i, ['target', 'victim'], actors)
-    const inter1 = actor1 ? interCode[actor1.kind] : null
+    const { protesters, sides: [[actor1, ...assoc1], [actor2, ...assoc2]] } = sidesOf(i, actors)
+    const inter1 = actor1 ? (protesters ? protesterCode : interCode[actor1.kind]) : null
     const inter2 = actor2 ? interCode[actor2.kind] : null
     const interaction = inter1 === null ? null : inter2 === null ? inter1 * 10 : Math.min(inter1, inter2) * 10 + Math.max(inter1, inter2)
     const place = i.location
@@ -79,7 +96,7 @@ export async function toAcledRows (on: Reader, incidents: IncidentView[]): Promi
       assoc_actor_2: assoc2.map(nameOf).join('; '),
       inter2,
       interaction,
-      civilian_targeting: political && (civilianTypes.has(i.type) || inter2 === 7) ? 'Civilian targeting' : '',
+      civilian_targeting: political && (civilianTypes.has(i.type) || inter2 === 7 || i.tags.includes(civilianTag)) ? 'Civilian targeting' : '',
       iso,
       region,
       country,
@@ -94,7 +111,7 @@ export async function toAcledRows (on: Reader, incidents: IncidentView[]): Promi
       source_scale: '',
       notes: i.summary ?? i.title,
       fatalities: i.fatalities?.best ?? 0,
-      tags: i.tags.join('; '),
+      tags: i.tags.filter((tag) => tag !== civilianTag).join('; '),
       timestamp: Math.floor(Date.parse(i.updatedAt) / 1000)
     }
   })
