@@ -142,10 +142,13 @@ describe('several API processes', () => {
     const hook = res.body as { id: string }
     const first = await processOn({ retryScheduleMs: [60_000] })
     await createActor(base)
-    await eventually(() => receiver.received.length >= 1, 10_000, 'the failed attempt')
+    // The receiver counts a request before it answers: wait until the process has recorded the answer
+    // (closing it earlier cuts the attempt off, and the delivery is handed back with no attempt counted).
+    const [pending] = await eventually(async () => {
+      const list = await base.http().get(`/v1/webhooks/${hook.id}/deliveries`).set(base.auth('admin'))
+      return list.body.data[0]?.attempts === 1 && list.body.data
+    }, 10_000, 'the failed attempt recorded')
     await first.close()
-    const list = await base.http().get(`/v1/webhooks/${hook.id}/deliveries`).set(base.auth('admin'))
-    const [pending] = list.body.data
     expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastResponseCode: 500 })
     expect(Date.parse(pending.nextAttemptAt) - Date.now()).toBeGreaterThan(30_000)
     // The minute's wait is cut short; a restarted process finds the delivery due and delivers it.

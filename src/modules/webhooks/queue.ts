@@ -114,9 +114,14 @@ export interface ClaimedBatch {
  * two parts of one subscription's queue at once.
  */
 export async function claim (pool: pg.Pool, limit: number, batch: number, leaseMs: number): Promise<ClaimedBatch[]> {
-  // As in dispatch: an idle poll asks first, outside a transaction.
-  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (SELECT FROM webhook_deliveries d
-    WHERE d.status = 'pending' AND d.next_attempt_at <= now()) AS due`)
+  // As in dispatch: a poll asks first, outside a transaction, whether a subscription's head is due.
+  // While this or another process is delivering a batch, the rows after it are due but its head is
+  // leased: a poll then costs these probes, not a transaction that finds nothing.
+  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (
+    SELECT FROM webhooks w CROSS JOIN LATERAL (
+      SELECT e.next_attempt_at FROM webhook_deliveries e
+      WHERE e.webhook_id = w.id AND e.status = 'pending' ORDER BY e.seq LIMIT 1) head
+    WHERE w.enabled AND head.next_attempt_at <= now()) AS due`)
   if (!due) return []
   return inTransaction(pool, async (client) => {
     // Each subscription's pending run first (index probes on (webhook_id, seq) where pending), then
