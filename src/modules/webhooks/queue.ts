@@ -36,20 +36,33 @@ async function inTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => P
   }
 }
 
+/** The entities a subscription's incident filter judges: incidents, and the records about incidents, through theirs. */
+const filtered = new Set(['incident', 'casualtyReport', 'statement'])
+
 /**
- * The incidents among `ids` that the filter matches, evaluated on the incidents as they stand: the
- * list's own SQL conditions restricted to these ids. A deleted incident is judged on its last state
- * (the list's condition that hides deleted rows, the first one, is left out), so a subscriber hears
- * of the deletion of an incident it was told about.
+ * The changes among `changes` (all of them incidents, casualty reports or statements) whose record
+ * the filter matches, as `entity:id`: an incident when the list's own SQL conditions match it, a
+ * casualty report when its incident matches, a statement when any incident it is about matches (one
+ * about none never does). Incidents are judged as they stand (the list's condition that hides deleted
+ * rows, the first one, is left out: a deleted incident is judged on its last state, so a subscriber
+ * hears of the deletion of one it was told about, and of the reports and statements on it).
  */
-async function matchingIncidents (client: pg.PoolClient, filter: string, ids: string[]): Promise<Set<string>> {
+async function matchingRecords (client: pg.PoolClient, filter: string, changes: LoggedChange[]): Promise<Set<string>> {
   const parsed = parseIncidentFilter(filter)
   // Checked when the subscription was written; a filter a later version no longer accepts matches nothing.
   if ('errors' in parsed) return new Set()
   const [, ...conditions] = incidentConditions(parsed.filters)
-  const rows = await rawRows<{ id: string }>(client, Prisma.sql`
-    SELECT i.id::text FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${conditions.length > 0 ? Prisma.sql`AND ${Prisma.join(conditions, ' AND ')}` : Prisma.empty}`)
-  return new Set(rows.map((r) => r.id))
+  const rows = await rawRows<{ key: string }>(client, Prisma.sql`
+    WITH subject AS (SELECT DISTINCT * FROM unnest(${changes.map((c) => c.entity)}::text[], ${changes.map((c) => c.entityId)}::uuid[]) AS s(entity, id)),
+    about AS (
+      SELECT s.entity, s.id, s.id AS incident_id FROM subject s WHERE s.entity = 'incident'
+      UNION ALL
+      SELECT s.entity, s.id, r.incident_id FROM subject s JOIN casualty_reports r ON r.id = s.id WHERE s.entity = 'casualtyReport'
+      UNION ALL
+      SELECT s.entity, s.id, l.incident_id FROM subject s JOIN statement_incidents l ON l.statement_id = s.id WHERE s.entity = 'statement')
+    SELECT DISTINCT a.entity || ':' || a.id AS key FROM about a JOIN incidents i ON i.id = a.incident_id
+    ${conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty}`)
+  return new Set(rows.map((r) => r.key))
 }
 
 /**
@@ -79,9 +92,9 @@ export async function dispatch (pool: pg.Pool, batch: number): Promise<number> {
       if (changes.length === batch) behind++
       let wanted = changes.filter((c) => matchesEvents(s.events, c.entity, c.action))
       if (s.filter !== null) {
-        const incidents = wanted.filter((c) => c.entity === 'incident').map((c) => c.entityId)
-        const kept = incidents.length > 0 ? await matchingIncidents(client, s.filter, incidents) : new Set<string>()
-        wanted = wanted.filter((c) => c.entity !== 'incident' || kept.has(c.entityId))
+        const judged = wanted.filter((c) => filtered.has(c.entity))
+        const kept = judged.length > 0 ? await matchingRecords(client, s.filter, judged) : new Set<string>()
+        wanted = wanted.filter((c) => !filtered.has(c.entity) || kept.has(`${c.entity}:${c.entityId}`))
       }
       if (wanted.length > 0) {
         await client.query(`
