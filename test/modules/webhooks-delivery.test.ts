@@ -11,7 +11,7 @@ import { createActor } from '../factories/index.ts'
 // Receivers that fail, time out and recover; several API processes on one database; a restart.
 
 const settings: Partial<WebhookSettings> = {
-  worker: true, allowPrivate: true, pollMs: 30, retryScheduleMs: [50, 100, 150], disableAfterMs: 1500, connectTimeoutMs: 500, timeoutMs: 300, concurrency: 8
+  worker: true, allowPrivate: true, pollMs: 30, retryScheduleMs: [50, 100, 150], disableAfterMs: 1500, connectTimeoutMs: 500, timeoutMs: 300, concurrency: 8, batchSize: 5
 }
 
 let t: TestContext
@@ -121,11 +121,25 @@ describe('several API processes', () => {
     await subscribe(receiver.url)
     const actors = []
     for (let i = 0; i < 25; i++) actors.push(await createActor(t))
-    await eventually(() => receiver.received.length >= 25, 15_000, '25 deliveries')
+    await eventually(() => receiver.received.length >= 25, 30_000, '25 deliveries')
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(receiver.bodies().map((b) => b.data.id)).toEqual(actors.map((a) => a.id))
     expect(new Set(webhookIds(receiver.received)).size).toBe(25)
-  })
+  }, 60_000)
+
+  it('when two processes deliver a burst of one subscription\'s changes in batches, then each change is delivered once, in order', async () => {
+    await anotherProcess()
+    const receiver = await startReceiver()
+    await subscribe(receiver.url)
+    const names = Array.from({ length: 120 }, (_, i) => `burst actor ${i}`)
+    const imported = await t.http().post('/v1/import').set(t.auth('admin')).set('content-type', 'application/x-ndjson')
+      .send(names.map((name) => JSON.stringify({ entity: 'actor', data: { name, kind: 'other' } })).join('\n'))
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+    await eventually(() => receiver.received.length >= 120, 30_000, '120 deliveries')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(receiver.bodies().map((b) => b.data.record.name)).toEqual(names)
+    expect(new Set(webhookIds(receiver.received)).size).toBe(120)
+  }, 60_000)
 
   it('when the process stops mid-retry, then the pending delivery survives and a new process delivers it', async () => {
     // A database of its own whose app delivers nothing: only the processes started here work on it.

@@ -56,7 +56,10 @@ const isSuccess = (status: number | null): status is number => status !== null &
  * batch at once. A batch stops at its first failed attempt: the deliveries after it wait their turn.
  */
 export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, log: FastifyBaseLogger) {
-  /** the batch each subscription being delivered to has in flight, by subscription */
+  /**
+   * The batches in flight, by their first delivery: one per subscription, but for a redelivery, which
+   * jumps its subscription's queue and so may go while a batch of that subscription is in flight.
+   */
   const inFlight = new Map<string, { abort: AbortController, done: Promise<void> }>()
   let timer: NodeJS.Timeout | null = null
   // An object, so the loops below see stop() set it while they await.
@@ -127,11 +130,14 @@ export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, l
           if (batches.length === 0) break
           for (const b of batches) {
             const abort = new AbortController()
-            const done = deliver(b, claimedAt + leaseMs, abort).finally(() => {
-              inFlight.delete(b.webhookId)
+            const key = b.deliveries[0].id
+            const done = deliver(b, claimedAt + leaseMs, abort).catch((err) => {
+              log.warn({ err, webhook: b.webhookId }, 'webhook batch failed; its lease runs out and it is tried again')
+            }).finally(() => {
+              inFlight.delete(key)
               if (!state.stopped) pump().catch(() => {})
             })
-            inFlight.set(b.webhookId, { abort, done })
+            inFlight.set(key, { abort, done })
           }
         }
       } while (pumpAgain && !state.stopped)
