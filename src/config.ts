@@ -97,7 +97,8 @@ const envSchema = z.object({
     .describe('a webhook subscription whose deliveries have failed, with no success, for this long is disabled (and says so)'),
   WEBHOOK_CONNECT_TIMEOUT_MS: int(100, 120_000, defaultWebhookSettings.connectTimeoutMs).describe('time to connect (TCP and TLS) to a webhook endpoint'),
   WEBHOOK_TIMEOUT_MS: int(100, 600_000, defaultWebhookSettings.timeoutMs).describe('time for a webhook endpoint to answer in full; later is a failed attempt'),
-  WEBHOOK_CONCURRENCY: int(1, 10_000, defaultWebhookSettings.concurrency).describe('webhook attempts in flight at once per API process (one per subscription at a time)'),
+  WEBHOOK_CONCURRENCY: int(1, 10_000, defaultWebhookSettings.concurrency).describe('webhook subscriptions delivered to at once per API process (one attempt in flight to each)'),
+  WEBHOOK_BATCH_SIZE: int(1, 10_000, defaultWebhookSettings.batchSize).describe('deliveries of one webhook subscription taken at once, sent one after another in change order and recorded together'),
   WEBHOOK_SECRET_GRACE_SECONDS: int(0, 7 * 86_400, defaultWebhookSettings.secretGraceSeconds).describe('how long a rotated webhook secret keeps signing next to the new one, unless the rotation says otherwise'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()
     .describe('key that signs page cursors, the same for every API process; unset, a random key is stored in the database on first start')
@@ -186,6 +187,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: e.WEBHOOK_CONNECT_TIMEOUT_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+      batchSize: e.WEBHOOK_BATCH_SIZE,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       secretGraceSeconds: e.WEBHOOK_SECRET_GRACE_SECONDS
     }

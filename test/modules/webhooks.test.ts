@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
 import { eventually, startReceiver, type Received } from '../helpers/webhook-receiver.ts'
-import { createActor, createIncident } from '../factories/index.ts'
+import { addCasualtyReport, createActor, createIncident } from '../factories/index.ts'
 
 let t: TestContext
 
@@ -122,6 +122,34 @@ describe('delivery', () => {
       ['incident.created', wanted.id],
       ['actor.created', actor.id],
       ['incident.deleted', wanted.id]
+    ])
+  })
+
+  it('when the subscription has an incident filter, then casualty reports and statements are delivered when their incident matches (a statement when any of its incidents does, never one about none)', async () => {
+    const receiver = await startReceiver()
+    await subscribe({ url: receiver.url, events: ['casualtyReport.*', 'statement.*'], filter: 'type=airstrike&country=AF' })
+    const matching = await createIncident(t, { type: 'airstrike', countryCodes: ['AF'] })
+    const other = await createIncident(t, { type: 'airstrike', countryCodes: ['PK'] })
+    const speaker = await createActor(t)
+    await addCasualtyReport(t, other.id, { min: 3 })
+    const report = await addCasualtyReport(t, matching.id, { min: 2 })
+    const statement = async (incidentIds: string[]) => {
+      const res = await t.http().post('/v1/statements').set(t.auth())
+        .send({ speakerId: speaker.id, kind: 'claim', summary: `about ${incidentIds.length} incident(s)`, language: 'en', statedAt: '2025-10-10T12:00:00Z', incidentIds })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body as { id: string }
+    }
+    await statement([other.id])
+    const aboutBoth = await statement([other.id, matching.id])
+    await statement([])
+    await t.http().delete(`/v1/casualties/${report.id}`).set(t.auth()).expect(204)
+    await eventually(() => receiver.received.length >= 3, 10_000, 'three deliveries')
+    // One poll more, so a wrong delivery would have arrived.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(receiver.bodies().map((b) => [b.type, b.data.id])).toEqual([
+      ['casualtyReport.created', report.id],
+      ['statement.created', aboutBoth.id],
+      ['casualtyReport.deleted', report.id]
     ])
   })
 

@@ -13,7 +13,7 @@ const eventsSchema = z.array(z.string().regex(eventPattern,
 const urlSchema = z.string().max(2000).describe('http(s) endpoint the deliveries are POSTed to; private, loopback and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true')
 
 const filterSchema = z.string().trim().min(1).max(4000)
-  .describe('incident filter in the /v1/incidents query syntax (`type=airstrike,shelling&country=AF`): incident events are delivered only for incidents it matches; other entities\' events are not filtered')
+  .describe('incident filter in the /v1/incidents query syntax (`type=airstrike,shelling&country=AF`): incident events are delivered only for incidents it matches, casualty-report events for reports on them, statement events for statements about any of them (a statement about no incident is not delivered); actor and source events are not filtered')
 
 export const webhookSchema = z.object({
   id: z.uuid(),

@@ -72,8 +72,12 @@ export interface SendOptions {
 /** An HTTP status, or why there is none (timeout, refused, private target). */
 export type SendResult = { status: number, error: null } | { status: null, error: string }
 
-// Kept-alive connections: a busy subscription reuses one instead of a handshake per delivery.
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) }
+// Kept-alive connections: a busy subscription reuses one instead of a handshake per delivery. The
+// address is checked when a connection is opened (guardedLookup), and a kept-alive one stays with
+// that address whatever the name resolves to later. Connections opened without the check (private
+// targets allowed) are pooled apart, so one is never reused where the check applies.
+const keptAlive = () => ({ 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) })
+const agents = { checked: keptAlive(), unchecked: keptAlive() }
 
 /** POSTs the body; never follows redirects (a 3xx is a failed attempt) and reads no more of the answer than its status. */
 export function postWebhook (url: string, headers: Record<string, string>, body: string, opts: SendOptions): Promise<SendResult> {
@@ -93,7 +97,7 @@ export function postWebhook (url: string, headers: Record<string, string>, body:
     }
     const request = (u.protocol === 'https:' ? https : http).request(u, {
       method: 'POST',
-      agent: agents[u.protocol as 'http:' | 'https:'],
+      agent: agents[opts.allowPrivate ? 'unchecked' : 'checked'][u.protocol as 'http:' | 'https:'],
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       ...(opts.allowPrivate ? {} : { lookup: guardedLookup }),
       signal: opts.signal

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { FastifyBaseLogger } from 'fastify'
-import { claim, dispatch, failed, release, succeeded, type ClaimedDelivery } from './queue.ts'
+import { claim, dispatch, failed, release, succeeded, type ClaimedBatch, type ClaimedDelivery } from './queue.ts'
 import { signatureHeader } from './sign.ts'
 import { postWebhook } from './target.ts'
 
@@ -15,8 +15,10 @@ export interface WebhookSettings {
   disableAfterMs: number
   connectTimeoutMs: number
   timeoutMs: number
-  /** deliveries in flight at once in this process (each to a different subscription) */
+  /** subscriptions delivered to at once by this process (one request in flight to each) */
   concurrency: number
+  /** deliveries of one subscription taken, sent one after another and recorded together */
+  batchSize: number
   /** accept private, loopback and link-local targets */
   allowPrivate: boolean
   /** default grace period of a rotated secret */
@@ -37,19 +39,28 @@ export const defaultWebhookSettings: WebhookSettings = {
   connectTimeoutMs: 5_000,
   timeoutMs: 15_000,
   concurrency: 32,
+  batchSize: 100,
   allowPrivate: false,
   secretGraceSeconds: 86_400
 }
 
 const DISPATCH_BATCH = 1000
 
+const isSuccess = (status: number | null): status is number => status !== null && status >= 200 && status < 300
+
 /**
  * Delivers the change log to webhook subscriptions. Every poll it dispatches new changes into
  * deliveries (PostgreSQL holds them, so they survive a restart), then keeps up to `concurrency`
- * attempts in flight, taking the next one of a subscription as soon as its previous one is done.
+ * subscriptions busy: each takes a batch of its next deliveries, sends them one after another in
+ * change order on a kept-alive connection, records the outcome in one statement and takes its next
+ * batch at once. A batch stops at its first failed attempt: the deliveries after it wait their turn.
  */
 export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, log: FastifyBaseLogger) {
-  const inFlight = new Map<string, AbortController>()
+  /**
+   * The batches in flight, by their first delivery: one per subscription, but for a redelivery, which
+   * jumps its subscription's queue and so may go while a batch of that subscription is in flight.
+   */
+  const inFlight = new Map<string, { abort: AbortController, done: Promise<void> }>()
   let timer: NodeJS.Timeout | null = null
   // An object, so the loops below see stop() set it while they await.
   const state = { stopped: false }
@@ -57,36 +68,54 @@ export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, l
   let pumpAgain = false
   let dispatching: Promise<void> | null = null
   // A lease outlasts the longest attempt, so no other process retries a delivery still in flight.
-  const leaseMs = settings.connectTimeoutMs + settings.timeoutMs + 30_000
+  const attemptMs = settings.connectTimeoutMs + settings.timeoutMs
+  const leaseMs = attemptMs + 30_000
+  // A batch starts its next attempt only while that attempt, and recording it, would end this long
+  // before the lease does; the rest go back to the queue (a slow endpoint gets smaller batches).
+  const leaseMarginMs = 10_000
 
-  async function attempt (d: ClaimedDelivery) {
-    const abort = new AbortController()
-    inFlight.set(d.id, abort)
-    try {
-      const timestamp = Math.floor(Date.now() / 1000)
-      const outcome = await postWebhook(d.url, {
-        'content-type': 'application/json',
-        'user-agent': 'sitrep-webhooks/1',
-        'webhook-id': d.id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(d.secrets, d.id, timestamp, d.body)
-      }, d.body, { allowPrivate: settings.allowPrivate, connectTimeoutMs: settings.connectTimeoutMs, timeoutMs: settings.timeoutMs, signal: abort.signal })
-      if (state.stopped) return
-      if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
-        await succeeded(pool, d, outcome.status)
+  function send (b: ClaimedBatch, d: ClaimedDelivery, signal: AbortSignal) {
+    const timestamp = Math.floor(Date.now() / 1000)
+    return postWebhook(b.url, {
+      'content-type': 'application/json',
+      'user-agent': 'sitrep-webhooks/1',
+      'webhook-id': d.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(b.secrets, d.id, timestamp, d.body)
+    }, d.body, { allowPrivate: settings.allowPrivate, connectTimeoutMs: settings.connectTimeoutMs, timeoutMs: settings.timeoutMs, signal })
+  }
+
+  /** Sends a batch in order until one fails, then records what happened to each delivery. */
+  async function deliver (b: ClaimedBatch, leasedUntil: number, abort: AbortController) {
+    const ids: string[] = []
+    const statuses: number[] = []
+    let failure: { d: ClaimedDelivery, outcome: { status: number | null, error: string | null } } | null = null
+    let next = 0
+    while (next < b.deliveries.length && !state.stopped && (next === 0 || Date.now() + attemptMs + leaseMarginMs <= leasedUntil)) {
+      const d = b.deliveries[next]
+      const outcome = await send(b, d, abort.signal)
+      // Cut off by stop(): no outcome, the delivery goes back with the rest.
+      if (abort.signal.aborted) break
+      next++
+      if (isSuccess(outcome.status)) {
+        ids.push(d.id)
+        statuses.push(outcome.status)
       } else {
-        const retryInMs = settings.retryScheduleMs[d.retryStep] ?? null
-        await failed(pool, d, outcome, retryInMs, settings.disableAfterMs)
+        failure = { d, outcome }
+        break
       }
+    }
+    try {
+      await succeeded(pool, b.webhookId, ids, statuses)
+      if (failure) await failed(pool, failure.d, failure.outcome, settings.retryScheduleMs[failure.d.retryStep] ?? null, settings.disableAfterMs)
+      await release(pool, b.deliveries.slice(next).map((d) => d.id))
     } catch (err) {
-      // The outcome could not be recorded: the lease runs out and the delivery is tried again.
-      if (!state.stopped) log.warn({ err, delivery: d.id }, 'webhook delivery outcome not recorded')
-    } finally {
-      inFlight.delete(d.id)
+      // The outcome could not be recorded: the lease runs out and the deliveries are tried again.
+      log.warn({ err, webhook: b.webhookId, deliveries: b.deliveries.length }, 'webhook delivery outcome not recorded')
     }
   }
 
-  /** Keeps the in-flight attempts topped up while there are due deliveries. */
+  /** Keeps `concurrency` subscriptions busy while there are due deliveries. */
   async function pump () {
     if (pumping) { pumpAgain = true; return }
     pumping = true
@@ -96,9 +125,20 @@ export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, l
         while (!state.stopped) {
           const free = settings.concurrency - inFlight.size
           if (free <= 0) break
-          const claimed = await claim(pool, free, leaseMs)
-          if (claimed.length === 0) break
-          for (const d of claimed) attempt(d).finally(() => { if (!state.stopped) pump().catch(() => {}) }).catch(() => {})
+          const claimedAt = Date.now()
+          const batches = await claim(pool, free, settings.batchSize, leaseMs)
+          if (batches.length === 0) break
+          for (const b of batches) {
+            const abort = new AbortController()
+            const key = b.deliveries[0].id
+            const done = deliver(b, claimedAt + leaseMs, abort).catch((err) => {
+              log.warn({ err, webhook: b.webhookId }, 'webhook batch failed; its lease runs out and it is tried again')
+            }).finally(() => {
+              inFlight.delete(key)
+              if (!state.stopped) pump().catch(() => {})
+            })
+            inFlight.set(key, { abort, done })
+          }
         }
       } while (pumpAgain && !state.stopped)
     } finally {
@@ -131,14 +171,17 @@ export function createWebhookWorker (pool: pg.Pool, settings: WebhookSettings, l
     /** Runs one poll now (tests and the bench use it instead of waiting for the timer). */
     tick,
 
-    /** Stops polling, cuts off the attempts in flight and hands their deliveries back for another try. */
+    /**
+     * Stops polling and cuts off the attempts in flight; each batch records the attempts that were
+     * answered and hands the rest back for another try.
+     */
     async stop () {
       state.stopped = true
       if (timer) clearInterval(timer)
-      const ids = [...inFlight.keys()]
-      for (const abort of inFlight.values()) abort.abort()
+      const batches = [...inFlight.values()]
+      for (const b of batches) b.abort.abort()
       await dispatching?.catch(() => {})
-      await release(pool, ids).catch(() => {})
+      await Promise.all(batches.map((b) => b.done))
     },
 
     get inFlight () { return inFlight.size }
