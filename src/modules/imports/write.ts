@@ -1,6 +1,6 @@
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { IncidentRow } from '../incidents/views.ts'
-import type { Accepted } from './judge.ts'
+import type { Accepted, NewIncident } from './judge.ts'
 import type { Write } from './sql.ts'
 
 // Each table is written with INSERT … SELECT FROM json_to_recordset($1), one statement per batch of
@@ -74,6 +74,37 @@ function insert (table: keyof typeof tables, rows: object[]): Write[] {
     INSERT INTO ${Prisma.raw(table)} (${names}) SELECT ${values} FROM json_to_recordset(${json}::json) AS x(${recordType(list)})`)
 }
 
+/**
+ * New incidents with their link columns (migration k_incident_links) built from the links the rows carry,
+ * by the same expressions as the refresh functions: when the link tables are written after, the
+ * triggers' refresh finds each incident's links as they are and leaves the row alone (migration
+ * k_import_triggers) instead of rewriting every new incident once per link table. The statements a
+ * role or relation cites are written last (they may come later in the file): the links hold none of
+ * them until then, so only an incident that cites statements is refreshed, once per such link table.
+ */
+function insertIncidents (rows: NewIncident[]): Write[] {
+  const list = tables.incidents
+  const keys = keysOf(list)
+  const names = Prisma.raw([...keys.map(columnName), 'actor_links', 'source_links', 'relation_links'].join(', '))
+  const values = Prisma.raw(keys.map((key) => `"${key}"`).join(', '))
+  const nested = ['actors', 'sources', 'relations', 'actorId', 'role', 'attribution', 'assertedById', 'disputed', 'position', 'sourceId', 'toId', 'kind']
+  return batched(rows, [...keys, ...nested], (json) => Prisma.sql`
+    INSERT INTO incidents (${names})
+    SELECT ${values},
+      coalesce((SELECT json_agg(json_build_object('id', a.id, 'actorId', a."actorId", 'role', a.role, 'attribution', a.attribution,
+          'assertedById', a."assertedById", 'disputed', a.disputed,
+          'statementIds', '[]'::json)
+          ORDER BY a.position)
+        FROM json_to_recordset(x.actors) AS a(id uuid, "actorId" uuid, role "ActorRole", attribution "ActorAttribution", "assertedById" uuid, disputed boolean, position int)), '[]'),
+      coalesce((SELECT json_agg(json_build_object('sourceId', s."sourceId") ORDER BY s.position)
+        FROM json_to_recordset(x.sources) AS s("sourceId" uuid, position int)), '[]'),
+      coalesce((SELECT json_agg(json_build_object('toId', r."toId", 'kind', r.kind, 'assertedById', r."assertedById",
+          'statementIds', '[]'::json)
+          ORDER BY r.position)
+        FROM json_to_recordset(x.relations) AS r("toId" uuid, kind "RelationKind", "assertedById" uuid, position int)), '[]')
+    FROM json_to_recordset(${json}::json) AS x(${recordType(list)}, actors json, sources json, relations json)`)
+}
+
 /** Sets the existing incidents' roll-up columns, matched by id. */
 function updateRollUps (rows: IncidentRow[]): Write[] {
   const keys = keysOf(rolledUp)
@@ -130,7 +161,7 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], flipped: strin
     ...entity(a.actors.length, insert('actors', a.actors)),
     ...entity(a.sources.length, insert('sources', a.sources)),
     ...entity(incidents.length, [
-      ...insert('incidents', a.incidents),
+      ...insertIncidents(a.incidents),
       ...rewrite('incidents', a.rewrites.incidents.map((r) => r.after)),
       // A rewritten incident's roles go with their statement links (ON DELETE CASCADE); its relations stay.
       ...unlink('incident_actors', 'incident_id', rewrittenIncidents),
