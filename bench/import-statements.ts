@@ -4,9 +4,10 @@
 // statement at a time, so each statement's backend CPU is exact). Needs a PostgreSQL on this machine.
 //
 //   tsx bench/import-statements.ts --database-url postgresql://postgres@127.0.0.1:5432/postgres [--lines 50000] [--seed 42]
-//   node --cpu-prof --import tsx bench/import-statements.ts …   (the Node side as a profile)
+//   … --profile /tmp/import.cpuprofile   (the import's Node side as a CPU profile, for Chrome DevTools)
 
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
@@ -19,7 +20,8 @@ const { values: a } = parseArgs({
     'database-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
     lines: { type: 'string', default: '50000' },
     seed: { type: 'string', default: '42' },
-    top: { type: 'string', default: '25' }
+    top: { type: 'string', default: '25' },
+    profile: { type: 'string' }
   }
 })
 
@@ -64,6 +66,12 @@ try {
   backend = (await probe.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
   probe.release()
   byStatement.clear()
+  const session = new Session()
+  if (a.profile) {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+  }
   const cpu0 = process.cpuUsage()
   const pg0 = procCpu(backend)
   const t0 = performance.now()
@@ -71,6 +79,11 @@ try {
   const wall = (performance.now() - t0) / 1000
   const node = process.cpuUsage(cpu0)
   const pgCpu = procCpu(backend) - pg0
+  if (a.profile) {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(a.profile, JSON.stringify(profile))
+    session.disconnect()
+  }
   await pool.end()
   // Row versions the import wrote on incidents beyond its inserts (statistics arrive within a second or so).
   await new Promise((resolve) => setTimeout(resolve, 1500))
