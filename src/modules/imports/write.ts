@@ -74,35 +74,43 @@ function insert (table: keyof typeof tables, rows: object[]): Write[] {
     INSERT INTO ${Prisma.raw(table)} (${names}) SELECT ${values} FROM json_to_recordset(${json}::json) AS x(${recordType(list)})`)
 }
 
+// An incident's link columns as the refresh functions of migration k_incident_links write them:
+// json_agg of json_build_object, whose text is `[{"key" : value, …}, …]`.
+const field = (key: string, value: string | boolean | null) => `"${key}" : ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`
+const noStatements = '"statementIds" : []'
+const linkText = (objects: string[][]) => `[${objects.map((pairs) => `{${pairs.join(', ')}}`).join(', ')}]`
+
 /**
- * New incidents with their link columns (migration k_incident_links) built from the links the rows carry,
- * by the same expressions as the refresh functions: when the link tables are written after, the
- * triggers' refresh finds each incident's links as they are and leaves the row alone (migration
- * k_import_triggers) instead of rewriting every new incident once per link table. The statements a
- * role or relation cites are written last (they may come later in the file): the links hold none of
- * them until then, so only an incident that cites statements is refreshed, once per such link table.
+ * The link columns of a new incident, from the links its row carries. The statements a role or
+ * relation cites are linked last (they may come later in the file), so the columns list none of them
+ * yet: the triggers' refresh then finds every incident's links as they are and leaves the row alone
+ * (migration k_import_triggers), and only an incident that cites statements is refreshed, once per
+ * such link table.
+ */
+export function incidentLinkColumns (i: NewIncident) {
+  return {
+    actorLinks: linkText(i.actors.map((a) => [field('id', a.id), field('actorId', a.actorId), field('role', a.role), field('attribution', a.attribution),
+      field('assertedById', a.assertedById), field('disputed', a.disputed), noStatements])),
+    sourceLinks: linkText(i.sources.map((src) => [field('sourceId', src.sourceId)])),
+    relationLinks: linkText(i.relations.map((r) => [field('toId', r.toId), field('kind', r.kind), field('assertedById', r.assertedById), noStatements]))
+  }
+}
+
+/**
+ * New incidents with their link columns written at once, as text the same as the refresh functions
+ * write: each new incident is written once, not again for each link table that names it.
  */
 function insertIncidents (rows: NewIncident[]): Write[] {
-  const list = tables.incidents
+  // Read as text and cast: a json field of json_to_recordset would hold the JSON string itself.
+  const list = [...tables.incidents, ...columns('actorLinks text', 'sourceLinks text', 'relationLinks text')]
   const keys = keysOf(list)
-  const names = Prisma.raw([...keys.map(columnName), 'actor_links', 'source_links', 'relation_links'].join(', '))
-  const values = Prisma.raw(keys.map((key) => `"${key}"`).join(', '))
-  const nested = ['actors', 'sources', 'relations', 'actorId', 'role', 'attribution', 'assertedById', 'disputed', 'position', 'sourceId', 'toId', 'kind']
-  return batched(rows, [...keys, ...nested], (json) => Prisma.sql`
-    INSERT INTO incidents (${names})
-    SELECT ${values},
-      coalesce((SELECT json_agg(json_build_object('id', a.id, 'actorId', a."actorId", 'role', a.role, 'attribution', a.attribution,
-          'assertedById', a."assertedById", 'disputed', a.disputed,
-          'statementIds', '[]'::json)
-          ORDER BY a.position)
-        FROM json_to_recordset(x.actors) AS a(id uuid, "actorId" uuid, role "ActorRole", attribution "ActorAttribution", "assertedById" uuid, disputed boolean, position int)), '[]'),
-      coalesce((SELECT json_agg(json_build_object('sourceId', s."sourceId") ORDER BY s.position)
-        FROM json_to_recordset(x.sources) AS s("sourceId" uuid, position int)), '[]'),
-      coalesce((SELECT json_agg(json_build_object('toId', r."toId", 'kind', r.kind, 'assertedById', r."assertedById",
-          'statementIds', '[]'::json)
-          ORDER BY r.position)
-        FROM json_to_recordset(x.relations) AS r("toId" uuid, kind "RelationKind", "assertedById" uuid, position int)), '[]')
-    FROM json_to_recordset(${json}::json) AS x(${recordType(list)}, actors json, sources json, relations json)`)
+  const names = Prisma.raw(keys.map(columnName).join(', '))
+  const values = Prisma.raw(keys.map((key) => (key.endsWith('Links') ? `"${key}"::json` : `"${key}"`)).join(', '))
+  return inBatches(rows).map((batch) => ({
+    build: () => Prisma.sql`
+      INSERT INTO incidents (${names}) SELECT ${values}
+      FROM json_to_recordset(${JSON.stringify(batch.map((i) => ({ ...i, ...incidentLinkColumns(i) })), keys)}::json) AS x(${recordType(list)})`
+  }))
 }
 
 /** Sets the existing incidents' roll-up columns, matched by id. */
