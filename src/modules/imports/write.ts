@@ -1,6 +1,6 @@
 import { Prisma } from '../../generated/prisma/client.ts'
 import type { IncidentRow } from '../incidents/views.ts'
-import type { Accepted } from './judge.ts'
+import type { Accepted, NewIncident } from './judge.ts'
 import type { Write } from './sql.ts'
 
 // Each table is written with INSERT … SELECT FROM json_to_recordset($1), one statement per batch of
@@ -74,6 +74,45 @@ function insert (table: keyof typeof tables, rows: object[]): Write[] {
     INSERT INTO ${Prisma.raw(table)} (${names}) SELECT ${values} FROM json_to_recordset(${json}::json) AS x(${recordType(list)})`)
 }
 
+// An incident's link columns as the refresh functions of migration k_incident_links write them:
+// json_agg of json_build_object, whose text is `[{"key" : value, …}, …]`.
+const field = (key: string, value: string | boolean | null) => `"${key}" : ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`
+const noStatements = '"statementIds" : []'
+const linkText = (objects: string[][]) => `[${objects.map((pairs) => `{${pairs.join(', ')}}`).join(', ')}]`
+
+/**
+ * The link columns of a new incident, from the links its row carries. The statements a role or
+ * relation cites are linked last (they may come later in the file), so the columns list none of them
+ * yet: the triggers' refresh then finds every incident's links as they are and leaves the row alone
+ * (migration k_import_triggers), and only an incident that cites statements is refreshed, once per
+ * such link table.
+ */
+export function incidentLinkColumns (i: NewIncident) {
+  return {
+    actorLinks: linkText(i.actors.map((a) => [field('id', a.id), field('actorId', a.actorId), field('role', a.role), field('attribution', a.attribution),
+      field('assertedById', a.assertedById), field('disputed', a.disputed), noStatements])),
+    sourceLinks: linkText(i.sources.map((src) => [field('sourceId', src.sourceId)])),
+    relationLinks: linkText(i.relations.map((r) => [field('toId', r.toId), field('kind', r.kind), field('assertedById', r.assertedById), noStatements]))
+  }
+}
+
+/**
+ * New incidents with their link columns written at once, as text the same as the refresh functions
+ * write: each new incident is written once, not again for each link table that names it.
+ */
+function insertIncidents (rows: NewIncident[]): Write[] {
+  // Read as text and cast: a json field of json_to_recordset would hold the JSON string itself.
+  const list = [...tables.incidents, ...columns('actorLinks text', 'sourceLinks text', 'relationLinks text')]
+  const keys = keysOf(list)
+  const names = Prisma.raw(keys.map(columnName).join(', '))
+  const values = Prisma.raw(keys.map((key) => (key.endsWith('Links') ? `"${key}"::json` : `"${key}"`)).join(', '))
+  return inBatches(rows).map((batch) => ({
+    build: () => Prisma.sql`
+      INSERT INTO incidents (${names}) SELECT ${values}
+      FROM json_to_recordset(${JSON.stringify(batch.map((i) => ({ ...i, ...incidentLinkColumns(i) })), keys)}::json) AS x(${recordType(list)})`
+  }))
+}
+
 /** Sets the existing incidents' roll-up columns, matched by id. */
 function updateRollUps (rows: IncidentRow[]): Write[] {
   const keys = keysOf(rolledUp)
@@ -130,7 +169,7 @@ export function tableWrites (a: Accepted, updated: IncidentRow[], flipped: strin
     ...entity(a.actors.length, insert('actors', a.actors)),
     ...entity(a.sources.length, insert('sources', a.sources)),
     ...entity(incidents.length, [
-      ...insert('incidents', a.incidents),
+      ...insertIncidents(a.incidents),
       ...rewrite('incidents', a.rewrites.incidents.map((r) => r.after)),
       // A rewritten incident's roles go with their statement links (ON DELETE CASCADE); its relations stay.
       ...unlink('incident_actors', 'incident_id', rewrittenIncidents),
