@@ -27,7 +27,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
@@ -67,7 +67,9 @@ const { values: a } = parseArgs({
     /** where the tables go; by default bench/RESULTS.md, and nowhere with --only unless given */
     out: { type: 'string' },
     /** W10 exports the incidents of the last N days; 0: all of them */
-    'export-days': { type: 'string', default: '365' }
+    'export-days': { type: 'string', default: '365' },
+    /** W10's exporters, in the order each round runs them (baseline only with --baseline) */
+    'export-servers': { type: 'string', default: 'raw,sitrep,baseline,sitrep-js' }
   }
 })
 // The generator's proportions: three statements per incident; 5,000 actors at 200k (40 incidents
@@ -373,26 +375,31 @@ async function main () {
     const exports: Record<string, ExportResult[]> = {}
     if (wanted('W10')) {
       // sitrep exports with COPY (PostgreSQL writes the text); sitrep-js is the same server with
-      // EXPORT_ENGINE=js, the path it replaced; raw streams NDJSON from views in JS.
-      const sitrepJs = await start('sitrep-js', ['src/server.ts'], { ...sitrepEnv, EXPORT_ENGINE: 'js' })
-      const exporters = { raw, sitrep, 'sitrep-js': sitrepJs }
+      // EXPORT_ENGINE=js, the path it replaced; raw streams NDJSON from views in JS; baseline is the
+      // --baseline commit's sitrep (its COPY), alternated with this one's export by export.
+      const chosen = a['export-servers']!.split(',').filter((n) => n !== 'baseline' || baseline)
+      const sitrepJs = chosen.includes('sitrep-js') ? await start('sitrep-js', ['src/server.ts'], { ...sitrepEnv, EXPORT_ENGINE: 'js' }) : undefined
+      const exporters: Record<string, Server | undefined> = { raw, sitrep, baseline, 'sitrep-js': sitrepJs }
       log(`\nW10 ${exportPath('ndjson|csv|geojson')}`)
       for (let round = 1; round <= rounds; round++) {
         for (const format of ['ndjson', 'csv', 'geojson'] as const) {
-          for (const name of ['raw', 'sitrep', 'sitrep-js'] as const) {
+          for (const name of chosen) {
             if (name === 'raw' && format !== 'ndjson') continue
+            if (!exporters[name]) throw new Error(`--export-servers: no server ${name}`)
             await databaseIdle(url)
-            const e = await exportRun(exporters[name], exportPath(format), format)
+            const e = await exportRun(exporters[name]!, exportPath(format), format)
             ;(exports[`${format} (${name})`] ??= []).push(e)
             log(`  round ${round} ${format.padEnd(7)} ${name.padEnd(9)} ${e.rows} rows in ${e.seconds.toFixed(1)} s: ${e.rowsPerS.toFixed(0)} rows/s, ` +
-              `peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)})`)
+              `peak RSS ${(e.peakRss / MiB).toFixed(0)} MiB (+${(e.growth / MiB).toFixed(0)}), load average ${loadavg()[0].toFixed(1)}`)
           }
         }
       }
-      const rates = (key: string) => exports[key].map((e) => e.rowsPerS)
+      const rates = (key: string) => exports[key]?.map((e) => e.rowsPerS) ?? []
       for (const format of ['ndjson', 'csv', 'geojson']) {
-        log(`  ${format}: COPY ÷ JS ${spread(ratios(rates(`${format} (sitrep)`), rates(`${format} (sitrep-js)`)))}; medians ` +
-          `${median(rates(`${format} (sitrep)`)).toFixed(0)} ÷ ${median(rates(`${format} (sitrep-js)`)).toFixed(0)} rows/s`)
+        for (const other of ['sitrep-js', 'baseline'].filter((n) => chosen.includes(n))) {
+          log(`  ${format}: sitrep ÷ ${other} ${spread(ratios(rates(`${format} (sitrep)`), rates(`${format} (${other})`)))}; medians ` +
+            `${median(rates(`${format} (sitrep)`)).toFixed(0)} ÷ ${median(rates(`${format} (${other})`)).toFixed(0)} rows/s`)
+        }
       }
     }
     let imported: Awaited<ReturnType<typeof importRun>> | undefined

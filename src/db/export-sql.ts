@@ -99,6 +99,20 @@ export function listField (key: string, rows: Prisma.Sql, order: Prisma.Sql, ite
   }
 }
 
+/**
+ * An array of ids as jsonb (`["…", "…"]`): its JSON and its joined form straight from jsonb's text, with no
+ * row per item. Ids (uuids) hold only hex digits and dashes, so the text's only spaces are jsonb's after
+ * each comma, and dropping brackets and quotes leaves the ids comma-joined.
+ */
+export const idArrayField = (key: string, array: Prisma.Sql): ExportField => ({
+  key,
+  kind: 'list',
+  json: Prisma.sql`replace((${array})::text, ', ', ',')`,
+  flat: (separator) => separator === ','
+    ? Prisma.sql`translate((${array})::text, '[]" ', '')`
+    : Prisma.sql`replace(translate((${array})::text, '[]" ', ''), ',', ${Prisma.raw(`'${separator}'`)})`
+})
+
 /** A text[] (or enum[]) column. */
 export const arrayColumn = (key: string, column: Prisma.Sql): ExportField => ({
   key,

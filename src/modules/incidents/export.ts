@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import { arrayColumn, columnFields, field, listField, lookupSql, recordTail, type ExportShape } from '../../db/export-sql.ts'
+import { arrayColumn, columnFields, field, idArrayField, listField, lookupSql, recordTail, type ExportShape } from '../../db/export-sql.ts'
 import { acledCrosswalk, type AcledCategory } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
@@ -16,9 +16,9 @@ export const incidentPoint = (i: IncidentView): [number, number] | null => (i.lo
 const sql = Prisma.sql
 
 /**
- * Where an export reads an incident's links: its link tables, or (`log`) the logged view in `i.doc`
- * that a snapshot row carries (src/modules/changes/snapshots.ts): looking links up in a snapshot's
- * link CTEs, which have no index, scanned them once per incident.
+ * Where an export reads an incident's links: its row's link columns (`tables`: actor_links,
+ * source_links and relation_links, which the triggers of migration k_incident_links keep from the link
+ * tables), or (`log`) the logged view in `i.doc` that a snapshot row carries (src/modules/changes/snapshots.ts).
  */
 export type LinksFrom = 'tables' | 'log'
 
@@ -26,30 +26,41 @@ export type LinksFrom = 'tables' | 'log'
 export const loggedIds = (array: Prisma.Sql, alias: string) =>
   sql`jsonb_array_elements_text(coalesce(${array}, '[]')) WITH ORDINALITY AS ${Prisma.raw(alias)}(id, position)`
 
+/**
+ * The items of a link column as jsonb (alias(v, position)). The columns are json, whose text is as it was
+ * written (json_build_object's `" : "` from the triggers, other spacing from a bulk load): read through
+ * jsonb, every value comes out in one form, and the export writes its own text from the values.
+ */
+const linkItems = (column: string, alias: string) =>
+  Prisma.raw(`jsonb_array_elements(i.${column}::jsonb) WITH ORDINALITY AS ${alias}(v, position)`)
+
+const member = (alias: string, key: string) => Prisma.raw(`(${alias}.v->>'${key}')`)
+
 /** An incident's actors as toIncident lists them: extend their items here alone. */
-export const incidentActorsField = (from: LinksFrom = 'tables') => listField('actors', from === 'tables'
-  ? sql`incident_actors ia WHERE ia.incident_id = i.id`
-  : sql`(SELECT (e.v->>'actorId')::uuid AS actor_id, (e.v->>'role')::"ActorRole" AS role, coalesce(e.v->>'attribution', 'confirmed')::"ActorAttribution" AS attribution,
+export const incidentActorsField = (from: LinksFrom = 'tables') => from === 'tables'
+  ? listField('actors', linkItems('actor_links', 'ia'), sql`ia.position`, [
+    field('uuid', 'actorId', member('ia', 'actorId')), field('enum', 'role', member('ia', 'role')), field('enum', 'attribution', member('ia', 'attribution')),
+    field('uuid', 'assertedById', member('ia', 'assertedById')), idArrayField('statementIds', sql`ia.v->'statementIds'`), field('bool', 'disputed', member('ia', 'disputed'))
+  ])
+  : listField('actors', sql`(SELECT (e.v->>'actorId')::uuid AS actor_id, (e.v->>'role')::"ActorRole" AS role, coalesce(e.v->>'attribution', 'confirmed')::"ActorAttribution" AS attribution,
       (e.v->>'assertedById')::uuid AS asserted_by_id, coalesce((e.v->>'disputed')::boolean, false) AS disputed, e.v->'statementIds' AS statement_ids, e.n AS position
       FROM jsonb_array_elements(coalesce(i.doc->'actors', '[]')) WITH ORDINALITY AS e(v, n)) ia`, sql`ia.position`, [
-  field('uuid', 'actorId', sql`ia.actor_id`), field('enum', 'role', sql`ia.role`), field('enum', 'attribution', sql`ia.attribution`),
-  field('uuid', 'assertedById', sql`ia.asserted_by_id`),
-  from === 'tables'
-    ? listField('statementIds', sql`incident_actor_statements ias WHERE ias.incident_actor_id = ia.id`, sql`ias.position`, [field('uuid', 'statementId', sql`ias.statement_id`)])
-    : listField('statementIds', loggedIds(sql`ia.statement_ids`, 'ias'), sql`ias.position`, [field('uuid', 'statementId', sql`ias.id`)]),
-  field('bool', 'disputed', sql`ia.disputed`)
-])
+    field('uuid', 'actorId', sql`ia.actor_id`), field('enum', 'role', sql`ia.role`), field('enum', 'attribution', sql`ia.attribution`),
+    field('uuid', 'assertedById', sql`ia.asserted_by_id`),
+    listField('statementIds', loggedIds(sql`ia.statement_ids`, 'ias'), sql`ias.position`, [field('uuid', 'statementId', sql`ias.id`)]),
+    field('bool', 'disputed', sql`ia.disputed`)
+  ])
 
-const relationStatementIds = (from: LinksFrom) => from === 'tables'
-  ? listField('statementIds',
-    sql`incident_relation_statements rs WHERE rs.from_id = r.from_id AND rs.to_id = r.to_id AND rs.kind = r.kind`, sql`rs.position`,
-    [field('uuid', 'statementId', sql`rs.statement_id`)])
-  : listField('statementIds', loggedIds(sql`r.statement_ids`, 'rs'), sql`rs.position`, [field('uuid', 'statementId', sql`rs.id`)])
-
-const relationRows = (from: LinksFrom) => from === 'tables'
-  ? sql`incident_relations r WHERE r.from_id = i.id`
-  : sql`(SELECT (e.v->>'incidentId')::uuid AS to_id, (e.v->>'kind')::"RelationKind" AS kind, (e.v->>'assertedById')::uuid AS asserted_by_id,
-      e.v->'statementIds' AS statement_ids, e.n AS position FROM jsonb_array_elements(coalesce(i.doc->'relations', '[]')) WITH ORDINALITY AS e(v, n)) r`
+const relationsField = (from: LinksFrom) => from === 'tables'
+  ? listField('relations', linkItems('relation_links', 'r'), sql`r.position`, [
+    field('uuid', 'incidentId', member('r', 'toId')), field('enum', 'kind', member('r', 'kind')), field('uuid', 'assertedById', member('r', 'assertedById')),
+    idArrayField('statementIds', sql`r.v->'statementIds'`)
+  ])
+  : listField('relations', sql`(SELECT (e.v->>'incidentId')::uuid AS to_id, (e.v->>'kind')::"RelationKind" AS kind, (e.v->>'assertedById')::uuid AS asserted_by_id,
+      e.v->'statementIds' AS statement_ids, e.n AS position FROM jsonb_array_elements(coalesce(i.doc->'relations', '[]')) WITH ORDINALITY AS e(v, n)) r`, sql`r.position`, [
+    field('uuid', 'incidentId', sql`r.to_id`), field('enum', 'kind', sql`r.kind`), field('uuid', 'assertedById', sql`r.asserted_by_id`),
+    listField('statementIds', loggedIds(sql`r.statement_ids`, 'rs'), sql`rs.position`, [field('uuid', 'statementId', sql`rs.id`)])
+  ])
 
 const acled = (key: keyof AcledCategory) => field('text', key, lookupSql(sql`i.type`, Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]]))))
 
@@ -70,11 +81,11 @@ export const incidentExportOf = (from: LinksFrom): ExportShape => ({
     },
     incidentActorsField(from),
     arrayColumn('tags', sql`i.tags`),
+    // The source ids in their order, picked out of the column by one jsonpath: no row per source.
     from === 'tables'
-      ? listField('sourceIds', sql`incident_sources src WHERE src.incident_id = i.id`, sql`src.position`, [field('uuid', 'sourceId', sql`src.source_id`)])
+      ? idArrayField('sourceIds', sql`jsonb_path_query_array(i.source_links::jsonb, '$[*].sourceId')`)
       : listField('sourceIds', loggedIds(sql`i.doc->'sourceIds'`, 'src'), sql`src.position`, [field('uuid', 'sourceId', sql`src.id`)]),
-    listField('relations', relationRows(from), sql`r.position`,
-      [field('uuid', 'incidentId', sql`r.to_id`), field('enum', 'kind', sql`r.kind`), field('uuid', 'assertedById', sql`r.asserted_by_id`), relationStatementIds(from)]),
+    relationsField(from),
     {
       key: 'fatalities',
       kind: 'object',
