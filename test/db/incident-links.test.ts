@@ -49,7 +49,7 @@ describe('link columns through the API', () => {
   const id: Record<string, string> = {}
   beforeAll(async () => {
     t = await createTestApp()
-    db = new pg.Pool({ connectionString: t.ownerUrl, max: 2 })
+    db = droppablePool(t.ownerUrl, 2)
     for (const name of ['pak', 'ttp', 'afg', 'dup']) id[name] = (await createActor(t, { name: `Links ${name}` })).id
     for (const name of ['s1', 's2']) id[name] = (await createSource(t, { url: `https://example.org/links/${name}` })).id
   })

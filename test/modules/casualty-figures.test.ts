@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { droppablePool } from '../helpers/database.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 import { expectMatchesSpec } from '../helpers/spec.ts'
 import { addCasualtyReport, createActor, createIncident } from '../factories/index.ts'
@@ -17,7 +18,7 @@ const patch = (id: string, body: object) => t.http().patch(`/v1/casualties/${id}
 
 beforeAll(async () => {
   t = await createTestApp()
-  owner = new pg.Pool({ connectionString: t.ownerUrl, max: 1 })
+  owner = droppablePool(t.ownerUrl, 1)
   mod = await createActor(t, { name: 'Afghan Ministry of Defence', kind: 'military' })
   civilians = await createActor(t, { name: 'Afghan civilians', kind: 'other' })
   soldiers = await createActor(t, { name: 'Afghan soldiers', kind: 'military' })

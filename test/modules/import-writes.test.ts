@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { asOwner } from '../helpers/database.ts'
+import { asOwner, droppablePool } from '../helpers/database.ts'
 import { createTestApp, type TestContext } from '../helpers/app.ts'
 
 // What the import's statements make PostgreSQL do: each new incident is written once, with its link
@@ -13,7 +13,7 @@ const post = (body: string) => t.http().post('/v1/import').set(t.auth()).set('co
 
 beforeAll(async () => {
   t = await createTestApp()
-  db = new pg.Pool({ connectionString: t.ownerUrl, max: 2 })
+  db = droppablePool(t.ownerUrl, 2)
 })
 afterAll(async () => { await db.end() })
 
