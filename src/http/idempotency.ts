@@ -124,9 +124,14 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
     }, done)
   })
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // With `done`: a request without a held key (every read) is not charged a promise for this hook.
+  app.addHook('onSend', (request, reply, payload, done) => {
     const held = request.idempotency
-    if (!held) return payload
+    if (!held) return done(null, payload)
+    settle(request, reply, payload, held).then((p) => done(null, p), done)
+  })
+
+  async function settle (request: FastifyRequest, reply: FastifyReply, payload: unknown, held: NonNullable<FastifyRequest['idempotency']>) {
     request.idempotency = null
     const owned = Prisma.sql`api_key_id = ${held.apiKeyId}::uuid AND key = ${held.key} AND claim_id = ${held.claimId}::uuid`
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
@@ -142,7 +147,7 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
     await rawRows(app.pool, Prisma.sql`UPDATE idempotency_records SET status = ${reply.statusCode}, headers = ${JSON.stringify(headers)}::jsonb,
       body = ${JSON.stringify(payload)}::jsonb WHERE ${owned}`)
     return payload
-  })
+  }
 }, { name: 'idempotency', dependencies: ['auth', 'database'] })
 
 /** The status a route answers a successful write with: the lowest 2xx in its response schema. */

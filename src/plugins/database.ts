@@ -99,9 +99,13 @@ export default fp<{ databaseUrl: string, statementTimeoutMs: number, readUrls?: 
   app.decorateRequest('readContext', null)
 
   // Every handler runs with a read context: GETs may read a replica, writes note their position.
+  // Without replicas a read has nothing to route and nothing to note, so it runs without one: the
+  // AsyncLocalStorage's run and, in a process that has not written yet, Node's promise hooks (which
+  // AsyncLocalStorage turns on for every promise created once it is first used) are not paid by reads.
   app.addHook('onRoute', (route) => {
     const replica = readsOnReplica(route)
     if (replica) addMinSeqHeader(route)
+    if (replicas === undefined && isRead(route)) return
     const handler = route.handler
     route.handler = function (request, reply) {
       const ctx = contextOf(request, replica)
@@ -111,11 +115,18 @@ export default fp<{ databaseUrl: string, statementTimeoutMs: number, readUrls?: 
   })
 
   // Read-your-writes: a successful write answers the change-log position it reached.
-  app.addHook('onSend', async (request, reply) => {
-    if (!WRITES.has(request.method) || reply.statusCode >= 300 || !request.url.startsWith('/v1/')) return
-    let seq = request.readContext?.seq
-    if (seq === undefined) seq = BigInt(await readPosition(pool as pg.Pool))
-    reply.header(SEQ_HEADER, String(seq))
+  // With `done`, so reads are not charged a promise for a hook that only concerns writes.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!WRITES.has(request.method) || reply.statusCode >= 300 || !request.url.startsWith('/v1/')) return done(null, payload)
+    const seq = request.readContext?.seq
+    if (seq !== undefined) {
+      reply.header(SEQ_HEADER, String(seq))
+      return done(null, payload)
+    }
+    readPosition(pool as pg.Pool).then((position) => {
+      reply.header(SEQ_HEADER, String(BigInt(position)))
+      done(null, payload)
+    }, (err: Error) => done(err))
   })
 
   app.addHook('onReady', async () => { await replicas?.start() })

@@ -12,9 +12,9 @@ export default fp(async (app) => {
   app.addHook('preClose', async () => {
     draining = setInterval(() => app.server.closeIdleConnections(), 100)
   })
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
-    return payload
+    done(null, payload)
   })
   app.addHook('onClose', async () => clearInterval(draining))
 }, { name: 'drain' })

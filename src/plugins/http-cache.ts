@@ -185,22 +185,22 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     }
   })
 
-  app.addHook('onSend', async (request: WithState, reply, payload) => {
+  app.addHook('onSend', (request: WithState, reply, payload, done) => {
     const mode = request.routeOptions.config.cache
-    if (request.method !== 'GET' || !request.routeOptions.url?.startsWith('/v1')) return payload
+    if (request.method !== 'GET' || !request.routeOptions.url?.startsWith('/v1')) return done(null, payload)
     const ok = reply.statusCode === 200 || reply.statusCode === 304
     if (!mode || !ok) {
       // Keys, problems and other answers outside the log's position are never kept by a cache.
       reply.removeHeader('etag')
       reply.header('cache-control', 'no-store')
       request[kState]?.lead?.(null)
-      return payload
+      return done(null, payload)
     }
     const keyed = opts.readRequiresKey || request.headers.authorization !== undefined
     const state = request[kState]
     reply.header('cache-control', state?.immutable ? immutableControl(keyed) : keyed ? 'private, no-cache' : publicControl)
     reply.header('vary', varyWith(reply.getHeader('vary'), vary))
-    if (!state || state.served || !state.lead) return payload
+    if (!state || state.served || !state.lead) return done(null, payload)
     const etag = reply.getHeader('etag') as string | undefined
     let stored: Stored | null = null
     const bytes = Buffer.byteLength(state.key) + 200
@@ -211,11 +211,11 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     }
     if (stored) store.set(state.key, stored, stored.bytes)
     state.lead(stored)
-    return payload
+    done(null, payload)
   })
 
   // A request that never reached onSend (the client went away, the reply was hijacked) must not
   // leave the requests that joined it waiting.
-  app.addHook('onResponse', async (request: WithState) => { request[kState]?.lead?.(null) })
-  app.addHook('onRequestAbort', async (request: WithState) => { request[kState]?.lead?.(null) })
+  app.addHook('onResponse', (request: WithState, _reply, done) => { request[kState]?.lead?.(null); done() })
+  app.addHook('onRequestAbort', (request: WithState, done) => { request[kState]?.lead?.(null); done() })
 }, { name: 'http-cache', dependencies: ['database', 'metrics', 'auth'] })

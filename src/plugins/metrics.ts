@@ -72,9 +72,10 @@ export default fp(async (app) => {
 
   app.decorate('metrics', registry)
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }
     requests.inc(labels)
     duration.observe(labels, reply.elapsedTime / 1000)
+    done()
   })
 }, { name: 'metrics', dependencies: ['database'] })
