@@ -1,4 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
+import { POSITION_SQL } from '../../db/position.ts'
 import { rawRows, type Reader } from '../../db/rows.ts'
 import { validationProblem } from '../../http/problems.ts'
 import type { Entity } from './repository.ts'
@@ -34,7 +35,7 @@ const problem = (message: string) => validationProblem([{ in: 'query', path: 'as
  */
 export async function resolveSnapshot (on: Reader, ref: SnapshotRef): Promise<Snapshot> {
   if ('seq' in ref) {
-    const [{ last }] = await rawRows<{ last: string }>(on, Prisma.sql`SELECT coalesce((SELECT seq FROM changes ORDER BY seq DESC LIMIT 1), 0)::text AS last`)
+    const [{ seq: last }] = await rawRows<{ seq: string }>(on, Prisma.raw(POSITION_SQL))
     if (BigInt(ref.seq) > BigInt(last)) throw problem(`seq:${ref.seq} is past the change log's last position, seq:${last}`)
     return { seq: ref.seq, settled: true }
   }
