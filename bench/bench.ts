@@ -7,7 +7,7 @@
 // (W1-hot, W1-304: bench/workloads.ts) on a second sitrep with it on.
 //
 //   npm run bench -- [--incidents 200000] [--statements 3×incidents] [--actors 5000 (10000 from 1M)]
-//                    [--seed 42] [--rounds 3] [--connections 32] [--duration 5] [--warmup 2]
+//                    [--seed 42] [--rounds 3] [--connections 32] [--duration 5] [--warmup 2] [--jit-warmup 30]
 //                    [--only W1,W3] [--database-url postgresql://…] [--data-dir .bench] [--out bench/RESULTS.md]
 //                    [--replica]
 //
@@ -54,6 +54,7 @@ const { values: a } = parseArgs({
     connections: { type: 'string', default: '32' },
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
+    'jit-warmup': { type: 'string', default: '30' },
     only: { type: 'string' },
     'database-url': { type: 'string' },
     /** measure an existing database as it is: no generation, no copy (W11 writes into it) */
@@ -331,6 +332,21 @@ async function main () {
     await writeFile(bodiesFile, JSON.stringify(bodies))
     const ceiling = await start('ceiling', ['bench/ceiling-server.ts'], { CEILING_BODIES: bodiesFile })
     const serversFor = (w: Workload): Partial<Record<ServerName, Server>> => ({ raw, sitrep: w.cache ? sitrepHot : sitrep, ceiling, replica, baseline })
+
+    // V8 compiles a server's hot paths over its first tens of seconds of load: sitrep, with more code on
+    // each request, took ~30 s to settle (Node CPU per request 2.7 → 1.6 ms over six W1 rounds) where raw
+    // settled in one. Each server gets the same warm-up on every workload's URLs before any round.
+    const jitSeconds = Number(a['jit-warmup'])
+    if (jitSeconds > 0) {
+      const warm = [...new Set([...names.map((n) => serversFor({ cache: undefined } as Workload)[n]), sitrepHot])].filter((s): s is Server => s !== undefined)
+      log(`\nwarming every server for ${jitSeconds} s on the workloads' URLs`)
+      for (const server of warm) {
+        const served = list.filter((w) => w.paths.length > 0)
+        const paths = server === ceiling ? served.map((w) => `/${w.id}${w.paths[0]}`) : served.flatMap((w) => w.paths.slice(0, 20))
+        if (paths.length === 0) continue
+        await wrk(`http://127.0.0.1:${server.port}`, paths, { ...opts, warmup: 0, duration: jitSeconds })
+      }
+    }
 
     const results = Object.fromEntries(ALL_SERVERS.map((n) => [n, {}])) as Record<ServerName, Record<string, WrkResult[]>>
     for (const w of list) {
