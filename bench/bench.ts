@@ -446,7 +446,7 @@ async function main () {
       startup,
       counts,
       version: version.v,
-      opts: { ...opts, rounds },
+      opts: { ...opts, rounds, jitWarmup: Number(a['jit-warmup']) },
       replicaReads,
       ceilingBytes: Object.fromEntries(Object.entries(bodies).map(([id, b]) => [id, Buffer.byteLength(b)])),
       differs

@@ -25,7 +25,7 @@ export interface Report {
   startup: { ms: number, rss: number }
   counts: { incidents: number, statements: number, actors: number }
   version: string
-  opts: { connections: number, duration: number, warmup: number, rounds: number }
+  opts: { connections: number, duration: number, warmup: number, rounds: number, jitWarmup?: number }
   /** bytes the ceiling serves per workload */
   ceilingBytes: Record<string, number>
   /** workloads where the raw server's data differed from sitrep's */
@@ -84,7 +84,7 @@ export function report (r: Report) {
   out.push(`# Benchmark results\n\n\`${r.command}\` at commit ${r.commit}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.\n`)
   out.push(`${int(r.counts.incidents)} incidents, ${int(r.counts.statements)} statements, ${int(r.counts.actors)} actors; PostgreSQL ${r.version}; ` +
     `wrk, ${r.opts.connections} connections; ${r.opts.rounds} rounds per workload, each round raw → sitrep → ceiling${r.replicaReads === undefined ? '' : ' → sitrep reading from a streaming standby on the same machine'}, every run ` +
-    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the servers start once and stay up (cold workloads on a sitrep ` +
+    `${r.opts.warmup} s warm-up + ${r.opts.duration} s measured; the servers start once and stay up${r.opts.jitWarmup ? `, each first warmed ${r.opts.jitWarmup} s on every workload's URLs` : ''} (cold workloads on a sitrep ` +
     'with its response cache off, W1-hot and W1-304 on one with it on); ' + `node ${process.version}; ` +
     `${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB; load average at the end ` +
     `${loadavg().map((x) => x.toFixed(2)).join(' ')}.`)
