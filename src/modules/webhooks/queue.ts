@@ -117,6 +117,12 @@ export interface ClaimedBatch {
   deliveries: ClaimedDelivery[]
 }
 
+/** The enabled subscriptions whose oldest pending delivery (`head`) is due: a FROM … WHERE to select from. */
+const dueHeads = Prisma.sql`FROM webhooks w CROSS JOIN LATERAL (
+    SELECT e.next_attempt_at FROM webhook_deliveries e
+    WHERE e.webhook_id = w.id AND e.status = 'pending' ORDER BY e.seq LIMIT 1) head
+  WHERE w.enabled AND head.next_attempt_at <= now()`
+
 /**
  * Takes, for up to `limit` subscriptions whose oldest pending delivery is due, that delivery and the
  * ones after it (`batch` at most, in seq order, each due), and leases them for `leaseMs`: they stay
@@ -130,11 +136,7 @@ export async function claim (pool: pg.Pool, limit: number, batch: number, leaseM
   // As in dispatch: a poll asks first, outside a transaction, whether a subscription's head is due.
   // While this or another process is delivering a batch, the rows after it are due but its head is
   // leased: a poll then costs these probes, not a transaction that finds nothing.
-  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (
-    SELECT FROM webhooks w CROSS JOIN LATERAL (
-      SELECT e.next_attempt_at FROM webhook_deliveries e
-      WHERE e.webhook_id = w.id AND e.status = 'pending' ORDER BY e.seq LIMIT 1) head
-    WHERE w.enabled AND head.next_attempt_at <= now()) AS due`)
+  const [{ due }] = await rawRows<{ due: boolean }>(pool, Prisma.sql`SELECT EXISTS (SELECT ${dueHeads}) AS due`)
   if (!due) return []
   return inTransaction(pool, async (client) => {
     // Each subscription's pending run first (index probes on (webhook_id, seq) where pending), then
@@ -145,11 +147,7 @@ export async function claim (pool: pg.Pool, limit: number, batch: number, leaseM
       FROM webhook_deliveries d
       WHERE d.id IN (
         SELECT run.id FROM (
-          SELECT w.id AS webhook_id FROM webhooks w
-          CROSS JOIN LATERAL (
-            SELECT e.next_attempt_at FROM webhook_deliveries e
-            WHERE e.webhook_id = w.id AND e.status = 'pending' ORDER BY e.seq LIMIT 1) head
-          WHERE w.enabled AND head.next_attempt_at <= now()
+          SELECT w.id AS webhook_id ${dueHeads}
           ORDER BY head.next_attempt_at
           LIMIT ${limit}) due
         CROSS JOIN LATERAL (
