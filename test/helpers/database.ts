@@ -76,11 +76,13 @@ export async function asOwner (ownerUrl: string, sql: string): Promise<void> {
 
 /**
  * A pool on a database the test drops WITH (FORCE) afterwards. pg-pool's end() resolves before its
- * clients' sockets have closed, so the drop can terminate a client that has already left the pool
- * (and its error handler): the FATAL it receives surfaced as an uncaught error. Queries still reject.
+ * clients' sockets have closed, so the drop can terminate a client that is still ending: the FATAL
+ * reaches the client, and (through the idle listener pg-pool leaves on a client it ends) the pool,
+ * where without a listener it surfaced as an uncaught error. Queries still reject.
  */
 export function droppablePool (url: string, max = 1): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max })
   pool.on('connect', (client) => client.on('error', () => {}))
+  pool.on('error', () => {})
   return pool
 }
