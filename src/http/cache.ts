@@ -98,8 +98,10 @@ export const cacheKey = (k: KeyParts) => `${k.route}\n${stableJson(k.params)}\n$
  * Weak: the compressed and plain bodies share it, and two answers at one position may differ by a
  * write that committed while one of them was read.
  */
-export const positionTag = (position: string, key: string) =>
-  `W/"${position}-${createHash('sha1').update(key).digest('base64url').slice(0, 12)}"`
+export const positionTag = (position: string, hash: string) => `W/"${position}-${hash}"`
+
+/** The part of a position ETag that names the representation (`keyHash(cacheKey(…))`). */
+export const keyHash = (key: string) => createHash('sha1').update(key).digest('base64url').slice(0, 12)
 
 const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
 

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { z } from 'zod'
 import { readPosition } from '../db/position.ts'
-import { ByteLru, cacheKey, noneMatch, positionReader, positionTag, preferredEncoding, varyWith } from '../http/cache.ts'
+import { ByteLru, cacheKey, keyHash, noneMatch, positionReader, positionTag, preferredEncoding, varyWith } from '../http/cache.ts'
 import { conditionalReadHeaders, notModified } from '../http/conditional.ts'
 import { negotiate, type Format } from '../http/formats.ts'
 import type { HttpCacheOptions } from '../http/cache-options.ts'
@@ -49,6 +49,9 @@ const compressors = {
   br: (body: string) => brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }),
   gzip: (body: string) => gzipSync(body)
 }
+
+/** What a URL validated once leads to: its cache key and the key's hash in its ETags. */
+interface Known { key: string, hash: string }
 
 interface State { mode: Exclude<CacheMode, false>, key: string, position: string, immutable?: boolean, served?: boolean, lead?: (s: Stored | null) => void }
 
@@ -127,6 +130,41 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     return reply.header('content-encoding', encoding).send(encoded)
   }
 
+  // A crowd reading one page sends one URL over and over. Once a request to it has passed
+  // validation, its key is known from what validation reads (the raw URL, the Accept header, the
+  // key's scopes): a repeat is answered here, before validation runs again on the same input, when
+  // the stored answer is current or the client's tag is. Anything else goes the long way below.
+  const known = new Map<string, Known>()
+  const knownMax = 10_000
+  const knownKey = (request: FastifyRequest) =>
+    `${request.routeOptions.url}\n${request.url}\n${request.headers.accept ?? ''}\n${request.apiKey?.scopes.join('+') ?? ''}`
+
+  app.addHook('preValidation', async (request: WithState, reply) => {
+    const mode = request.routeOptions.config.cache
+    if (!mode || request.method !== 'GET') return
+    const seen = known.get(knownKey(request))
+    if (!seen) return
+    const at = await position()
+    request.logPosition = at
+    const state: State = { mode, key: seen.key, position: at }
+    request[kState] = state
+    const none = request.headers['if-none-match']
+    if (mode === 'log') {
+      const tag = positionTag(at, seen.hash)
+      reply.header('etag', tag)
+      if (noneMatch(none, tag)) {
+        outcomes.inc({ outcome: 'not_modified' })
+        state.served = true
+        return reply.code(304).send()
+      }
+    }
+    const kept = opts.maxBytes === 0 ? undefined : store.get(seen.key)
+    if (kept?.position === at && (kept.body !== undefined || noneMatch(none, kept.etag))) {
+      outcomes.inc({ outcome: kept.body === undefined ? 'not_modified' : 'hit' })
+      return serve(reply, kept, state)
+    }
+  })
+
   app.addHook('preHandler', async (request: WithState, reply) => {
     const mode = request.routeOptions.config.cache
     if (!mode || request.method !== 'GET') return
@@ -140,19 +178,27 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     }
     // Read asOf a snapshot, the answer is named by the snapshot's position, not the log's current one.
     const snapshot = await snapshotOf(request)
-    const at = snapshot ? snapshot.seq : await position()
+    // A repeat of a known URL read the position before validation (and was not answered from it).
+    const early = request[kState]
+    const at = snapshot ? snapshot.seq : early?.position ?? await position()
     request.logPosition = at
-    const key = cacheKey({
+    const key = early?.key ?? cacheKey({
       route: request.routeOptions.url!,
       params: request.params,
       query,
       format,
       audience: request.apiKey?.scopes.join('+') ?? ''
     })
+    const hash = keyHash(key)
+    // Only the present is remembered: an asOf answer is named by its snapshot's position.
+    if (!snapshot && !early) {
+      if (known.size >= knownMax) known.clear()
+      known.set(knownKey(request), { key, hash })
+    }
     const state: State = { mode, key, position: at, immutable: snapshot?.settled }
     request[kState] = state
     if (mode === 'log') {
-      const tag = positionTag(at, key)
+      const tag = positionTag(at, hash)
       reply.header('etag', tag)
       if (noneMatch(request.headers['if-none-match'], tag)) {
         outcomes.inc({ outcome: 'not_modified' })
