@@ -52,7 +52,7 @@ async function one<T> (url: string, text: string): Promise<T[]> {
   try { return (await c.query(text)).rows as T[] } finally { await c.end() }
 }
 
-async function start (v: Variant, url: string): Promise<{ child: ChildProcess, port: number }> {
+async function start (v: Variant, url: string, cache = false): Promise<{ child: ChildProcess, port: number }> {
   const port = await getPort({ host: '127.0.0.1' })
   const env = {
     ...process.env,
@@ -63,7 +63,8 @@ async function start (v: Variant, url: string): Promise<{ child: ChildProcess, p
     DEMO_DATA: 'false',
     MIGRATE_ON_START: 'false',
     RATE_LIMIT_PER_MINUTE: '1000000000',
-    RESPONSE_CACHE_BYTES: '0',
+    // Cold workloads measure the query path; W1-hot and W1-304 the response cache's.
+    ...(cache ? {} : { RESPONSE_CACHE_BYTES: '0' }),
     ...v.env
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: v.cwd, env, stdio: ['ignore', 'ignore', 'inherit'] })
@@ -87,28 +88,37 @@ async function main () {
   u.pathname = `/${a.database}`
   const url = u.toString()
   const servers: Array<{ child: ChildProcess, port: number }> = []
+  const hotServers: typeof servers = []
   try {
     const [actor] = await one<{ id: string }>(url, 'SELECT actor_id AS id FROM incident_actors GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1')
     const [speaker] = await one<{ id: string }>(url, "SELECT speaker_id AS id FROM statements WHERE kind = 'claim' AND deleted_at IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
     const ids = await one<{ id: string }>(url, 'SELECT id FROM incidents WHERE deleted_at IS NULL ORDER BY md5(id::text) LIMIT 1000')
     const from90 = new Date(END - 90 * 86_400_000).toISOString().slice(0, 10)
     const list: Workload[] = workloadList({ from90, actor: actor.id, speaker: speaker.id, ids: ids.map((r) => r.id) })
-      .filter((w) => a.only!.split(',').includes(w.id) && !w.cache)
-    for (const v of variants) servers.push(await start(v, url))
+      .filter((w) => a.only!.split(',').includes(w.id))
+    const cold = list.some((w) => !w.cache)
+    const hot = list.some((w) => w.cache)
+    for (const v of variants) if (cold) servers.push(await start(v, url))
+    for (const v of variants) if (hot) hotServers.push(await start(v, url, true))
     const opts = { connections: Number(a.connections), duration: Number(a.duration), warmup: Number(a.warmup) }
     for (const w of list) {
       const perVariant = variants.map(() => [] as Array<{ node: number, pg: number, rps: number }>)
+      const serving = w.cache ? hotServers : servers
       for (let round = 0; round < Number(a.rounds); round++) {
         for (let k = 0; k < variants.length; k++) {
           const i = (k + round) % variants.length
-          const s = servers[i]
+          const s = serving[i]
+          // W1-304: each server's own current tag for the page (a variant may name it differently).
+          const headers: Record<string, string> = w.cache === 'revalidate'
+            ? { 'if-none-match': (await fetch(`http://127.0.0.1:${s.port}${w.paths[0]}`).then(async (r) => { await r.text(); return r.headers.get('etag') }))! }
+            : {}
           const app = `variant-${variants[i].name}`
           let cpu = { node: 0, pg: 0 }
           const around = async () => {
             const before = await cpuSample(url, app, s.child.pid!)
             return async () => { cpu = await cpuSince(url, app, s.child.pid!, before) }
           }
-          const r = await wrk(`http://127.0.0.1:${s.port}`, w.paths, { ...opts, around })
+          const r = await wrk(`http://127.0.0.1:${s.port}`, w.paths, { ...opts, headers, around })
           if (r.errors > 0) console.log(`  ${variants[i].name}: ${r.errors} errors`)
           perVariant[i].push({ node: cpu.node / r.requests, pg: cpu.pg / r.requests, rps: r.rps })
         }
@@ -123,7 +133,7 @@ async function main () {
       }
     }
   } finally {
-    for (const s of servers) s.child.kill('SIGTERM')
+    for (const s of [...servers, ...hotServers]) s.child.kill('SIGTERM')
     await sleep(1000)
     await stopPg?.()
   }

@@ -194,29 +194,26 @@ describe('the response cache', () => {
   })
 
   it('when a crowd repeats one URL, then the stored answer is served per Accept, and every read still counts against the rate limit', async () => {
-    const limited = await buildApp({ databaseUrl: t.databaseUrl, logger: false, rateLimitPerMinute: 3 })
-    try {
-      const hits = async () => (await limited.metrics.getSingleMetric('sitrep_response_cache_total')!.get()).values
-        .filter((v) => v.labels.outcome === 'hit').reduce((sum, v) => sum + v.value, 0)
-      const url = '/v1/incidents?limit=2&sort=-occurredAt'
-      const json = await limited.inject({ url })
-      expect(json.statusCode).toBe(200)
-      const again = await limited.inject({ url })
-      expect(again.body).toBe(json.body)
-      expect(again.headers.etag).toBe(json.headers.etag)
-      expect(await hits()).toBe(1)
-      // The same URL asking for CSV by Accept is another answer, never the stored JSON.
-      const csv = await limited.inject({ url, headers: { accept: 'text/csv' } })
-      expect(csv.statusCode).toBe(200)
-      expect(csv.headers['content-type']).toMatch(/^text\/csv/)
-      expect(csv.headers.etag).not.toBe(json.headers.etag)
-      const spent = await limited.inject({ url })
-      expect(spent.statusCode).toBe(429)
-      expect(spent.headers['content-type']).toMatch(/^application\/problem\+json/)
-      expect(await hits()).toBe(1)
-    } finally {
-      await limited.close()
-    }
+    // A database of its own: the counters of the file's app (keyed by the same address) are in t's.
+    const { app: limited } = await createTestApp({ rateLimitPerMinute: 3 })
+    const hits = async () => (await limited.metrics.getSingleMetric('sitrep_response_cache_total')!.get()).values
+      .filter((v) => v.labels.outcome === 'hit').reduce((sum, v) => sum + v.value, 0)
+    const url = '/v1/incidents?limit=2&sort=-occurredAt'
+    const json = await limited.inject({ url })
+    expect(json.statusCode).toBe(200)
+    const again = await limited.inject({ url })
+    expect(again.body).toBe(json.body)
+    expect(again.headers.etag).toBe(json.headers.etag)
+    expect(await hits()).toBe(1)
+    // The same URL asking for CSV by Accept is another answer, never the stored JSON.
+    const csv = await limited.inject({ url, headers: { accept: 'text/csv' } })
+    expect(csv.statusCode).toBe(200)
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/)
+    expect(csv.headers.etag).not.toBe(json.headers.etag)
+    const spent = await limited.inject({ url })
+    expect(spent.statusCode).toBe(429)
+    expect(spent.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(await hits()).toBe(1)
   })
 
   it('when the bytes are spent, then the least recently used answers go', async () => {
