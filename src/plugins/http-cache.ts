@@ -81,6 +81,7 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     labelNames: ['outcome'] as const,
     registers: [app.metrics]
   })
+  const counted = { not_modified: outcomes.labels('not_modified'), hit: outcomes.labels('hit'), shared: outcomes.labels('shared'), miss: outcomes.labels('miss') }
   const positionReads = new Counter({ name: 'sitrep_change_log_position_reads_total', help: 'reads of the change log position (each serves every request waiting)', registers: [app.metrics] })
   // eslint-disable-next-line no-new -- registered by the constructor, read on each scrape
   new Gauge({ name: 'sitrep_response_cache_bytes', help: 'bytes the response cache holds', registers: [app.metrics], collect () { this.set(store.usage().bytes) } })
@@ -92,11 +93,49 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
   app.decorate('responseCache', { usage: () => store.usage() })
   app.decorateRequest('logPosition', null)
 
+  // A crowd reading one page sends one URL over and over. Once a request to it has passed
+  // validation, its key is known from what validation reads (the route, the raw URL, the Accept
+  // header, the key's scopes): a repeat is answered on arrival, before its query is validated
+  // again, when the stored answer or the client's tag is current; anything else goes the long way
+  // (the preHandler below). A hook of each cacheable route's own, added after the rate limit's, so
+  // a stored answer still counts against the client's budget; auth, app-wide, has run before both.
+  const known = new Map<string, Known>()
+  const knownMax = 10_000
+  const knownKey = (request: FastifyRequest) =>
+    `${request.routeOptions.url}\n${request.url}\n${request.headers.accept ?? ''}\n${request.apiKey?.scopes.join('+') ?? ''}`
+
+  const repeat = async (request: WithState, reply: FastifyReply) => {
+    const mode = request.routeOptions.config.cache
+    if (!mode) return
+    const seen = known.get(knownKey(request))
+    if (!seen) return
+    const at = await position()
+    request.logPosition = at
+    const state: State = { mode, key: seen.key, position: at }
+    request[kState] = state
+    const none = request.headers['if-none-match']
+    if (mode === 'log') {
+      const tag = positionTag(at, seen.hash)
+      reply.header('etag', tag)
+      if (noneMatch(none, tag)) {
+        counted.not_modified.inc()
+        state.served = true
+        return reply.code(304).send()
+      }
+    }
+    const kept = opts.maxBytes === 0 ? undefined : store.get(seen.key)
+    if (kept?.position === at && (kept.body !== undefined || noneMatch(none, kept.etag))) {
+      counted[kept.body === undefined ? 'not_modified' : 'hit'].inc()
+      return serve(reply, kept, state)
+    }
+  }
+
   app.addHook('onRoute', (route) => {
     if (![route.method].flat().includes('GET')) return
     const config = (route.config ??= {}) as { cache?: CacheMode, scope?: string, formats?: Format[] }
     config.cache ??= route.url.startsWith('/v1') && !config.scope ? 'log' : false
     if (!config.cache) return
+    route.onRequest = [route.onRequest ?? []].flat().concat(repeat)
     // The answer's format is part of its key, negotiated as the route will: two browsers' Accept
     // headers that both mean JSON share one stored answer and one ETag.
     const query = route.schema?.querystring
@@ -129,41 +168,6 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     // Already encoded: @fastify/compress leaves an answer with a Content-Encoding alone.
     return reply.header('content-encoding', encoding).send(encoded)
   }
-
-  // A crowd reading one page sends one URL over and over. Once a request to it has passed
-  // validation, its key is known from what validation reads (the raw URL, the Accept header, the
-  // key's scopes): a repeat is answered here, before validation runs again on the same input, when
-  // the stored answer is current or the client's tag is. Anything else goes the long way below.
-  const known = new Map<string, Known>()
-  const knownMax = 10_000
-  const knownKey = (request: FastifyRequest) =>
-    `${request.routeOptions.url}\n${request.url}\n${request.headers.accept ?? ''}\n${request.apiKey?.scopes.join('+') ?? ''}`
-
-  app.addHook('preValidation', async (request: WithState, reply) => {
-    const mode = request.routeOptions.config.cache
-    if (!mode || request.method !== 'GET') return
-    const seen = known.get(knownKey(request))
-    if (!seen) return
-    const at = await position()
-    request.logPosition = at
-    const state: State = { mode, key: seen.key, position: at }
-    request[kState] = state
-    const none = request.headers['if-none-match']
-    if (mode === 'log') {
-      const tag = positionTag(at, seen.hash)
-      reply.header('etag', tag)
-      if (noneMatch(none, tag)) {
-        outcomes.inc({ outcome: 'not_modified' })
-        state.served = true
-        return reply.code(304).send()
-      }
-    }
-    const kept = opts.maxBytes === 0 ? undefined : store.get(seen.key)
-    if (kept?.position === at && (kept.body !== undefined || noneMatch(none, kept.etag))) {
-      outcomes.inc({ outcome: kept.body === undefined ? 'not_modified' : 'hit' })
-      return serve(reply, kept, state)
-    }
-  })
 
   app.addHook('preHandler', async (request: WithState, reply) => {
     const mode = request.routeOptions.config.cache
@@ -201,24 +205,24 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
       const tag = positionTag(at, hash)
       reply.header('etag', tag)
       if (noneMatch(request.headers['if-none-match'], tag)) {
-        outcomes.inc({ outcome: 'not_modified' })
+        counted.not_modified.inc()
         state.served = true
         return reply.code(304).send()
       }
     }
-    if (opts.maxBytes === 0) return outcomes.inc({ outcome: 'miss' })
+    if (opts.maxBytes === 0) return counted.miss.inc()
     const kept = store.get(key)
     if (kept?.position === at && (kept.body !== undefined || noneMatch(request.headers['if-none-match'], kept.etag))) {
-      outcomes.inc({ outcome: kept.body === undefined ? 'not_modified' : 'hit' })
+      counted[kept.body === undefined ? 'not_modified' : 'hit'].inc()
       return serve(reply, kept, state)
     }
     const flight = `${at}\n${key}`
     const shared = await running.get(flight)
     if (shared && (shared.body !== undefined || noneMatch(request.headers['if-none-match'], shared.etag))) {
-      outcomes.inc({ outcome: 'shared' })
+      counted.shared.inc()
       return serve(reply, shared, state)
     }
-    outcomes.inc({ outcome: 'miss' })
+    counted.miss.inc()
     // A leader whose answer could not be shared (a problem, a stream) leaves this one to compute;
     // it leads the next requests unless another has taken the lead meanwhile.
     if (running.has(flight)) return
