@@ -63,6 +63,7 @@ type WithState = FastifyRequest & { [kState]?: State }
 // imports), in the transaction that makes it.
 
 const vary = ['Accept', 'Authorization', 'accept-encoding']
+const varyAll = vary.join(', ')
 
 /**
  * Conditional GETs and the response cache. A cacheable GET, after auth, rate limit and validation
@@ -249,7 +250,8 @@ export default fp<HttpCacheOptions & { readRequiresKey: boolean, compressThresho
     const keyed = opts.readRequiresKey || request.headers.authorization !== undefined
     const state = request[kState]
     reply.header('cache-control', state?.immutable ? immutableControl(keyed) : keyed ? 'private, no-cache' : publicControl)
-    reply.header('vary', varyWith(reply.getHeader('vary'), vary))
+    const named = reply.getHeader('vary')
+    reply.header('vary', named === undefined ? varyAll : varyWith(named, vary))
     if (!state || state.served || !state.lead) return done(null, payload)
     const etag = reply.getHeader('etag') as string | undefined
     let stored: Stored | null = null
