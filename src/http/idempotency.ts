@@ -115,6 +115,8 @@ export default fp<{ abandonedSeconds?: number }>(async (app, opts) => {
   }
 
   app.addHook('preHandler', (request, reply, done) => {
+    // Only a POST with a key can hold one: every other request passes without a promise.
+    if (request.method !== 'POST' || request.headers['idempotency-key'] === undefined) return done()
     // Callback style: the rest of the request (the handler, its write) runs inside withClaim.
     claim(request, reply).then((held) => {
       if (held === 'replayed') return
