@@ -97,7 +97,7 @@ export interface AppOptions {
  * KiB or every 250 ms, instead of one blocking write per line (13% of the CPU of a single-record read
  * under load); pino flushes the rest on exit. No redaction: a request is logged by Fastify's serializer
  * (method, URL, host, address, port), never with its headers, so its Authorization and Cookie cannot
- * reach a line (test/platform/log-line.test.ts); pino's redaction of paths no line has cost every
+ * reach a line (test/platform/log-line.test.ts, test/modules/keys.test.ts); pino's redaction of paths no line has cost every
  * line its wrapping and restoring (~1% of the Node CPU of a single-record read).
  */
 export function loggerOptions (level: string, stream: pino.DestinationStream = pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 250 })) {
