@@ -10,7 +10,7 @@ import { Prisma } from '../src/generated/prisma/client.ts'
 import { keysetQuery } from '../src/db/keyset.ts'
 import { rawRows } from '../src/db/rows.ts'
 import { incidentConditions, whereClause } from '../src/modules/incidents/filters.ts'
-import { incidentColumnsSql, loadIncidentRows, toIncident, type IncidentRow } from '../src/modules/incidents/views.ts'
+import { incidentColumnsSql, incidentRowOptions, loadIncidentRows, toIncident, type IncidentRow } from '../src/modules/incidents/views.ts'
 import { expandIncidents, type Include } from '../src/modules/incidents/expand.ts'
 import { listIncidents } from '../src/modules/incidents/repository.ts'
 import { statementConditions } from '../src/modules/statements/filters.ts'
@@ -44,7 +44,8 @@ const newestFirst = (select: Prisma.Sql, from: Prisma.Sql, alias: string, condit
 /** A page of incidents newest first (W1, W2, W5, W6, W12) with the includes asked for. */
 export async function incidentPage (pool: pg.Pool, q: Query) {
   const limit = limitOf(q)
-  const rows = await rawRows<IncidentRow>(pool, newestFirst(incidentColumnsSql, Prisma.sql`incidents i`, 'i', incidentConditions(incidentFilters(q)), limit))
+  // Decoded as sitrep decodes its pages (timestamps as the ISO text the view prints).
+  const rows = await rawRows<IncidentRow>(pool, newestFirst(incidentColumnsSql, Prisma.sql`incidents i`, 'i', incidentConditions(incidentFilters(q)), limit), incidentRowOptions)
   const data = await expandIncidents(pool, rows.slice(0, limit), (split(q.include) ?? []) as Include[])
   return { data, next: rows.length > limit ? data[limit - 1] : undefined }
 }

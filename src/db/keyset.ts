@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client.ts'
-import { rawRows, type ListReader } from './rows.ts'
+import { rawRows, type ListReader, type RowOptions } from './rows.ts'
 
 /** A list's sort: the field, its direction, whether it may be null (nulls come last either way) and its kind. */
 export interface SortSpec { field: string, desc: boolean, nullable: boolean, kind: 'date' | 'string' | 'number' }
@@ -47,6 +47,8 @@ export interface KeysetPage {
   includeTotal?: boolean
   /** a WITH clause the page's queries start with (a snapshot's tables, src/modules/changes/snapshots.ts) */
   with?: Prisma.Sql
+  /** how the page's rows are decoded */
+  rows?: RowOptions
 }
 
 const where = (conditions: Prisma.Sql[]) => conditions.length === 0 ? Prisma.empty : Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
@@ -82,7 +84,7 @@ export const keysetCount = (p: KeysetPage) => Prisma.sql`SELECT count(*)::int AS
 export async function keysetPage<T> (on: ListReader, p: KeysetPage): Promise<{ rows: T[], total: number | undefined }> {
   const prefix = (query: Prisma.Sql) => p.with ? Prisma.sql`${p.with}${query}` : query
   const [rows, total] = await Promise.all([
-    rawRows<T>(on, prefix(keysetQuery(p))),
+    rawRows<T>(on, prefix(keysetQuery(p)), p.rows),
     p.includeTotal ? rawRows<{ n: number }>(on, prefix(keysetCount(p))).then((r) => r[0].n) : undefined
   ])
   return { rows, total }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
 import { createKeyRepository, type ApiKeyView, type PrefixMemory } from '../modules/keys/repository.ts'
 import type { Scope } from '../modules/keys/schemas.ts'
 import { Problem } from './problems.ts'
@@ -49,30 +50,39 @@ export default fp<AuthOptions>(async (app, opts) => {
   const unknown = prefixMemory(opts.unknownPrefixTtlMs ?? 60_000)
   app.decorateRequest('apiKey', null)
 
-  app.addHook('onRequest', async (request) => {
-    // Health, docs, spec and problem pages live outside /v1 and never need a key.
-    const url = request.routeOptions.url
-    if (url === undefined || !url.startsWith('/v1')) return
-    const config = request.routeOptions.config
-    const header = request.headers.authorization
-    if (header !== undefined) {
-      // A client address that keeps sending bad keys is refused before any lookup.
-      await app.authFailures.check(request)
-      const match = /^Bearer\s+(\S+)$/i.exec(header)
-      const key = match ? await keys.authenticate(match[1], unknown) : null
-      if (!key) {
-        await app.authFailures.count(request)
-        throw new Problem('unauthorized', 'The API key is missing, malformed, unknown or revoked', {}, { 'www-authenticate': 'Bearer' })
-      }
-      request.apiKey = key
+  /** Who the request is: the key its Authorization header names, checked (a bad one is a 401). */
+  async function identify (request: FastifyRequest, header: string) {
+    // A client address that keeps sending bad keys is refused before any lookup.
+    await app.authFailures.check(request)
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    const key = match ? await keys.authenticate(match[1], unknown) : null
+    if (!key) {
+      await app.authFailures.count(request)
+      throw new Problem('unauthorized', 'The API key is missing, malformed, unknown or revoked', {}, { 'www-authenticate': 'Bearer' })
     }
-    const needed = config.scope ?? (opts.readRequiresKey ? 'read' : undefined)
-    if (!needed) return
+    request.apiKey = key
+  }
+
+  /** The 401 or 403 when the route needs a scope the request's key (or its lack of one) does not give. */
+  function refusal (request: FastifyRequest): Problem | undefined {
+    const needed = request.routeOptions.config.scope ?? (opts.readRequiresKey ? 'read' : undefined)
+    if (!needed) return undefined
     if (!request.apiKey) {
-      throw new Problem('unauthorized', `This operation needs an API key with scope ${needed}: send Authorization: Bearer <key>`, {}, { 'www-authenticate': 'Bearer' })
+      return new Problem('unauthorized', `This operation needs an API key with scope ${needed}: send Authorization: Bearer <key>`, {}, { 'www-authenticate': 'Bearer' })
     }
     if (!hasScope(request.apiKey, needed)) {
-      throw new Problem('forbidden', `This operation needs scope ${needed}; the key "${request.apiKey.name}" has ${request.apiKey.scopes.join(', ')}`)
+      return new Problem('forbidden', `This operation needs scope ${needed}; the key "${request.apiKey.name}" has ${request.apiKey.scopes.join(', ')}`)
     }
+    return undefined
+  }
+
+  // With `done`: a request without a key (every anonymous read) is decided without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Health, docs, spec and problem pages live outside /v1 and never need a key.
+    const url = request.routeOptions.url
+    if (url === undefined || !url.startsWith('/v1')) return done()
+    const header = request.headers.authorization
+    if (header === undefined) return done(refusal(request))
+    identify(request, header).then(() => done(refusal(request)), done)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -38,7 +38,9 @@ export default fp<{ secret?: string }>(async (app, opts) => {
     throw err
   }))
   await load().catch((err) => app.log.warn({ err }, 'the cursor key could not be read from the database yet; the next /v1 request tries again'))
-  app.addHook('onRequest', async (request) => {
-    if (!ready && request.url.startsWith('/v1')) await load()
+  // With `done`: once the key is read (nearly always at start) a request pays no promise for this hook.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (ready || !request.url.startsWith('/v1')) return done()
+    load().then(() => done(), done)
   })
 }, { name: 'cursor-key', dependencies: ['database'] })

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { Prisma } from '../generated/prisma/client.ts'
 import { keysetPage, orderedQuery, sortSpec, type After, type SortSpec } from '../db/keyset.ts'
-import type { ListReader } from '../db/rows.ts'
+import type { ListReader, RowOptions } from '../db/rows.ts'
 import { inInstantRange, uuidSchema } from './list.ts'
 import { validationProblem } from './problems.ts'
 
@@ -84,6 +84,8 @@ export interface ListTable<Row> {
   from: Prisma.Sql
   id: Prisma.Sql
   sorts: Record<string, { column: Prisma.Sql, kind: SortSpec['kind'], nullable?: boolean, cursorValue?: (row: Row) => CursorValue }>
+  /** how its rows are decoded (a date sort field may then arrive as its ISO string, which is its cursor value as it is) */
+  rows?: RowOptions
 }
 
 export interface ListQuery { sort: string, cursor?: string, limit: number, includeTotal?: boolean }
@@ -102,7 +104,7 @@ export async function listPage<Row extends { id: string }> (on: ListReader, tabl
   const sort = table.sorts[spec.field]
   const after = q.cursor ? decodeCursor(q.cursor, q.sort, spec, asOf?.seq) : undefined
   const { rows, total } = await keysetPage<Row>(on, {
-    select, from: table.from, column: sort.column, id: table.id, spec, after, conditions, limit: q.limit, includeTotal: q.includeTotal, with: asOf?.with
+    select, from: table.from, column: sort.column, id: table.id, spec, after, conditions, limit: q.limit, includeTotal: q.includeTotal, with: asOf?.with, rows: table.rows
   })
   const scoped = asOf ? `${q.sort}@${asOf.seq}` : q.sort
   const cursorOf = (row: Row) => sort.cursorValue ? encodeCursor(scoped, sort.cursorValue(row), row.id) : cursorFor(spec, scoped, row as unknown as Record<string, unknown>)

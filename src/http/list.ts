@@ -78,10 +78,26 @@ export function sendPage<T> (request: FastifyRequest, reply: FastifyReply, rows:
   const hasMore = rows.length > limit
   const data = hasMore ? rows.slice(0, limit) : rows
   const nextCursor = hasMore ? nextCursorOf(data[data.length - 1]) : null
-  if (nextCursor) {
-    const url = new URL(request.url, 'http://local')
-    url.searchParams.set('cursor', nextCursor)
-    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
-  }
+  if (nextCursor) reply.header('link', `<${nextPageTarget(request.url, nextCursor)}>; rel="next"`)
   return { data, page: { limit, nextCursor, ...(total === undefined ? {} : { total }) } }
+}
+
+// A path of plain segments and a query of plain name=value pairs without a cursor: WHATWG URL parsing
+// and URLSearchParams would give them back unchanged, so the cursor is appended as it is (a cursor is
+// base64url and a dot, which they leave alone too).
+const plainPath = /^(?:\/[\w~-][\w.~-]*)+\/?$/
+const plainQuery = /^(?:[\w.*-]+=[\w.*-]*(?:&[\w.*-]+=[\w.*-]*)*)?$/
+
+/** The request target of the next page: the request's, with `cursor` set (and re-encoded as URLSearchParams writes it). */
+export function nextPageTarget (requestUrl: string, cursor: string): string {
+  const q = requestUrl.indexOf('?')
+  const path = q === -1 ? requestUrl : requestUrl.slice(0, q)
+  const query = q === -1 ? '' : requestUrl.slice(q + 1)
+  if (plainPath.test(path) && plainQuery.test(query) && !query.startsWith('cursor=') && !query.includes('&cursor=') && /^[\w.-]+$/.test(cursor)) {
+    return `${path}?${query === '' ? '' : `${query}&`}cursor=${cursor}`
+  }
+  // Anything else as before: a page after the first replaces its cursor in place.
+  const url = new URL(requestUrl, 'http://local')
+  url.searchParams.set('cursor', cursor)
+  return `${url.pathname}${url.search}`
 }

@@ -15,8 +15,11 @@ export const languageSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$
 /** Text fields: trimmed, non-empty, bounded. */
 export const text = (max: number) => z.string().trim().min(1).max(max)
 
-export const iso = (d: Date) => d.toISOString()
-export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null)
+/** A timestamp as a row holds it: a Date, or already the ISO string a view prints (src/db/rows.ts, isoTimestamps). */
+export type Instant = Date | string
+
+export const iso = (d: Instant) => (typeof d === 'string' ? d : d.toISOString())
+export const isoOrNull = (d: Instant | null) => (d === null ? null : iso(d))
 
 export const asOfParam = instantSchema.optional()
   .describe('return the record as it stood at this time, from its change log ("what did we publish on 10 October?")')

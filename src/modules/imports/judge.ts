@@ -67,7 +67,7 @@ export function judge (ordered: Line[], facts: Facts): { errors: FieldError[], a
     actors: [], sources: [], incidents: [], reports: [], statements: [], order: [], statementLinks: [], linkedStatements: [], rewrites: { incidents: [], reports: [] }
   }
   /** The stamps of a rewritten record: created as it was, one version on. */
-  const restamped = (before: { createdAt: Date, version: number }) => ({ createdAt: before.createdAt, updatedAt: facts.now, version: before.version + 1, deletedAt: null })
+  const restamped = <T extends Date | string>(before: { createdAt: T, version: number }) => ({ createdAt: before.createdAt, updatedAt: facts.now, version: before.version + 1, deletedAt: null })
   /** The 400 for references that name no live record (as assertReferencesExist answers a single write), or null. */
   const brokenReferences = (refs: Reference[]) => {
     const broken = referenceErrors(refs, live)

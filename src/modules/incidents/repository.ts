@@ -17,7 +17,7 @@ import { toCasualtyReport } from '../casualties/views.ts'
 import { settleIncidentDerived } from '../casualties/derived.ts'
 import { statementRowSql, toStatement, type StatementRow } from '../statements/views.ts'
 import {
-  externalIdHoldersSql, findIncident, incidentColumnsSql, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
+  externalIdHoldersSql, findIncident, incidentColumnsSql, incidentRowOptions, relationStatementsSql, toIncident, type ExternalIdHolder, type IncidentRow, type RelationRow
 } from './views.ts'
 import { incidentConditions } from './filters.ts'
 import { incidentExport, incidentExportOf } from './export.ts'
@@ -37,7 +37,8 @@ const incidentList: ListTable<IncidentRow> = {
     occurredAt: { column: Prisma.sql`i.occurred_at`, kind: 'date' },
     updatedAt: { column: Prisma.sql`i.updated_at`, kind: 'date' },
     fatalities: { column: Prisma.sql`i.fatalities_best`, kind: 'number', nullable: true, cursorValue: (row) => row.fatalitiesBest }
-  }
+  },
+  rows: incidentRowOptions
 }
 
 /**

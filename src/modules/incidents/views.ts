@@ -1,7 +1,7 @@
 import { Prisma, type Incident, type IncidentActor, type IncidentSource, type RelationKind } from '../../generated/prisma/client.ts'
 import { notFound } from '../../http/problems.ts'
-import { iso, isoOrNull } from '../../http/schemas.ts'
-import { groupBy, modelColumns, rawRows, type Reader } from '../../db/rows.ts'
+import { iso, isoOrNull, type Instant } from '../../http/schemas.ts'
+import { groupBy, modelColumns, rawRows, type Reader, type RowOptions } from '../../db/rows.ts'
 import { acledCrosswalk } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 import type { LinkedDenial } from './rules.ts'
@@ -12,8 +12,19 @@ export interface RelationRow { toId: string, kind: RelationKind, assertedById: s
 /** A role as rows carry it: its row id (which the views leave out) and the ids of its statements. */
 export type RoleRow = Pick<IncidentActor, 'id' | 'actorId' | 'role' | 'attribution' | 'assertedById' | 'disputed'> & { statementIds: string[] }
 
-/** An incident's own columns: the link columns are read as the row's actors, sources and relations. */
-export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks'>
+type Timestamps = 'occurredAt' | 'endedAt' | 'createdAt' | 'updatedAt' | 'deletedAt'
+
+/**
+ * An incident's own columns: the link columns are read as the row's actors, sources and relations. Its
+ * timestamps are read as the ISO strings the view prints (incidentRowOptions); a row built in JS (an
+ * import's) holds Dates.
+ */
+export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks' | Timestamps> & {
+  occurredAt: Instant, endedAt: Instant | null, createdAt: Instant, updatedAt: Instant, deletedAt: Instant | null
+}
+
+/** How every read of incidentColumnsSql decodes its rows: the view only prints the timestamps, so they arrive as text. */
+export const incidentRowOptions: RowOptions = { isoTimestamps: true }
 
 export type IncidentRow = IncidentColumns & { actors: RoleRow[], sources: Array<Pick<IncidentSource, 'sourceId'>>, relations: RelationRow[] }
 
@@ -36,7 +47,7 @@ export const relationStatementsSql = Prisma.sql`coalesce((SELECT json_agg(rs.sta
 export async function loadIncidentRows (on: Reader, ids: string[], opts: { withDeleted?: boolean } = {}): Promise<IncidentRow[]> {
   if (ids.length === 0) return []
   const live = opts.withDeleted ? Prisma.empty : Prisma.sql`AND i.deleted_at IS NULL`
-  return rawRows<IncidentRow>(on, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${live} ORDER BY i.id`)
+  return rawRows<IncidentRow>(on, Prisma.sql`SELECT ${incidentColumnsSql} FROM incidents i WHERE i.id = ANY(${ids}::uuid[]) ${live} ORDER BY i.id`, incidentRowOptions)
 }
 
 /** The live denials linked to each of these incidents, in one query. */
