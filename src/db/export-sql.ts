@@ -100,17 +100,14 @@ export function listField (key: string, rows: Prisma.Sql, order: Prisma.Sql, ite
 }
 
 /**
- * An array of ids as jsonb (`["…", "…"]`): its JSON and its joined form straight from jsonb's text, with no
- * row per item. Ids (uuids) hold only hex digits and dashes, so the text's only spaces are jsonb's after
- * each comma, and dropping brackets and quotes leaves the ids comma-joined.
+ * An array whose text the row keeps ready (generated columns): `json` its JSON, `flat` its items joined
+ * with ";" as CSV writes it. Its items (ids, enum labels, booleans) hold no ";".
  */
-export const idArrayField = (key: string, array: Prisma.Sql): ExportField => ({
+export const storedListField = (key: string, json: Prisma.Sql, flat: Prisma.Sql): ExportField => ({
   key,
   kind: 'list',
-  json: Prisma.sql`replace((${array})::text, ', ', ',')`,
-  flat: (separator) => separator === ','
-    ? Prisma.sql`translate((${array})::text, '[]" ', '')`
-    : Prisma.sql`replace(translate((${array})::text, '[]" ', ''), ',', ${Prisma.raw(`'${separator}'`)})`
+  json,
+  flat: (separator) => separator === ';' ? flat : Prisma.sql`replace(${flat}, ';', ${Prisma.raw(`'${separator}'`)})`
 })
 
 /** A text[] (or enum[]) column. */

@@ -12,8 +12,8 @@ export interface RelationRow { toId: string, kind: RelationKind, assertedById: s
 /** A role as rows carry it: its row id (which the views leave out) and the ids of its statements. */
 export type RoleRow = Pick<IncidentActor, 'id' | 'actorId' | 'role' | 'attribution' | 'assertedById' | 'disputed'> & { statementIds: string[] }
 
-/** An incident's own columns: the link columns are read as the row's actors, sources and relations. */
-export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks'>
+/** An incident's own columns: the link columns are read as the row's actors, sources and relations; the export columns by exports only. */
+export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks' | 'actorsJson' | 'actorsFlat' | 'sourceIdsJson' | 'sourceIdsFlat' | 'relationsJson' | 'relationsFlat'>
 
 export type IncidentRow = IncidentColumns & { actors: RoleRow[], sources: Array<Pick<IncidentSource, 'sourceId'>>, relations: RelationRow[] }
 
