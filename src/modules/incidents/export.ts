@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import { arrayColumn, columnFields, field, listField, lookupSql, recordTail, storedListField, type ExportShape } from '../../db/export-sql.ts'
+import { arrayColumn, columnFields, field, listField, lookupField, recordTail, storedListField, type ExportShape } from '../../db/export-sql.ts'
 import { acledCrosswalk, type AcledCategory } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
@@ -51,7 +51,7 @@ const relationsField = (from: LinksFrom) => from === 'tables'
     listField('statementIds', loggedIds(sql`r.statement_ids`, 'rs'), sql`rs.position`, [field('uuid', 'statementId', sql`rs.id`)])
   ])
 
-const acled = (key: keyof AcledCategory) => field('text', key, lookupSql(sql`i.type`, Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]]))))
+const acled = (key: keyof AcledCategory) => lookupField(key, 'i.type', Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]])))
 
 /**
  * An incident's view (toIncident in views.ts) as SQL on alias i: the one place PostgreSQL learns its
