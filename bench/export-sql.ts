@@ -21,7 +21,8 @@ const { values: a } = parseArgs({ options: { 'database-url': { type: 'string' },
 if (!a['database-url']) throw new Error('--database-url is required')
 const client = new pg.Client({ connectionString: a['database-url'] })
 await client.connect()
-await client.query('SET statement_timeout = 0')
+// One backend: the CPU read from /proc would miss parallel workers' (the export may run with them).
+await client.query('SET statement_timeout = 0; SET max_parallel_workers_per_gather = 0')
 const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows
 
 const q = incidentListQuery.parse({})

@@ -38,9 +38,10 @@ const keyLiteral = (key: string, suffix = ':') => Prisma.raw(`'"${checkedKey(key
  */
 export function jsNumberSql (x: Prisma.Sql) {
   // float8 constants: a numeric one would convert x to numeric for every comparison (measured: most of the objects' cost).
+  // No subquery for the rare branch: a correlated SubPlan makes the whole export query parallel-restricted.
+  const m = (n: number) => Prisma.sql`(regexp_match(${x}::text, '^(-?)(\\d)(?:\\.(\\d+))?e-(\\d+)$'))[${Prisma.raw(String(n))}]`
   return Prisma.sql`(CASE WHEN ${x} = 0::float8 THEN '0' WHEN abs(${x}) >= 1e-4::float8 AND abs(${x}) < 1e15::float8 THEN ${x}::text
-    WHEN abs(${x}) >= 1e-6::float8 AND abs(${x}) < 1e-4::float8 THEN (SELECT m[1] || '0.' || repeat('0', m[4]::int - 1) || m[2] || coalesce(m[3], '')
-      FROM regexp_match(${x}::text, '^(-?)(\\d)(?:\\.(\\d+))?e-(\\d+)$') AS m)
+    WHEN abs(${x}) >= 1e-6::float8 AND abs(${x}) < 1e-4::float8 THEN ${m(1)} || '0.' || repeat('0', ${m(4)}::int - 1) || ${m(2)} || coalesce(${m(3)}, '')
     ELSE regexp_replace(${x}::text, 'e([-+])0*', 'e\\1') END)`
 }
 
