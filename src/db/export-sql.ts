@@ -7,13 +7,15 @@ import { snake } from './rows.ts'
  * the view's JSON for NDJSON, its flattened fields for CSV and GeoJSON properties.
  */
 export type ExportField =
-  | { key: string, kind: 'text' | 'uuid' | 'enum' | 'int' | 'bool' | 'float' | 'time', sql: Prisma.Sql }
+  /** `lookup`: the value is a constant table's entry for an enum column (lookupField) */
+  | { key: string, kind: 'text' | 'uuid' | 'enum' | 'int' | 'bool' | 'float' | 'time', sql: Prisma.Sql, lookup?: Lookup }
   /** an array: its JSON, and its flat form (items joined; an item object's values joined with ":") */
   | { key: string, kind: 'list', json: Prisma.Sql, flat: (separator: string) => Prisma.Sql }
   /** a nested object: null when `nullWhen` holds; `omitNull` leaves out its null keys (externalIds) */
   | { key: string, kind: 'object', fields: ExportField[], nullWhen?: Prisma.Sql, omitNull?: boolean }
 
 type Scalar = Extract<ExportField, { sql: Prisma.Sql }>['kind']
+interface Lookup { column: string, table: Record<string, string> }
 export const field = (kind: Scalar, key: string, sql: Prisma.Sql): ExportField => ({ kind, key, sql })
 
 /** Fields read from columns named after them (`statedAt` from `s.stated_at`), in the order given. */
@@ -36,9 +38,10 @@ const keyLiteral = (key: string, suffix = ':') => Prisma.raw(`'"${checkedKey(key
  */
 export function jsNumberSql (x: Prisma.Sql) {
   // float8 constants: a numeric one would convert x to numeric for every comparison (measured: most of the objects' cost).
+  // No subquery for the rare branch: a correlated SubPlan makes the whole export query parallel-restricted.
+  const m = (n: number) => Prisma.sql`(regexp_match(${x}::text, '^(-?)(\\d)(?:\\.(\\d+))?e-(\\d+)$'))[${Prisma.raw(String(n))}]`
   return Prisma.sql`(CASE WHEN ${x} = 0::float8 THEN '0' WHEN abs(${x}) >= 1e-4::float8 AND abs(${x}) < 1e15::float8 THEN ${x}::text
-    WHEN abs(${x}) >= 1e-6::float8 AND abs(${x}) < 1e-4::float8 THEN (SELECT m[1] || '0.' || repeat('0', m[4]::int - 1) || m[2] || coalesce(m[3], '')
-      FROM regexp_match(${x}::text, '^(-?)(\\d)(?:\\.(\\d+))?e-(\\d+)$') AS m)
+    WHEN abs(${x}) >= 1e-6::float8 AND abs(${x}) < 1e-4::float8 THEN ${m(1)} || '0.' || repeat('0', ${m(4)}::int - 1) || ${m(2)} || coalesce(${m(3)}, '')
     ELSE regexp_replace(${x}::text, 'e([-+])0*', 'e\\1') END)`
 }
 
@@ -69,6 +72,8 @@ const objectJson = (parts: Prisma.Sql[]) => Prisma.sql`('{' || concat_ws(',', ${
 function valueJson (f: ExportField): Prisma.Sql {
   if (f.kind === 'list') return f.json
   if (f.kind !== 'object') return scalarJson(f)
+  const lookups = sameLookups(f)
+  if (lookups) return lookupCase(lookups, (entry) => `{${entry.map(([key, value]) => `"${key}":${value}`).join(',')}}`)
   const parts = f.fields.map((s) => f.omitNull
     ? Prisma.sql`${keyLiteral(s.key)} || ${valueJson(s)}`
     : Prisma.sql`${keyLiteral(s.key)} || coalesce(${valueJson(s)}, 'null')`)
@@ -100,17 +105,14 @@ export function listField (key: string, rows: Prisma.Sql, order: Prisma.Sql, ite
 }
 
 /**
- * An array of ids as jsonb (`["…", "…"]`): its JSON and its joined form straight from jsonb's text, with no
- * row per item. Ids (uuids) hold only hex digits and dashes, so the text's only spaces are jsonb's after
- * each comma, and dropping brackets and quotes leaves the ids comma-joined.
+ * An array whose text the row keeps ready (generated columns): `json` its JSON, `flat` its items joined
+ * with ";" as CSV writes it. Its items (ids, enum labels, booleans) hold no ";".
  */
-export const idArrayField = (key: string, array: Prisma.Sql): ExportField => ({
+export const storedListField = (key: string, json: Prisma.Sql, flat: Prisma.Sql): ExportField => ({
   key,
   kind: 'list',
-  json: Prisma.sql`replace((${array})::text, ', ', ',')`,
-  flat: (separator) => separator === ','
-    ? Prisma.sql`translate((${array})::text, '[]" ', '')`
-    : Prisma.sql`replace(translate((${array})::text, '[]" ', ''), ',', ${Prisma.raw(`'${separator}'`)})`
+  json,
+  flat: (separator) => separator === ';' ? flat : Prisma.sql`replace(${flat}, ';', ${Prisma.raw(`'${separator}'`)})`
 })
 
 /** A text[] (or enum[]) column. */
@@ -126,6 +128,29 @@ export function lookupSql (column: Prisma.Sql, table: Record<string, string>) {
   // Compared as the enum itself (the literal takes the column's type), not as text: no enum_out per branch.
   const branches = Object.entries(table).map(([k, v]) => Prisma.sql`WHEN ${k} THEN ${v}::text`)
   return Prisma.sql`(CASE ${column} ${Prisma.join(branches, ' ')} END)`
+}
+
+/** A text field whose value a constant table gives for each value of an enum column (e.g. the ACLED cross-walk). */
+export const lookupField = (key: string, column: string, table: Record<string, string>): ExportField =>
+  ({ kind: 'text', key, sql: lookupSql(Prisma.raw(column), table), lookup: { column, table } })
+
+/** An object whose fields are all lookups on one column (the ACLED category): their keys and tables, else undefined. */
+function sameLookups (f: Extract<ExportField, { kind: 'object' }>) {
+  const fields = f.fields.map((s) => (s.kind !== 'object' && s.kind !== 'list' ? s.lookup : undefined))
+  const column = fields[0]?.column
+  if (f.nullWhen || f.omitNull || column === undefined || fields.some((l) => l?.column !== column)) return undefined
+  return { column, keys: f.fields.map((s) => s.key), tables: fields.map((l) => l!.table) }
+}
+
+/**
+ * Such an object's text per value of its column, written here once (JSON.stringify, as the JS path) rather
+ * than by a CASE and to_json per field and row: one CASE for the whole object. A value no table knows gives nulls.
+ */
+function lookupCase (l: { column: string, keys: string[], tables: Array<Record<string, string>> }, text: (entry: Array<[string, string]>) => string) {
+  const entry = (value: string | undefined) => text(l.keys.map((key, n) => [key, JSON.stringify(value === undefined ? null : l.tables[n][value] ?? null)]))
+  const values = [...new Set(l.tables.flatMap((t) => Object.keys(t)))]
+  const branches = values.map((v) => Prisma.sql`WHEN ${v} THEN ${entry(v)}::text`)
+  return Prisma.sql`(CASE ${Prisma.raw(l.column)} ${Prisma.join(branches, ' ')} ELSE ${entry(undefined)}::text END)`
 }
 
 interface Flat { name: string, field: ExportField, nullWhen: Prisma.Sql[], omitNull: boolean }
@@ -167,6 +192,8 @@ function flatJsonParts (fields: ExportField[], prefix = '', omitNull = false): P
   return fields.map((f) => {
     const name = prefix ? `${prefix}.${f.key}` : f.key
     if (f.kind === 'object') {
+      const lookups = sameLookups(f)
+      if (lookups) return lookupCase(lookups, (entry) => entry.map(([key, value]) => `"${checkedKey(`${name}.${key}`)}":${value}`).join(','))
       // An object with no keys left flattens to nothing: nullif makes its part NULL, which concat_ws skips.
       const members = Prisma.sql`nullif(concat_ws(',', ${Prisma.join(flatJsonParts(f.fields, name, f.omitNull ?? false))}), '')`
       return f.nullWhen ? Prisma.sql`(CASE WHEN ${f.nullWhen} THEN ${keyLiteral(name, ':null')} ELSE ${members} END)` : members

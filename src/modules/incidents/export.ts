@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.ts'
-import { arrayColumn, columnFields, field, idArrayField, listField, lookupSql, recordTail, type ExportShape } from '../../db/export-sql.ts'
+import { arrayColumn, columnFields, field, listField, lookupField, recordTail, storedListField, type ExportShape } from '../../db/export-sql.ts'
 import { acledCrosswalk, type AcledCategory } from './acled.ts'
 import type { IncidentView } from './schemas.ts'
 
@@ -16,9 +16,10 @@ export const incidentPoint = (i: IncidentView): [number, number] | null => (i.lo
 const sql = Prisma.sql
 
 /**
- * Where an export reads an incident's links: its row's link columns (`tables`: actor_links,
- * source_links and relation_links, which the triggers of migration k_incident_links keep from the link
- * tables), or (`log`) the logged view in `i.doc` that a snapshot row carries (src/modules/changes/snapshots.ts).
+ * Where an export reads an incident's links: its row's export columns (`tables`: actors_json and
+ * actors_flat, source_ids_…, relations_…, which migration l_incident_export_links generates from the
+ * link columns the triggers of k_incident_links keep), or (`log`) the logged view in `i.doc` that a
+ * snapshot row carries (src/modules/changes/snapshots.ts).
  */
 export type LinksFrom = 'tables' | 'log'
 
@@ -26,22 +27,13 @@ export type LinksFrom = 'tables' | 'log'
 export const loggedIds = (array: Prisma.Sql, alias: string) =>
   sql`jsonb_array_elements_text(coalesce(${array}, '[]')) WITH ORDINALITY AS ${Prisma.raw(alias)}(id, position)`
 
-/**
- * The items of a link column as jsonb (alias(v, position)). The columns are json, whose text is as it was
- * written (json_build_object's `" : "` from the triggers, other spacing from a bulk load): read through
- * jsonb, every value comes out in one form, and the export writes its own text from the values.
- */
-const linkItems = (column: string, alias: string) =>
-  Prisma.raw(`jsonb_array_elements(i.${column}::jsonb) WITH ORDINALITY AS ${alias}(v, position)`)
+// The row's lists as the export prints them, spliced in as they are: parsing the link columns and
+// writing their text again was half of an export's time (bench/export-sql.ts).
+const stored = (key: string, column: string) => storedListField(key, Prisma.raw(`i.${column}_json`), Prisma.raw(`i.${column}_flat`))
 
-const member = (alias: string, key: string) => Prisma.raw(`(${alias}.v->>'${key}')`)
-
-/** An incident's actors as toIncident lists them: extend their items here alone. */
+/** An incident's actors as toIncident lists them: extend their items here and in migration l_incident_export_links. */
 export const incidentActorsField = (from: LinksFrom = 'tables') => from === 'tables'
-  ? listField('actors', linkItems('actor_links', 'ia'), sql`ia.position`, [
-    field('uuid', 'actorId', member('ia', 'actorId')), field('enum', 'role', member('ia', 'role')), field('enum', 'attribution', member('ia', 'attribution')),
-    field('uuid', 'assertedById', member('ia', 'assertedById')), idArrayField('statementIds', sql`ia.v->'statementIds'`), field('bool', 'disputed', member('ia', 'disputed'))
-  ])
+  ? stored('actors', 'actors')
   : listField('actors', sql`(SELECT (e.v->>'actorId')::uuid AS actor_id, (e.v->>'role')::"ActorRole" AS role, coalesce(e.v->>'attribution', 'confirmed')::"ActorAttribution" AS attribution,
       (e.v->>'assertedById')::uuid AS asserted_by_id, coalesce((e.v->>'disputed')::boolean, false) AS disputed, e.v->'statementIds' AS statement_ids, e.n AS position
       FROM jsonb_array_elements(coalesce(i.doc->'actors', '[]')) WITH ORDINALITY AS e(v, n)) ia`, sql`ia.position`, [
@@ -52,17 +44,14 @@ export const incidentActorsField = (from: LinksFrom = 'tables') => from === 'tab
   ])
 
 const relationsField = (from: LinksFrom) => from === 'tables'
-  ? listField('relations', linkItems('relation_links', 'r'), sql`r.position`, [
-    field('uuid', 'incidentId', member('r', 'toId')), field('enum', 'kind', member('r', 'kind')), field('uuid', 'assertedById', member('r', 'assertedById')),
-    idArrayField('statementIds', sql`r.v->'statementIds'`)
-  ])
+  ? stored('relations', 'relations')
   : listField('relations', sql`(SELECT (e.v->>'incidentId')::uuid AS to_id, (e.v->>'kind')::"RelationKind" AS kind, (e.v->>'assertedById')::uuid AS asserted_by_id,
       e.v->'statementIds' AS statement_ids, e.n AS position FROM jsonb_array_elements(coalesce(i.doc->'relations', '[]')) WITH ORDINALITY AS e(v, n)) r`, sql`r.position`, [
     field('uuid', 'incidentId', sql`r.to_id`), field('enum', 'kind', sql`r.kind`), field('uuid', 'assertedById', sql`r.asserted_by_id`),
     listField('statementIds', loggedIds(sql`r.statement_ids`, 'rs'), sql`rs.position`, [field('uuid', 'statementId', sql`rs.id`)])
   ])
 
-const acled = (key: keyof AcledCategory) => field('text', key, lookupSql(sql`i.type`, Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]]))))
+const acled = (key: keyof AcledCategory) => lookupField(key, 'i.type', Object.fromEntries(Object.entries(acledCrosswalk).map(([t, c]) => [t, c[key]])))
 
 /**
  * An incident's view (toIncident in views.ts) as SQL on alias i: the one place PostgreSQL learns its
@@ -81,9 +70,8 @@ export const incidentExportOf = (from: LinksFrom): ExportShape => ({
     },
     incidentActorsField(from),
     arrayColumn('tags', sql`i.tags`),
-    // The source ids in their order, picked out of the column by one jsonpath: no row per source.
     from === 'tables'
-      ? idArrayField('sourceIds', sql`jsonb_path_query_array(i.source_links::jsonb, '$[*].sourceId')`)
+      ? stored('sourceIds', 'source_ids')
       : listField('sourceIds', loggedIds(sql`i.doc->'sourceIds'`, 'src'), sql`src.position`, [field('uuid', 'sourceId', sql`src.id`)]),
     relationsField(from),
     {

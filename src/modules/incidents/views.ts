@@ -12,14 +12,15 @@ export interface RelationRow { toId: string, kind: RelationKind, assertedById: s
 /** A role as rows carry it: its row id (which the views leave out) and the ids of its statements. */
 export type RoleRow = Pick<IncidentActor, 'id' | 'actorId' | 'role' | 'attribution' | 'assertedById' | 'disputed'> & { statementIds: string[] }
 
+type ExportColumns = 'actorsJson' | 'actorsFlat' | 'sourceIdsJson' | 'sourceIdsFlat' | 'relationsJson' | 'relationsFlat'
 type Timestamps = 'occurredAt' | 'endedAt' | 'createdAt' | 'updatedAt' | 'deletedAt'
 
 /**
- * An incident's own columns: the link columns are read as the row's actors, sources and relations. Its
- * timestamps are read as the ISO strings the view prints (incidentRowOptions); a row built in JS (an
- * import's) holds Dates.
+ * An incident's own columns: the link columns are read as the row's actors, sources and relations, the
+ * export columns by exports only. Its timestamps are read as the ISO strings the view prints
+ * (incidentRowOptions); a row built in JS (an import's) holds Dates.
  */
-export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks' | Timestamps> & {
+export type IncidentColumns = Omit<Incident, 'actorLinks' | 'sourceLinks' | 'relationLinks' | ExportColumns | Timestamps> & {
   occurredAt: Instant, endedAt: Instant | null, createdAt: Instant, updatedAt: Instant, deletedAt: Instant | null
 }
 
